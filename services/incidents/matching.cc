@@ -1,0 +1,151 @@
+#include "services/incidents/matching.h"
+
+#include <algorithm>
+#include <tuple>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+
+namespace tocsin::incidents {
+namespace {
+
+bool AnyEquals(const google::protobuf::RepeatedPtrField<std::string>& values,
+               const std::string& v) {
+  return values.empty() || std::find(values.begin(), values.end(), v) != values.end();
+}
+
+}  // namespace
+
+bool GlobMatch(absl::string_view pattern, absl::string_view text) {
+  // Iterative matcher with single-star backtracking: linear in practice,
+  // never exponential.
+  size_t p = 0, t = 0, star = absl::string_view::npos, mark = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
+      ++p;
+      ++t;
+    } else if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      mark = t;
+    } else if (star != absl::string_view::npos) {
+      p = star + 1;
+      t = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+bool Matches(const AlarmMatch& match, const Alarm& alarm) {
+  if (!match.alarm_name_pattern().empty() &&
+      !GlobMatch(match.alarm_name_pattern(), alarm.alarm_name())) {
+    return false;
+  }
+  return AnyEquals(match.accounts(), alarm.account()) &&
+         AnyEquals(match.regions(), alarm.region()) &&
+         AnyEquals(match.sources(), alarm.source()) &&
+         AnyEquals(match.detail_types(), alarm.detail_type());
+}
+
+const ResponsePlan* SelectPlan(const std::vector<ResponsePlan>& plans,
+                               const Alarm& alarm) {
+  const ResponsePlan* best = nullptr;
+  for (const ResponsePlan& plan : plans) {
+    if (!Matches(plan.match(), alarm)) continue;
+    if (best == nullptr ||
+        std::make_tuple(plan.priority(), plan.name()) <
+            std::make_tuple(best->priority(), best->name())) {
+      best = &plan;
+    }
+  }
+  return best;
+}
+
+std::string StateName(v1::AlarmState state) {
+  switch (state) {
+    case v1::ALARM_STATE_ALARM:
+      return "ALARM";
+    case v1::ALARM_STATE_OK:
+      return "OK";
+    case v1::ALARM_STATE_INSUFFICIENT_DATA:
+      return "INSUFFICIENT_DATA";
+    default:
+      return "UNSPECIFIED";
+  }
+}
+
+std::string ExpandTemplate(absl::string_view text, const Alarm& alarm) {
+  return absl::StrReplaceAll(text, {
+                                       {"{alarm_name}", alarm.alarm_name()},
+                                       {"{alarm_arn}", alarm.alarm_arn()},
+                                       {"{account}", alarm.account()},
+                                       {"{region}", alarm.region()},
+                                       {"{source}", alarm.source()},
+                                       {"{detail_type}", alarm.detail_type()},
+                                       {"{state}", StateName(alarm.state())},
+                                       {"{reason}", alarm.reason()},
+                                       {"{description}", alarm.description()},
+                                   });
+}
+
+std::string DedupeString(const ResponsePlan& plan, const Alarm& alarm) {
+  const std::string& tmpl = plan.incident_template().dedupe_string();
+  if (!tmpl.empty()) return ExpandTemplate(tmpl, alarm);
+  if (!alarm.alarm_arn().empty()) return alarm.alarm_arn();
+  return absl::StrCat(alarm.source(), "/", alarm.detail_type(), "/", alarm.alarm_name());
+}
+
+std::string IncidentTitle(const ResponsePlan& plan, const Alarm& alarm) {
+  const std::string& tmpl = plan.incident_template().title();
+  std::string title = tmpl.empty() ? alarm.alarm_name() : ExpandTemplate(tmpl, alarm);
+  if (title.empty()) title = absl::StrCat(alarm.source(), ": ", alarm.detail_type());
+  return title;
+}
+
+absl::Status ValidateName(absl::string_view what, absl::string_view name) {
+  if (name.empty() || name.size() > 128) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, " name must be 1 to 128 characters, got ", name.size()));
+  }
+  for (char c : name) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' &&
+        c != '.') {
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, " name \"", name, "\" may contain only letters, digits, ",
+                       "'-', '_' and '.'"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidatePlan(const ResponsePlan& plan) {
+  if (absl::Status s = ValidateName("response plan", plan.name()); !s.ok()) return s;
+  int impact = plan.incident_template().impact();
+  if (impact < 1 || impact > 5) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "response plan \"", plan.name(), "\": incidentTemplate.impact must be 1 (critical) ",
+        "to 5 (no impact), got ", impact));
+  }
+  if (plan.incident_template().title().size() > 1024) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "response plan \"", plan.name(), "\": incidentTemplate.title is longer than 1024"));
+  }
+  for (const std::string& contact : plan.engagements()) {
+    if (absl::Status s = ValidateName("engagement contact", contact); !s.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("response plan \"", plan.name(), "\": ", s.message()));
+    }
+  }
+  for (const std::string& channel : plan.chat_channels()) {
+    if (absl::Status s = ValidateName("chat channel", channel); !s.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("response plan \"", plan.name(), "\": ", s.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace tocsin::incidents
