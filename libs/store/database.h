@@ -1,0 +1,206 @@
+// Database: one service's SQLite file, opened for durable, serialised use.
+//
+// Each Tocsin service owns one database file. Open() configures it the way
+// every service needs: WAL journal, synchronous=FULL (a committed transaction
+// survives a power cut: it is the commit point of every Tocsin operation),
+// foreign keys on, and a busy timeout towards other processes.
+//
+// Concurrency model: one connection guarded by one mutex. All SQL runs inside
+// a body passed to Transaction() (BEGIN IMMEDIATE ... COMMIT) or Read()
+// (a read-only snapshot); both take the mutex, so writers in the process are
+// serialised and reads are safe from any thread (e.g. gRPC handlers).
+// FailedPrecondition answers Exec(), Prepare() or Statement::Step() called
+// outside such a body (or from a thread other than the body's), a write
+// inside Read() (SQLite counts a PRAGMA that could change a setting as a
+// write), and a Transaction() nested in another body. Read() inside a
+// Transaction() runs its body in that transaction, so read helpers compose
+// with write paths. Keep bodies short and free of network calls: they hold
+// the only connection.
+//
+//   DatabaseOptions options;
+//   options.path = "/var/lib/tocsin/paging.db";
+//   ASSIGN_OR_RETURN(std::unique_ptr<Database> db, Database::Open(options));
+//   RETURN_IF_ERROR(db->Transaction([&]() -> absl::Status {
+//     ASSIGN_OR_RETURN(Statement insert, db->Prepare(
+//         "INSERT INTO pages(id, sent_at) VALUES(?, ?)"));
+//     RETURN_IF_ERROR(insert.BindAll(page_id, clock->Now()));
+//     return insert.Run().status();
+//   }));
+//
+// SQLite result codes become absl codes: a UNIQUE or PRIMARY KEY violation is
+// AlreadyExists, a FOREIGN KEY violation FailedPrecondition, NOT NULL / CHECK
+// violations InvalidArgument, SQLITE_BUSY / SQLITE_LOCKED Unavailable (retry),
+// anything else Internal. Messages carry SQLite's text and the statement.
+//
+// Times are stored as INTEGER microseconds since the Unix epoch
+// (ToDbMicros / FromDbMicros, Statement::Bind(int, absl::Time), ColumnTime).
+#ifndef TOCSIN_LIBS_STORE_DATABASE_H_
+#define TOCSIN_LIBS_STORE_DATABASE_H_
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace tocsin::store {
+
+// The storage unit of absl::Time columns: microseconds since the Unix epoch.
+int64_t ToDbMicros(absl::Time time);
+absl::Time FromDbMicros(int64_t micros);
+
+// Binary data for Statement::Bind, to tell it apart from text.
+struct Blob {
+  absl::string_view bytes;
+};
+
+struct DatabaseOptions {
+  // A file path, or ":memory:" for a private in-memory database (tests).
+  std::string path;
+  // How long a statement waits for another process's lock before it fails
+  // with Unavailable.
+  absl::Duration busy_timeout = absl::Seconds(5);
+};
+
+class Database;
+
+// A prepared statement, valid only inside the Transaction() or Read() body
+// that prepared it; destroy it before the body returns. Parameters are
+// numbered from 1 (as SQLite's "?"), result columns from 0.
+class Statement {
+ public:
+  Statement(Statement&& other) noexcept;
+  Statement& operator=(Statement&& other) noexcept;
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  // Returns the statement to its Database's cache.
+  ~Statement();
+
+  // Any integer type (and bool, as 0/1) binds as INTEGER.
+  template <typename T, typename = std::enable_if_t<std::is_integral_v<T>>>
+  absl::Status Bind(int index, T value) {
+    return BindInt64(index, static_cast<int64_t>(value));
+  }
+  absl::Status Bind(int index, double value);
+  absl::Status Bind(int index, absl::string_view text);
+  absl::Status Bind(int index, Blob blob);
+  absl::Status Bind(int index, std::nullptr_t);
+  // Stored as ToDbMicros(time).
+  absl::Status Bind(int index, absl::Time time);
+
+  // Binds args to parameters 1, 2, ... in order.
+  template <typename... Args>
+  absl::Status BindAll(const Args&... args) {
+    absl::Status status;
+    int index = 0;
+    auto bind_next = [&](const auto& arg) {
+      if (status.ok()) status = Bind(++index, arg);
+    };
+    (bind_next(args), ...);
+    return status;
+  }
+
+  // Advances to the next row: true when a row is available through the
+  // Column* accessors, false when the statement has finished.
+  absl::StatusOr<bool> Step();
+  // Steps until the statement finishes; returns how many rows an INSERT,
+  // UPDATE or DELETE changed (0 for a query).
+  absl::StatusOr<int64_t> Run();
+  // Makes the statement ready to run again, with all parameters unbound.
+  void Reset();
+
+  // Accessors for the current row (after Step() returned true).
+  int64_t ColumnInt64(int column) const;
+  double ColumnDouble(int column) const;
+  std::string ColumnText(int column) const;
+  std::string ColumnBlob(int column) const;
+  bool ColumnIsNull(int column) const;
+  absl::Time ColumnTime(int column) const;
+
+ private:
+  friend class Database;
+  Statement(Database* db, std::string sql, sqlite3_stmt* stmt);
+  absl::Status BindInt64(int index, int64_t value);
+  absl::Status CheckBind(int rc, int index) const;
+  void Release();
+
+  Database* db_;
+  std::string sql_;
+  sqlite3_stmt* stmt_;
+};
+
+class Database {
+ public:
+  static absl::StatusOr<std::unique_ptr<Database>> Open(
+      const DatabaseOptions& options);
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  // Runs body between BEGIN IMMEDIATE and COMMIT, holding the connection.
+  // If body returns an error, rolls back and returns that error; if COMMIT
+  // fails, rolls back and returns its error. FailedPrecondition when called
+  // inside another Transaction() or Read() body.
+  absl::Status Transaction(const std::function<absl::Status()>& body);
+
+  // Runs body in a read-only snapshot, holding the connection. Statements
+  // that write fail with FailedPrecondition. Inside a Transaction() body on
+  // the same thread, runs body within that transaction.
+  absl::Status Read(const std::function<absl::Status()>& body);
+
+  // Runs one or more ';'-separated statements without parameters or
+  // results (DDL). Only inside a Transaction() or Read() body.
+  absl::Status Exec(absl::string_view sql);
+
+  // Prepares a single statement, reusing a cached one for the same SQL.
+  // Only inside a Transaction() or Read() body.
+  absl::StatusOr<Statement> Prepare(absl::string_view sql);
+
+ private:
+  enum class Mode { kNone, kRead, kWrite };
+
+  explicit Database(sqlite3* db);
+  bool HeldByThisThread() const;
+  absl::Status CheckUsable(absl::string_view sql) const;
+  // Only after CheckUsable() passed, i.e. on the thread holding mu_.
+  absl::Status CheckWritable(sqlite3_stmt* stmt, absl::string_view sql) const
+      ABSL_NO_THREAD_SAFETY_ANALYSIS;
+  // Runs body with the mutex held and mode_ set, between begin_sql and
+  // COMMIT (ROLLBACK on error).
+  absl::Status RunLocked(Mode mode, absl::string_view begin_sql,
+                         const std::function<absl::Status()>& body);
+  void ReturnToCache(std::string sql, sqlite3_stmt* stmt);
+
+  friend class Statement;
+
+  sqlite3* const db_;
+  absl::Mutex mu_;
+  // The thread holding mu_, so misuse from another thread is an error
+  // rather than a data race.
+  std::atomic<std::thread::id> owner_;
+  Mode mode_ ABSL_GUARDED_BY(mu_) = Mode::kNone;
+
+  absl::Mutex cache_mu_;
+  // Idle prepared statements by SQL text.
+  absl::flat_hash_map<std::string, std::vector<sqlite3_stmt*>> cache_
+      ABSL_GUARDED_BY(cache_mu_);
+};
+
+}  // namespace tocsin::store
+
+#endif  // TOCSIN_LIBS_STORE_DATABASE_H_

@@ -1,0 +1,43 @@
+#include "libs/store/inbox.h"
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "libs/status/status_macros.h"
+
+namespace tocsin::store {
+namespace {
+
+constexpr absl::string_view kCreateInbox = R"sql(
+CREATE TABLE inbox(
+  consumer TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  PRIMARY KEY(consumer, event_id)
+);
+)sql";
+
+constexpr absl::string_view kInsert =
+    "INSERT INTO inbox(consumer, event_id, received_at) VALUES(?, ?, ?) "
+    "ON CONFLICT DO NOTHING";
+
+}  // namespace
+
+std::vector<Migration> InboxMigrations() {
+  return {{1100, "inbox", std::string(kCreateInbox)}};
+}
+
+absl::StatusOr<bool> RecordInInbox(Database& db, absl::string_view consumer,
+                                   absl::string_view event_id, absl::Time now) {
+  if (consumer.empty() || event_id.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("inbox needs a consumer and an event_id; got consumer \"",
+                     consumer, "\", event_id \"", event_id, "\""));
+  }
+  ASSIGN_OR_RETURN(Statement insert, db.Prepare(kInsert));
+  RETURN_IF_ERROR(insert.BindAll(consumer, event_id, now));
+  ASSIGN_OR_RETURN(int64_t inserted, insert.Run());
+  return inserted == 1;
+}
+
+}  // namespace tocsin::store
