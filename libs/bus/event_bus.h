@@ -45,6 +45,34 @@ std::string StreamFor(const std::string& type);
 // "escalation-incidents" -> "tocsin.deadletter.escalation-incidents"
 std::string DeadLetterSubject(const std::string& durable_name);
 
+// "incident.opened" -> "incident" (a domain alone maps to itself).
+std::string DomainOf(const std::string& type);
+
+// The stream that keeps every dead-lettered message.
+inline constexpr char kDeadLetterStream[] = "TOCSIN_DEADLETTER";
+
+// A JetStream stream the bus needs: its name and the subjects it stores.
+struct StreamSpec {
+  std::string name;      // "TOCSIN_INCIDENT"
+  std::string subjects;  // "tocsin.incident.>"
+};
+
+// One stream per domain ({"incident"} -> TOCSIN_INCIDENT on
+// "tocsin.incident.>"), then the dead-letter stream (kDeadLetterStream on
+// "tocsin.deadletter.>").
+std::vector<StreamSpec> StreamsFor(const std::vector<std::string>& domains);
+
+// OK for a domain of lowercase letters, digits, '-' and '_', other than the
+// reserved "deadletter"; InvalidArgument naming the domain otherwise.
+absl::Status ValidateDomain(const std::string& domain);
+
+// OK for "<domain>.<event>" where the event is one or more dot-separated
+// words of lowercase letters, digits, '-' and '_'; InvalidArgument otherwise.
+absl::Status ValidateType(const std::string& type);
+
+// What Publish requires: a non-empty event_id and a valid type.
+absl::Status ValidateEnvelope(const Envelope& envelope);
+
 struct ConsumerOptions {
   // Durable consumer name, unique per consuming service and purpose, e.g.
   // "escalation-incident-events". Letters, digits, '-' and '_'.
@@ -59,6 +87,15 @@ struct ConsumerOptions {
   // Delay before a nak'ed message is redelivered.
   absl::Duration nak_delay = absl::Seconds(1);
 };
+
+// What Subscribe requires: a durable name of letters, digits, '-' and '_';
+// at least one valid type, all of one domain; max_deliver >= 1;
+// ack_wait > 0; nak_delay >= 0. InvalidArgument otherwise.
+absl::Status ValidateConsumerOptions(const ConsumerOptions& options);
+
+// Parses a message body. InvalidArgument when the bytes are not an Envelope
+// or the Envelope fails ValidateEnvelope.
+absl::StatusOr<Envelope> ParseEnvelope(const void* data, int len);
 
 // Called on a bus thread, one message at a time per subscription.
 using Handler = std::function<absl::Status(const Envelope&)>;

@@ -1,0 +1,65 @@
+// A real nats-server with JetStream for tests (testonly).
+//
+//   ASSERT_OK_AND_ASSIGN(std::unique_ptr<NatsServer> nats, NatsServer::Start());
+//   options.url = nats->url();          // "nats://127.0.0.1:<port>"
+//   nats->Kill();                       // simulate a crash
+//   ASSERT_OK(nats->Restart());         // same port, same JetStream data
+//
+// Each server runs in a fresh folder under $TEST_TMPDIR on a port it picks
+// itself (-p -1), read back from its ports file. Start and Restart return
+// once the server accepts TCP connections. The binary is $NATS_SERVER if
+// set, else nats-server from PATH, /usr/bin or /usr/sbin (Debian installs it
+// in /usr/sbin, which Bazel's test PATH lacks). Not thread-safe: one owner.
+#ifndef TOCSIN_LIBS_TESTING_NATS_SERVER_H_
+#define TOCSIN_LIBS_TESTING_NATS_SERVER_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "libs/testing/process.h"
+
+namespace tocsin::testing {
+
+class NatsServer {
+ public:
+  static absl::StatusOr<std::unique_ptr<NatsServer>> Start();
+
+  NatsServer(const NatsServer&) = delete;
+  NatsServer& operator=(const NatsServer&) = delete;
+  // Stops the server (SIGKILL) if it runs.
+  ~NatsServer() = default;
+
+  std::string url() const;
+  int port() const { return port_; }
+  // The server's folder: its log ("nats-server.log") and JetStream data.
+  const std::string& dir() const { return dir_; }
+
+  // Kills the server at once (SIGKILL), as a crash would.
+  void Kill();
+
+  // Starts the server again (killing it first if it runs) on the same port
+  // with the same JetStream data.
+  absl::Status Restart();
+
+  // What the server logged so far (for failure messages, not assertions).
+  std::string Log() const;
+
+ private:
+  NatsServer(std::string binary, std::string dir)
+      : binary_(std::move(binary)), dir_(std::move(dir)) {}
+
+  // Starts nats-server with port_arg ("-1" or a number) and waits until it
+  // accepts connections; sets port_.
+  absl::Status Launch(const std::string& port_arg);
+
+  const std::string binary_;
+  const std::string dir_;
+  int port_ = 0;
+  std::unique_ptr<Process> process_;
+};
+
+}  // namespace tocsin::testing
+
+#endif  // TOCSIN_LIBS_TESTING_NATS_SERVER_H_
