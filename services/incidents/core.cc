@@ -1,0 +1,596 @@
+#include "services/incidents/core.h"
+
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "libs/proto/time.h"
+#include "libs/status/status_macros.h"
+#include "nlohmann/json.hpp"
+#include "services/incidents/matching.h"
+
+namespace tocsin::incidents {
+namespace {
+
+constexpr char kService[] = "incidents";
+constexpr int kMaxPageSize = 1000;
+constexpr int kDefaultPageSize = 100;
+
+int PageSize(int requested) {
+  if (requested <= 0) return kDefaultPageSize;
+  return requested > kMaxPageSize ? kMaxPageSize : requested;
+}
+
+absl::Status ValidateImpact(int impact) {
+  if (impact < 1 || impact > 5) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "impact must be 1 (critical) to 5 (no impact), got ", impact));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status IncidentNotFound(const std::string& id) {
+  return absl::NotFoundError(absl::StrCat("incident \"", id, "\" does not exist"));
+}
+
+absl::Status PlanNotFound(const std::string& name) {
+  return absl::NotFoundError(absl::StrCat("response plan \"", name, "\" does not exist"));
+}
+
+std::string AlarmLabel(const v1::Alarm& alarm) {
+  if (!alarm.alarm_name().empty()) return absl::StrCat("alarm ", alarm.alarm_name());
+  return absl::StrCat("event \"", alarm.detail_type(), "\" from ", alarm.source());
+}
+
+std::string AlarmData(const v1::Alarm& alarm) {
+  nlohmann::json j;
+  j["eventId"] = alarm.event_id();
+  j["source"] = alarm.source();
+  j["detailType"] = alarm.detail_type();
+  if (!alarm.alarm_arn().empty()) j["alarmArn"] = alarm.alarm_arn();
+  if (!alarm.alarm_name().empty()) j["alarmName"] = alarm.alarm_name();
+  j["state"] = StateName(alarm.state());
+  if (!alarm.reason().empty()) j["reason"] = alarm.reason();
+  if (!alarm.account().empty()) j["account"] = alarm.account();
+  if (!alarm.region().empty()) j["region"] = alarm.region();
+  if (!alarm.alarm_rule().empty()) j["alarmRule"] = alarm.alarm_rule();
+  if (alarm.triggering_alarms_size() > 0) {
+    j["triggeringAlarms"] = std::vector<std::string>(alarm.triggering_alarms().begin(),
+                                                     alarm.triggering_alarms().end());
+  }
+  if (alarm.muted()) j["muted"] = true;
+  if (!alarm.actions_suppressed_by().empty()) {
+    j["actionsSuppressedBy"] = alarm.actions_suppressed_by();
+  }
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace
+
+absl::Status ValidateAlarm(const v1::Alarm& alarm) {
+  if (alarm.event_id().empty()) {
+    return absl::InvalidArgumentError("alarm.event_id is required (the idempotency key)");
+  }
+  if (alarm.event_id().size() > 256) {
+    return absl::InvalidArgumentError("alarm.event_id is longer than 256 characters");
+  }
+  if (alarm.source().empty()) return absl::InvalidArgumentError("alarm.source is required");
+  if (alarm.kind() == v1::ALARM_KIND_UNSPECIFIED) {
+    return absl::InvalidArgumentError("alarm.kind is required");
+  }
+  if (alarm.kind() != v1::ALARM_KIND_CONFIGURATION_CHANGE &&
+      alarm.kind() != v1::ALARM_KIND_GENERIC && alarm.alarm_arn().empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("alarm.alarm_arn is required for CloudWatch alarm \"",
+                     alarm.alarm_name(), "\""));
+  }
+  if (alarm.kind() != v1::ALARM_KIND_CONFIGURATION_CHANGE &&
+      alarm.state() == v1::ALARM_STATE_UNSPECIFIED) {
+    return absl::InvalidArgumentError("alarm.state is required");
+  }
+  return absl::OkStatus();
+}
+
+IncidentsCore::IncidentsCore(IncidentStore* store, const Clock* clock, IdGenerator* ids,
+                             IncidentsOptions options)
+    : store_(store), clock_(clock), ids_(ids), options_(std::move(options)) {}
+
+absl::Status IncidentsCore::Write(
+    const std::function<absl::Status(IncidentStore::Tx&)>& body) {
+  RETURN_IF_ERROR(store_->Write(body));
+  if (options_.on_commit) options_.on_commit();
+  return absl::OkStatus();
+}
+
+Envelope IncidentsCore::NewEvent(const std::string& type, const std::string& incident_id,
+                                 const std::string& causation_id,
+                                 const google::protobuf::Message& payload) {
+  Envelope e;
+  e.set_event_id(ids_->Next("evt"));
+  e.set_type(type);
+  *e.mutable_time() = ToProtoTime(clock_->Now());
+  e.set_source(kService);
+  e.set_incident_id(incident_id);
+  e.set_causation_id(causation_id);
+  e.mutable_payload()->PackFrom(payload);
+  return e;
+}
+
+absl::StatusOr<TimelineEvent> IncidentsCore::AddTimeline(
+    IncidentStore::Tx& tx, const std::string& incident_id, const std::string& type,
+    const std::string& message, const std::string& data_json,
+    const std::string& source_event_id, const std::string& author) {
+  if (!source_event_id.empty()) {
+    ASSIGN_OR_RETURN(auto existing, tx.FindTimelineEvent(incident_id, source_event_id, type));
+    if (existing.has_value()) return *existing;
+  }
+  TimelineEvent event;
+  event.set_id(ids_->Next("tl"));
+  event.set_incident_id(incident_id);
+  *event.mutable_event_time() = ToProtoTime(clock_->Now());
+  event.set_type(type);
+  event.set_message(message);
+  event.set_data_json(data_json);
+  event.set_source_event_id(source_event_id);
+  event.set_author(author);
+  RETURN_IF_ERROR(tx.InsertTimelineEvent(event));
+  v1::TimelineAdded added;
+  *added.mutable_event() = event;
+  RETURN_IF_ERROR(tx.Emit(NewEvent("timeline.added", incident_id, source_event_id, added)));
+  return event;
+}
+
+absl::Status IncidentsCore::OpenIncident(IncidentStore::Tx& tx, const ResponsePlan& plan,
+                                         const v1::Alarm& alarm, const std::string& dedupe,
+                                         v1::IngestAlarmResponse& response) {
+  const absl::Time now = clock_->Now();
+  Incident incident;
+  incident.set_id(ids_->Next("inc"));
+  incident.set_title(IncidentTitle(plan, alarm));
+  incident.set_impact(plan.incident_template().impact());
+  incident.set_summary(ExpandTemplate(plan.incident_template().summary(), alarm));
+  incident.set_status(v1::INCIDENT_STATUS_OPEN);
+  incident.set_source(alarm.source());
+  incident.set_dedupe_string(dedupe);
+  incident.set_response_plan(plan.name());
+  *incident.mutable_create_time() = ToProtoTime(now);
+  *incident.mutable_update_time() = ToProtoTime(now);
+  *incident.mutable_engagements() = plan.engagements();
+  *incident.mutable_chat_channels() = plan.chat_channels();
+  incident.set_version(1);
+  incident.set_alarm_count(1);
+  if (!alarm.alarm_arn().empty()) {
+    auto* item = incident.add_related_items();
+    item->set_type(v1::RELATED_ITEM_TYPE_ALARM);
+    item->set_title(alarm.alarm_name().empty() ? "Alarm" : alarm.alarm_name());
+    item->set_value(alarm.alarm_arn());
+  }
+  if (!alarm.console_link().empty()) {
+    auto* item = incident.add_related_items();
+    item->set_type(v1::RELATED_ITEM_TYPE_URL);
+    item->set_title("Alarm in the AWS console");
+    item->set_value(alarm.console_link());
+  }
+  for (const std::string& child : alarm.triggering_alarms()) {
+    auto* item = incident.add_related_items();
+    item->set_type(v1::RELATED_ITEM_TYPE_ALARM);
+    item->set_title("Triggering alarm");
+    item->set_value(child);
+  }
+  RETURN_IF_ERROR(tx.InsertIncident(incident));
+  v1::IncidentOpened opened;
+  *opened.mutable_incident() = incident;
+  *opened.mutable_alarm() = alarm;
+  RETURN_IF_ERROR(tx.Emit(NewEvent("incident.opened", incident.id(), alarm.event_id(), opened)));
+  std::string message = absl::StrCat("Incident opened by ", AlarmLabel(alarm), " (",
+                                     StateName(alarm.state()), ")");
+  if (!alarm.reason().empty()) absl::StrAppend(&message, ": ", alarm.reason());
+  RETURN_IF_ERROR(AddTimeline(tx, incident.id(), "incident.opened", message, AlarmData(alarm),
+                              alarm.event_id(), kService)
+                      .status());
+  response.set_outcome(v1::INGEST_OUTCOME_OPENED);
+  response.set_incident_id(incident.id());
+  response.set_detail(absl::StrCat("opened incident under plan ", plan.name()));
+  return absl::OkStatus();
+}
+
+absl::Status IncidentsCore::ResolveInTx(IncidentStore::Tx& tx, Incident& incident,
+                                        const std::string& message,
+                                        const std::string& causation_id,
+                                        const std::string& author) {
+  const absl::Time now = clock_->Now();
+  incident.set_status(v1::INCIDENT_STATUS_RESOLVED);
+  *incident.mutable_resolve_time() = ToProtoTime(now);
+  *incident.mutable_update_time() = ToProtoTime(now);
+  incident.set_version(incident.version() + 1);
+  RETURN_IF_ERROR(tx.UpdateIncident(incident));
+  v1::IncidentResolved resolved;
+  *resolved.mutable_incident() = incident;
+  RETURN_IF_ERROR(tx.Emit(NewEvent("incident.resolved", incident.id(), causation_id, resolved)));
+  return AddTimeline(tx, incident.id(), "incident.resolved", message, "", causation_id, author)
+      .status();
+}
+
+absl::StatusOr<v1::IngestAlarmResponse> IncidentsCore::IngestAlarm(const v1::Alarm& alarm) {
+  RETURN_IF_ERROR(ValidateAlarm(alarm));
+  v1::IngestAlarmResponse response;
+  bool emitted = false;
+  RETURN_IF_ERROR(store_->Write([&](IncidentStore::Tx& tx) -> absl::Status {
+    response.Clear();
+    ASSIGN_OR_RETURN(auto seen, tx.GetIngestRecord(alarm.event_id()));
+    if (seen.has_value()) {
+      response = seen->response;
+      response.set_duplicate(true);
+      return absl::OkStatus();
+    }
+    emitted = true;
+    auto record = [&]() {
+      return tx.PutIngestRecord({alarm.event_id(), response, clock_->Now()});
+    };
+
+    if (alarm.kind() == v1::ALARM_KIND_CONFIGURATION_CHANGE) {
+      response.set_outcome(v1::INGEST_OUTCOME_IGNORED);
+      response.set_detail("alarm configuration change: recorded, opens nothing");
+      return record();
+    }
+
+    ASSIGN_OR_RETURN(std::vector<ResponsePlan> plans, tx.ListPlans());
+    const ResponsePlan* plan = SelectPlan(plans, alarm);
+    std::optional<ResponsePlan> fallback;
+    if (plan == nullptr && !options_.default_plan.empty()) {
+      ASSIGN_OR_RETURN(fallback, tx.GetPlan(options_.default_plan));
+      if (fallback.has_value()) plan = &*fallback;
+    }
+    if (plan == nullptr) {
+      UnmatchedAlarm unmatched;
+      *unmatched.mutable_alarm() = alarm;
+      *unmatched.mutable_receive_time() = ToProtoTime(clock_->Now());
+      RETURN_IF_ERROR(tx.InsertUnmatched(unmatched));
+      response.set_outcome(v1::INGEST_OUTCOME_UNMATCHED);
+      response.set_detail(
+          options_.default_plan.empty()
+              ? "no response plan matches; kept as unmatched (tocsin incidents unmatched)"
+              : absl::StrCat("no response plan matches and the default plan \"",
+                             options_.default_plan,
+                             "\" does not exist; kept as unmatched"));
+      return record();
+    }
+    response.set_response_plan(plan->name());
+
+    const std::string dedupe = DedupeString(*plan, alarm);
+    ASSIGN_OR_RETURN(std::optional<Incident> open, tx.FindOpenIncident(dedupe));
+    auto join = [&](const std::string& what) -> absl::Status {
+      open->set_alarm_count(open->alarm_count() + 1);
+      *open->mutable_update_time() = ToProtoTime(clock_->Now());
+      open->set_version(open->version() + 1);
+      RETURN_IF_ERROR(tx.UpdateIncident(*open));
+      std::string message = absl::StrCat(AlarmLabel(alarm), " is ", StateName(alarm.state()),
+                                         what);
+      if (!alarm.reason().empty()) absl::StrAppend(&message, ": ", alarm.reason());
+      RETURN_IF_ERROR(AddTimeline(tx, open->id(), "alarm", message, AlarmData(alarm),
+                                  alarm.event_id(), kService)
+                          .status());
+      response.set_outcome(v1::INGEST_OUTCOME_JOINED);
+      response.set_incident_id(open->id());
+      response.set_detail("added to the open incident's timeline");
+      return record();
+    };
+    auto ignore = [&](const std::string& why) -> absl::Status {
+      response.set_outcome(v1::INGEST_OUTCOME_IGNORED);
+      response.set_detail(why);
+      return record();
+    };
+
+    if (alarm.muted() || !alarm.actions_suppressed_by().empty()) {
+      const std::string why =
+          alarm.muted() ? " (muted: not paged)"
+                        : absl::StrCat(" (actions suppressed by ", alarm.actions_suppressed_by(),
+                                       ": not paged)");
+      if (open.has_value()) return join(why);
+      return ignore(absl::StrCat("alarm", why, "; no incident opened"));
+    }
+
+    const bool opens =
+        alarm.state() == v1::ALARM_STATE_ALARM ||
+        (alarm.state() == v1::ALARM_STATE_INSUFFICIENT_DATA && plan->open_on_insufficient_data());
+    if (opens) {
+      if (open.has_value()) return join("");
+      RETURN_IF_ERROR(OpenIncident(tx, *plan, alarm, dedupe, response));
+      return record();
+    }
+    if (alarm.state() == v1::ALARM_STATE_OK) {
+      if (!open.has_value()) return ignore("OK with no open incident");
+      if (!plan->resolve_on_ok()) return join(" (the plan does not resolve on OK)");
+      open->set_alarm_count(open->alarm_count() + 1);
+      std::string message = absl::StrCat("Resolved: ", AlarmLabel(alarm), " returned to OK");
+      if (!alarm.reason().empty()) absl::StrAppend(&message, ": ", alarm.reason());
+      RETURN_IF_ERROR(ResolveInTx(tx, *open, message, alarm.event_id(), kService));
+      response.set_outcome(v1::INGEST_OUTCOME_RESOLVED);
+      response.set_incident_id(open->id());
+      response.set_detail("the plan resolves on OK");
+      return record();
+    }
+    // INSUFFICIENT_DATA under a plan that does not open on it.
+    if (open.has_value()) return join(" (neither pages nor resolves)");
+    return ignore("INSUFFICIENT_DATA with no open incident (the plan does not open on it)");
+  }));
+  if (emitted && options_.on_commit) options_.on_commit();
+  return response;
+}
+
+absl::StatusOr<Incident> IncidentsCore::StartIncident(const v1::StartIncidentRequest& request) {
+  if (request.client_token().empty()) {
+    return absl::InvalidArgumentError("client_token is required (the idempotency key)");
+  }
+  if (request.impact() != 0) RETURN_IF_ERROR(ValidateImpact(request.impact()));
+  Incident incident;
+  RETURN_IF_ERROR(Write([&](IncidentStore::Tx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(auto existing_id, tx.GetClientToken(request.client_token()));
+    if (existing_id.has_value()) {
+      ASSIGN_OR_RETURN(auto existing, tx.GetIncident(*existing_id));
+      if (!existing.has_value()) return IncidentNotFound(*existing_id);
+      incident = *existing;
+      return absl::OkStatus();
+    }
+    ASSIGN_OR_RETURN(auto plan, tx.GetPlan(request.response_plan()));
+    if (!plan.has_value()) return PlanNotFound(request.response_plan());
+    const absl::Time now = clock_->Now();
+    incident.set_id(ids_->Next("inc"));
+    incident.set_title(request.title().empty() ? plan->incident_template().title()
+                                               : request.title());
+    if (incident.title().empty() || incident.title().find('{') != std::string::npos) {
+      if (request.title().empty()) incident.set_title(plan->display_name().empty()
+                                                          ? plan->name()
+                                                          : plan->display_name());
+    }
+    incident.set_impact(request.impact() != 0 ? request.impact()
+                                              : plan->incident_template().impact());
+    incident.set_summary(request.summary().empty() ? plan->incident_template().summary()
+                                                   : request.summary());
+    incident.set_status(v1::INCIDENT_STATUS_OPEN);
+    incident.set_source("api");
+    incident.set_response_plan(plan->name());
+    *incident.mutable_create_time() = ToProtoTime(now);
+    *incident.mutable_update_time() = ToProtoTime(now);
+    *incident.mutable_related_items() = request.related_items();
+    *incident.mutable_engagements() = plan->engagements();
+    *incident.mutable_chat_channels() = plan->chat_channels();
+    incident.set_version(1);
+    RETURN_IF_ERROR(tx.InsertIncident(incident));
+    RETURN_IF_ERROR(tx.PutClientToken(request.client_token(), incident.id()));
+    v1::IncidentOpened opened;
+    *opened.mutable_incident() = incident;
+    RETURN_IF_ERROR(
+        tx.Emit(NewEvent("incident.opened", incident.id(), request.client_token(), opened)));
+    return AddTimeline(tx, incident.id(), "incident.opened",
+                       absl::StrCat("Incident started with plan ", plan->name()), "",
+                       request.client_token(), "api")
+        .status();
+  }));
+  return incident;
+}
+
+absl::StatusOr<Incident> IncidentsCore::GetIncident(const std::string& id) {
+  std::optional<Incident> incident;
+  RETURN_IF_ERROR(store_->Read([&](IncidentStore::Tx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(incident, tx.GetIncident(id));
+    return absl::OkStatus();
+  }));
+  if (!incident.has_value()) return IncidentNotFound(id);
+  return *incident;
+}
+
+absl::StatusOr<v1::ListIncidentsResponse> IncidentsCore::ListIncidents(
+    const v1::ListIncidentsRequest& request) {
+  IncidentFilter filter;
+  filter.status = request.status();
+  filter.response_plan = request.response_plan();
+  if (request.has_created_after()) filter.created_after = FromProtoTime(request.created_after());
+  filter.before_id = request.page_token();
+  filter.limit = PageSize(request.page_size());
+  v1::ListIncidentsResponse response;
+  RETURN_IF_ERROR(store_->Read([&](IncidentStore::Tx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(std::vector<Incident> incidents, tx.ListIncidents(filter));
+    for (auto& i : incidents) *response.add_incidents() = std::move(i);
+    return absl::OkStatus();
+  }));
+  if (response.incidents_size() == filter.limit) {
+    response.set_next_page_token(response.incidents(response.incidents_size() - 1).id());
+  }
+  return response;
+}
+
+absl::StatusOr<Incident> IncidentsCore::UpdateIncident(const v1::UpdateIncidentRequest& request) {
+  if (request.has_impact()) RETURN_IF_ERROR(ValidateImpact(request.impact()));
+  if (request.has_title() && request.title().empty()) {
+    return absl::InvalidArgumentError("title must not be empty");
+  }
+  Incident incident;
+  RETURN_IF_ERROR(Write([&](IncidentStore::Tx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(auto found, tx.GetIncident(request.id()));
+    if (!found.has_value()) return IncidentNotFound(request.id());
+    incident = *found;
+    std::vector<std::string> changed;
+    std::string what;
+    if (request.has_title() && request.title() != incident.title()) {
+      absl::StrAppend(&what, what.empty() ? "" : ", ", "title \"", incident.title(), "\" → \"",
+                      request.title(), "\"");
+      incident.set_title(request.title());
+      changed.push_back("title");
+    }
+    if (request.has_impact() && request.impact() != incident.impact()) {
+      absl::StrAppend(&what, what.empty() ? "" : ", ", "impact ", incident.impact(), " → ",
+                      request.impact());
+      incident.set_impact(request.impact());
+      changed.push_back("impact");
+    }
+    if (request.has_summary() && request.summary() != incident.summary()) {
+      absl::StrAppend(&what, what.empty() ? "" : ", ", "summary changed");
+      incident.set_summary(request.summary());
+      changed.push_back("summary");
+    }
+    if (changed.empty()) return absl::OkStatus();
+    incident.set_version(incident.version() + 1);
+    *incident.mutable_update_time() = ToProtoTime(clock_->Now());
+    RETURN_IF_ERROR(tx.UpdateIncident(incident));
+    v1::IncidentUpdated updated;
+    *updated.mutable_incident() = incident;
+    for (const auto& f : changed) updated.add_changed_fields(f);
+    Envelope event = NewEvent("incident.updated", incident.id(), "", updated);
+    RETURN_IF_ERROR(tx.Emit(event));
+    const std::string author = request.author().empty() ? "api" : request.author();
+    return AddTimeline(tx, incident.id(), "incident.updated", absl::StrCat("Updated: ", what),
+                       "", event.event_id(), author)
+        .status();
+  }));
+  return incident;
+}
+
+absl::StatusOr<Incident> IncidentsCore::ResolveIncident(
+    const v1::ResolveIncidentRequest& request) {
+  Incident incident;
+  RETURN_IF_ERROR(Write([&](IncidentStore::Tx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(auto found, tx.GetIncident(request.id()));
+    if (!found.has_value()) return IncidentNotFound(request.id());
+    incident = *found;
+    // Resolving a resolved incident changes nothing (a retried call).
+    if (incident.status() == v1::INCIDENT_STATUS_RESOLVED) return absl::OkStatus();
+    const std::string author = request.author().empty() ? "api" : request.author();
+    std::string message = absl::StrCat("Resolved by ", author);
+    if (!request.note().empty()) absl::StrAppend(&message, ": ", request.note());
+    return ResolveInTx(tx, incident, message, ids_->Next("req"), author);
+  }));
+  return incident;
+}
+
+absl::StatusOr<TimelineEvent> IncidentsCore::AddTimelineEvent(
+    const v1::AddTimelineEventRequest& request) {
+  if (request.type().empty()) return absl::InvalidArgumentError("type is required");
+  if (request.message().empty() && request.data_json().empty()) {
+    return absl::InvalidArgumentError("message or data_json is required");
+  }
+  if (!request.data_json().empty() &&
+      !nlohmann::json::accept(request.data_json())) {
+    return absl::InvalidArgumentError("data_json is not valid JSON");
+  }
+  TimelineEvent event;
+  RETURN_IF_ERROR(Write([&](IncidentStore::Tx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(auto found, tx.GetIncident(request.incident_id()));
+    if (!found.has_value()) return IncidentNotFound(request.incident_id());
+    ASSIGN_OR_RETURN(event, AddTimeline(tx, request.incident_id(), request.type(),
+                                        request.message(), request.data_json(),
+                                        request.source_event_id(),
+                                        request.author().empty() ? "api" : request.author()));
+    return absl::OkStatus();
+  }));
+  return event;
+}
+
+absl::StatusOr<v1::ListTimelineEventsResponse> IncidentsCore::ListTimelineEvents(
+    const v1::ListTimelineEventsRequest& request) {
+  int64_t after = 0;
+  if (!request.page_token().empty() && !absl::SimpleAtoi(request.page_token(), &after)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("page_token \"", request.page_token(), "\" is not one this API returned"));
+  }
+  v1::ListTimelineEventsResponse response;
+  RETURN_IF_ERROR(store_->Read([&](IncidentStore::Tx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(auto found, tx.GetIncident(request.incident_id()));
+    if (!found.has_value()) return IncidentNotFound(request.incident_id());
+    const int limit = PageSize(request.page_size());
+    ASSIGN_OR_RETURN(TimelinePage page, tx.ListTimeline(request.incident_id(), after, limit));
+    for (auto& e : page.events) *response.add_events() = std::move(e);
+    if (static_cast<int>(response.events_size()) == limit && page.next_after > 0) {
+      response.set_next_page_token(absl::StrCat(page.next_after));
+    }
+    return absl::OkStatus();
+  }));
+  return response;
+}
+
+absl::StatusOr<v1::ListUnmatchedAlarmsResponse> IncidentsCore::ListUnmatchedAlarms(
+    const v1::ListUnmatchedAlarmsRequest& request) {
+  int64_t before = 0;
+  if (!request.page_token().empty() && !absl::SimpleAtoi(request.page_token(), &before)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("page_token \"", request.page_token(), "\" is not one this API returned"));
+  }
+  v1::ListUnmatchedAlarmsResponse response;
+  const int limit = PageSize(request.page_size());
+  RETURN_IF_ERROR(store_->Read([&](IncidentStore::Tx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(auto rows, tx.ListUnmatched(before, limit));
+    for (auto& [seq, alarm] : rows) *response.add_alarms() = std::move(alarm);
+    if (static_cast<int>(rows.size()) == limit) {
+      response.set_next_page_token(absl::StrCat(rows.back().first));
+    }
+    return absl::OkStatus();
+  }));
+  return response;
+}
+
+absl::StatusOr<ResponsePlan> IncidentsCore::CreatePlan(const ResponsePlan& request) {
+  RETURN_IF_ERROR(ValidatePlan(request));
+  ResponsePlan plan = request;
+  const absl::Time now = clock_->Now();
+  plan.set_version(1);
+  *plan.mutable_create_time() = ToProtoTime(now);
+  *plan.mutable_update_time() = ToProtoTime(now);
+  RETURN_IF_ERROR(store_->Write([&](IncidentStore::Tx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(auto existing, tx.GetPlan(plan.name()));
+    if (existing.has_value()) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("response plan \"", plan.name(), "\" already exists; update it instead"));
+    }
+    return tx.InsertPlan(plan);
+  }));
+  return plan;
+}
+
+absl::StatusOr<ResponsePlan> IncidentsCore::UpdatePlan(const ResponsePlan& request,
+                                                       int64_t expected_version) {
+  RETURN_IF_ERROR(ValidatePlan(request));
+  ResponsePlan plan = request;
+  RETURN_IF_ERROR(store_->Write([&](IncidentStore::Tx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(auto existing, tx.GetPlan(plan.name()));
+    if (!existing.has_value()) return PlanNotFound(plan.name());
+    if (expected_version != 0 && existing->version() != expected_version) {
+      return absl::AbortedError(absl::StrCat(
+          "response plan \"", plan.name(), "\" is at version ", existing->version(),
+          ", not ", expected_version, "; read it again and retry"));
+    }
+    plan.set_version(existing->version() + 1);
+    *plan.mutable_create_time() = existing->create_time();
+    *plan.mutable_update_time() = ToProtoTime(clock_->Now());
+    return tx.UpdatePlan(plan);
+  }));
+  return plan;
+}
+
+absl::StatusOr<ResponsePlan> IncidentsCore::GetPlan(const std::string& name) {
+  std::optional<ResponsePlan> plan;
+  RETURN_IF_ERROR(store_->Read([&](IncidentStore::Tx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(plan, tx.GetPlan(name));
+    return absl::OkStatus();
+  }));
+  if (!plan.has_value()) return PlanNotFound(name);
+  return *plan;
+}
+
+absl::StatusOr<std::vector<ResponsePlan>> IncidentsCore::ListPlans() {
+  std::vector<ResponsePlan> plans;
+  RETURN_IF_ERROR(store_->Read([&](IncidentStore::Tx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(plans, tx.ListPlans());
+    return absl::OkStatus();
+  }));
+  return plans;
+}
+
+absl::Status IncidentsCore::DeletePlan(const std::string& name) {
+  return store_->Write([&](IncidentStore::Tx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(bool deleted, tx.DeletePlan(name));
+    if (!deleted) return PlanNotFound(name);
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace tocsin::incidents

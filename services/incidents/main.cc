@@ -1,0 +1,122 @@
+// tocsin-incidents: owns response plans, incidents and their timeline.
+// Flags and wiring only; the behaviour is in core.h.
+#include <memory>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "libs/clock/clock.h"
+#include "libs/config/config.h"
+#include "libs/http/http_server.h"
+#include "libs/ids/ids.h"
+#include "libs/log/log.h"
+#include "libs/metrics/admin.h"
+#include "libs/service/runtime.h"
+#include "libs/store/outbox.h"
+#include "services/incidents/core.h"
+#include "services/incidents/grpc_service.h"
+#include "services/incidents/sqlite_store.h"
+
+using tocsin::config::EnvOr;
+using tocsin::config::EnvOrInt;
+
+ABSL_FLAG(std::string, grpc_listen, EnvOr("TOCSIN_INCIDENTS_GRPC", "127.0.0.1:7002"),
+          "gRPC address (host:port; port 0 picks one). Env TOCSIN_INCIDENTS_GRPC.");
+ABSL_FLAG(std::string, http_host, EnvOr("TOCSIN_INCIDENTS_HTTP_HOST", "127.0.0.1"),
+          "Host for /metrics, /healthz, /readyz. Env TOCSIN_INCIDENTS_HTTP_HOST.");
+ABSL_FLAG(int, http_port, EnvOrInt("TOCSIN_INCIDENTS_HTTP_PORT", 7102),
+          "Port for /metrics, /healthz, /readyz (0 picks one). Env TOCSIN_INCIDENTS_HTTP_PORT.");
+ABSL_FLAG(std::string, db, EnvOr("TOCSIN_INCIDENTS_DB", ".state/incidents.db"),
+          "SQLite database file. Env TOCSIN_INCIDENTS_DB.");
+ABSL_FLAG(std::string, nats_url, EnvOr("TOCSIN_NATS_URL", "nats://127.0.0.1:4222"),
+          "NATS server URL. Env TOCSIN_NATS_URL.");
+ABSL_FLAG(std::string, nats_credentials_file, EnvOr("TOCSIN_NATS_CREDENTIALS_FILE", ""),
+          "NATS credentials file, if the server requires one.");
+ABSL_FLAG(std::string, default_plan, EnvOr("TOCSIN_DEFAULT_PLAN", ""),
+          "Response plan for alarms that match none; empty keeps them as unmatched.");
+ABSL_FLAG(std::string, ports_file, "",
+          "If set, write the chosen ports here as JSON (for tests and scripts).");
+ABSL_FLAG(std::string, log_level, EnvOr("TOCSIN_LOG_LEVEL", "info"), "debug, info, warn, error.");
+
+namespace tocsin::incidents {
+namespace {
+
+int Run() {
+  log::Init("incidents", absl::GetFlag(FLAGS_log_level));
+  service::BlockShutdownSignals();
+  const Clock* clock = RealClock::Get();
+  auto fail = [](absl::string_view what, const absl::Status& s) {
+    log::Error(what, {{"error", s.ToString()}});
+    return 1;
+  };
+
+  auto store = SqliteIncidentStore::Open(absl::GetFlag(FLAGS_db), clock);
+  if (!store.ok()) return fail("cannot open the database", store.status());
+
+  bus::JetStreamBusOptions bus_options;
+  bus_options.url = absl::GetFlag(FLAGS_nats_url);
+  bus_options.client_name = "tocsin-incidents";
+  bus_options.credentials_file = absl::GetFlag(FLAGS_nats_credentials_file);
+  bus_options.domains = {"incident", "timeline"};
+  service::LazyJetStreamBus bus(bus_options);
+  if (absl::Status s = bus.Connect(); !s.ok()) {
+    log::Warn("bus not reachable yet; alarms are still accepted and events wait in the outbox",
+              {{"error", s.ToString()}});
+  }
+  store::OutboxRelayOptions relay_options;
+  relay_options.max_backoff = absl::Seconds(2);
+  auto relay = store::OutboxRelay::Start((*store)->database(), &bus, clock, relay_options);
+  if (!relay.ok()) return fail("cannot start the outbox relay", relay.status());
+
+  RandomIdGenerator ids(clock);
+  IncidentsOptions options;
+  options.default_plan = absl::GetFlag(FLAGS_default_plan);
+  options.on_commit = [r = relay->get()] { r->Notify(); };
+  IncidentsCore core(store->get(), clock, &ids, options);
+
+  auto registry = std::make_shared<prometheus::Registry>();
+  IncidentServiceImpl incident_service(&core, *registry);
+  ResponsePlanServiceImpl plan_service(&core);
+  auto grpc = service::StartGrpcServer(absl::GetFlag(FLAGS_grpc_listen),
+                                       {&incident_service, &plan_service});
+  if (!grpc.ok()) return fail("cannot start gRPC", grpc.status());
+
+  http::HttpServerOptions http_options;
+  http_options.host = absl::GetFlag(FLAGS_http_host);
+  http_options.port = absl::GetFlag(FLAGS_http_port);
+  http_options.num_threads = 4;
+  auto http = http::HttpServer::Start(http_options);
+  if (!http.ok()) return fail("cannot start HTTP", http.status());
+  metrics::RegisterAdminEndpoints(
+      **http, registry,
+      {{"database", [s = store->get()] { return s->Ping(); }},
+       {"bus", [&bus] {
+          return bus.connected() ? absl::OkStatus()
+                                 : absl::UnavailableError("not connected to NATS");
+        }}});
+
+  if (absl::Status s = service::WritePortsFile(absl::GetFlag(FLAGS_ports_file), grpc->port,
+                                               (*http)->port());
+      !s.ok()) {
+    return fail("cannot write the ports file", s);
+  }
+  log::Info("incidents service ready", {{"grpc_port", absl::StrCat(grpc->port)},
+                                        {"http_port", absl::StrCat((*http)->port())},
+                                        {"db", absl::GetFlag(FLAGS_db)}});
+  std::string sig = service::WaitForShutdownSignal();
+  log::Info("shutting down", {{"signal", sig}});
+  grpc->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  (*relay)->Stop();
+  return 0;
+}
+
+}  // namespace
+}  // namespace tocsin::incidents
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage("Tocsin incidents service: response plans, incidents, timeline.");
+  absl::ParseCommandLine(argc, argv);
+  return tocsin::incidents::Run();
+}
