@@ -88,3 +88,18 @@ TEST(HttpClient, RefusedConnectionIsUnavailable) {
 
 }  // namespace
 }  // namespace tocsin::http
+
+namespace tocsin::http {
+namespace {
+
+TEST(JsonError, NamesCodeAndMessageAndSurvivesBadUtf8) {
+  HttpResponse r = JsonError(400, "invalid_event", "got \xff here");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.content_type, "application/json");
+  auto j = nlohmann::json::parse(r.body);
+  EXPECT_EQ(j["error"]["code"], "invalid_event");
+  EXPECT_EQ(j["error"]["message"], "got \xEF\xBF\xBD here");
+}
+
+}  // namespace
+}  // namespace tocsin::http

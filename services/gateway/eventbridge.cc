@@ -442,10 +442,15 @@ absl::StatusOr<std::vector<Alarm>> ParseEventBridgeBody(
   }
 
   std::vector<Alarm> alarms;
+  // Filled in last, from the parsed fields, for every event however it came.
+  auto with_links = [&alarms]() {
+    for (Alarm& alarm : alarms) alarm.set_console_link(ConsoleLinkForAlarm(alarm));
+    return alarms;
+  };
   if (parsed.is_object()) {
     ASSIGN_OR_RETURN(Alarm alarm, ParseEvent(0, parsed));
     alarms.push_back(std::move(alarm));
-    return alarms;
+    return with_links();
   }
   if (!parsed.is_array()) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -460,10 +465,9 @@ absl::StatusOr<std::vector<Alarm>> ParseEventBridgeBody(
   alarms.reserve(events.size());
   for (size_t i = 0; i < events.size(); ++i) {
     ASSIGN_OR_RETURN(Alarm alarm, ParseEvent(i, events[i]));
-    alarm.set_console_link(ConsoleLinkForAlarm(alarm));
     alarms.push_back(std::move(alarm));
   }
-  return alarms;
+  return with_links();
 }
 
 std::string ConsoleLinkForAlarm(const Alarm& alarm) {

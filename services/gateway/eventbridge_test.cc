@@ -592,6 +592,15 @@ TEST(ConsoleLinkForAlarm, CloudWatchAlarm) {
   EXPECT_EQ(ConsoleLinkForAlarm(alarms[0]),
             "https://us-east-1.console.aws.amazon.com/cloudwatch/home"
             "?region=us-east-1#alarmsV2:alarm/ServerCpuTooHigh");
+  // The parser fills it in, for a single event and for each of a batch.
+  EXPECT_EQ(alarms[0].console_link(), ConsoleLinkForAlarm(alarms[0]));
+  ASSERT_OK_AND_ASSIGN(
+      std::vector<Alarm> batch,
+      ParseEventBridgeBody("[" + FixtureText(kSingleMetric) + "," +
+                           FixtureText(kMetricMath) + "]"));
+  EXPECT_EQ(batch[1].console_link(),
+            "https://us-east-1.console.aws.amazon.com/cloudwatch/home"
+            "?region=us-east-1#alarmsV2:alarm/TotalNetworkTrafficTooHigh");
 }
 
 TEST(ConsoleLinkForAlarm, EncodesTheAlarmName) {

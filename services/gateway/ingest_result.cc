@@ -21,12 +21,6 @@ void SetIfNotEmpty(json& object, const char* key, const std::string& value) {
 
 }  // namespace
 
-std::string ErrorBody(absl::string_view code, absl::string_view message) {
-  return Dump(
-      {{"error",
-        {{"code", std::string(code)}, {"message", std::string(message)}}}});
-}
-
 std::string ResultsBody(const std::vector<EventResult>& results) {
   json entries = json::array();
   for (const EventResult& result : results) {

@@ -1,12 +1,11 @@
-// JSON bodies of the gateway's HTTP answers: what happened to each event of an
-// accepted request, or why a request was refused.
+// JSON body of the gateway's answer to an accepted request: what happened to
+// each event. Refusals use http::JsonError (libs/http).
 //
 //   std::vector<EventResult> results;
 //   results.push_back({alarm.event_id(), OutcomeName(response.outcome()),
 //                      response.incident_id(), response.response_plan(),
 //                      response.detail(), response.duplicate()});
 //   reply(200, ResultsBody(results));
-//   reply(400, ErrorBody("invalid_argument", status.message()));
 #ifndef TOCSIN_SERVICES_GATEWAY_INGEST_RESULT_H_
 #define TOCSIN_SERVICES_GATEWAY_INGEST_RESULT_H_
 
@@ -30,9 +29,6 @@ struct EventResult {
   // The event id had been ingested before: nothing changed.
   bool duplicate = false;
 };
-
-// {"error":{"code":"...","message":"..."}}
-std::string ErrorBody(absl::string_view code, absl::string_view message);
 
 // {"results":[{"eventId":..,"outcome":..,"incidentId":..,"responsePlan":..,
 // "detail":..,"duplicate":..}]}, one entry per result in order; empty strings

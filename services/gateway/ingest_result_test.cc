@@ -12,23 +12,6 @@ namespace {
 using ::nlohmann::json;
 using ::tocsin::incidents::v1::IngestOutcome;
 
-TEST(ErrorBody, HasCodeAndMessage) {
-  const json body = json::parse(
-      ErrorBody("invalid_argument", "event[0]: missing required field \"id\""));
-  ASSERT_TRUE(body.is_object());
-  EXPECT_EQ(body.size(), 1u);
-  ASSERT_TRUE(body.contains("error"));
-  EXPECT_EQ(body["error"].size(), 2u);
-  EXPECT_EQ(body["error"]["code"], "invalid_argument");
-  EXPECT_EQ(body["error"]["message"],
-            "event[0]: missing required field \"id\"");
-}
-
-TEST(ErrorBody, InvalidUtf8IsReplacedNotThrown) {
-  const json body = json::parse(ErrorBody("bad", "got \xff here"));
-  EXPECT_EQ(body["error"]["message"], "got \xEF\xBF\xBD here");
-}
-
 TEST(ResultsBody, OneEntryPerResultInOrder) {
   const std::vector<EventResult> results = {
       {"ev-1", "opened", "inc-42", "db-plan", "", false},
