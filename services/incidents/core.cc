@@ -530,7 +530,7 @@ absl::StatusOr<v1::ListUnmatchedAlarmsResponse> IncidentsCore::ListUnmatchedAlar
 
 absl::StatusOr<ResponsePlan> IncidentsCore::CreatePlan(const ResponsePlan& request) {
   RETURN_IF_ERROR(ValidatePlan(request));
-  ResponsePlan plan = request;
+  ResponsePlan plan = WithDefaults(request);
   const absl::Time now = clock_->Now();
   plan.set_version(1);
   *plan.mutable_create_time() = ToProtoTime(now);
@@ -549,7 +549,7 @@ absl::StatusOr<ResponsePlan> IncidentsCore::CreatePlan(const ResponsePlan& reque
 absl::StatusOr<ResponsePlan> IncidentsCore::UpdatePlan(const ResponsePlan& request,
                                                        int64_t expected_version) {
   RETURN_IF_ERROR(ValidatePlan(request));
-  ResponsePlan plan = request;
+  ResponsePlan plan = WithDefaults(request);
   RETURN_IF_ERROR(store_->Write([&](IncidentStore::Tx& tx) -> absl::Status {
     ASSIGN_OR_RETURN(auto existing, tx.GetPlan(plan.name()));
     if (!existing.has_value()) return PlanNotFound(plan.name());

@@ -341,9 +341,12 @@ TEST_F(CoreTest, PlansAreVersionedAndValidated) {
   EXPECT_EQ(p.version(), 2);
   EXPECT_THAT(core_->UpdatePlan(changed, 1),
               StatusIs(absl::StatusCode::kAborted, HasSubstr("version 2")));
-  changed.mutable_incident_template()->set_impact(0);
+  changed.mutable_incident_template()->set_impact(6);
   EXPECT_THAT(core_->UpdatePlan(changed, 0), StatusIs(absl::StatusCode::kInvalidArgument,
                                                       HasSubstr("impact")));
+  changed.mutable_incident_template()->set_impact(0);
+  ASSERT_OK_AND_ASSIGN(p, core_->UpdatePlan(changed, 0));
+  EXPECT_EQ(p.incident_template().impact(), 3);  // the default
   ASSERT_OK_AND_ASSIGN(auto plans, core_->ListPlans());
   EXPECT_EQ(plans.size(), 1u);
   ASSERT_OK(core_->DeletePlan("cpu"));

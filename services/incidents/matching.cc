@@ -121,10 +121,15 @@ absl::Status ValidateName(absl::string_view what, absl::string_view name) {
   return absl::OkStatus();
 }
 
+ResponsePlan WithDefaults(ResponsePlan plan) {
+  if (plan.incident_template().impact() == 0) plan.mutable_incident_template()->set_impact(3);
+  return plan;
+}
+
 absl::Status ValidatePlan(const ResponsePlan& plan) {
   if (absl::Status s = ValidateName("response plan", plan.name()); !s.ok()) return s;
   int impact = plan.incident_template().impact();
-  if (impact < 1 || impact > 5) {
+  if (impact != 0 && (impact < 1 || impact > 5)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "response plan \"", plan.name(), "\": incidentTemplate.impact must be 1 (critical) ",
         "to 5 (no impact), got ", impact));

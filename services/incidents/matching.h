@@ -42,7 +42,11 @@ std::string DedupeString(const ResponsePlan& plan, const Alarm& alarm);
 std::string IncidentTitle(const ResponsePlan& plan, const Alarm& alarm);
 
 // Checks a plan a user submits. InvalidArgument names the field and value.
+// An impact of 0 means "not given" and is accepted (see WithDefaults).
 absl::Status ValidatePlan(const ResponsePlan& plan);
+
+// The plan with defaults filled in: impact 3 (medium) when not given.
+ResponsePlan WithDefaults(ResponsePlan plan);
 
 // Checks a name (plan, contact): 1..128 of [A-Za-z0-9._-].
 absl::Status ValidateName(absl::string_view what, absl::string_view name);

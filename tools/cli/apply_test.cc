@@ -1,0 +1,305 @@
+#include "tools/cli/apply.h"
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "google/protobuf/text_format.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "gtest/gtest.h"
+#include "libs/status/status_matchers.h"
+#include "tocsin/incidents/v1/incidents.pb.h"
+
+namespace tocsin::cli {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::Eq;
+using ::testing::HasSubstr;
+using ::tocsin::incidents::v1::ResponsePlan;
+using ::tocsin::testing::StatusIs;
+
+const ResponsePlan& PlanOf(const ManifestObject& object) {
+  return *google::protobuf::DynamicCastToGenerated<ResponsePlan>(
+      object.message.get());
+}
+
+ResponsePlan ParseText(const std::string& text) {
+  ResponsePlan plan;
+  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &plan));
+  return plan;
+}
+
+// The error LoadManifest gives for `yaml`.
+std::string LoadError(const std::string& yaml) {
+  absl::StatusOr<std::vector<ManifestObject>> objects = LoadManifest(yaml);
+  EXPECT_THAT(objects,
+              StatusIs(absl::StatusCode::kInvalidArgument, ::testing::_));
+  return std::string(objects.status().message());
+}
+
+TEST(LoadManifestTest, LoadsEveryFieldOfAResponsePlan) {
+  const std::string yaml = R"yaml(
+kind: ResponsePlan
+name: payments-latency
+displayName: Payments latency
+match:
+  alarmNamePattern: "payments-*"
+  accounts: ["111111111111", "222222222222"]
+  regions: [eu-west-1]
+  sources: [aws.cloudwatch]
+  detailTypes: [CloudWatch Alarm State Change]
+incidentTemplate:
+  title: "Latency high: {alarm_name}"
+  impact: 2
+  summary: |
+    p99 above 2s in {region}.
+  dedupeString: "{alarm_arn}"
+engagements: [alice, payments-oncall]
+chatChannels: [payments-incidents]
+resolveOnOk: true
+openOnInsufficientData: false
+priority: 10
+)yaml";
+
+  ASSERT_OK_AND_ASSIGN(std::vector<ManifestObject> objects, LoadManifest(yaml));
+
+  ASSERT_EQ(objects.size(), 1u);
+  EXPECT_EQ(objects[0].document, 1);
+  EXPECT_EQ(objects[0].kind, "ResponsePlan");
+  EXPECT_EQ(objects[0].name, "payments-latency");
+  EXPECT_EQ(ObjectLabel(objects[0]), "responseplan/payments-latency");
+  const ResponsePlan expected = ParseText(R"pb(
+    name: "payments-latency"
+    display_name: "Payments latency"
+    match {
+      alarm_name_pattern: "payments-*"
+      accounts: [ "111111111111", "222222222222" ]
+      regions: "eu-west-1"
+      sources: "aws.cloudwatch"
+      detail_types: "CloudWatch Alarm State Change"
+    }
+    incident_template {
+      title: "Latency high: {alarm_name}"
+      impact: 2
+      summary: "p99 above 2s in {region}.\n"
+      dedupe_string: "{alarm_arn}"
+    }
+    engagements: [ "alice", "payments-oncall" ]
+    chat_channels: "payments-incidents"
+    resolve_on_ok: true
+    open_on_insufficient_data: false
+    priority: 10
+  )pb");
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
+      PlanOf(objects[0]), expected))
+      << PlanOf(objects[0]).DebugString();
+}
+
+TEST(LoadManifestTest, LoadsTheExampleManifest) {
+  std::ifstream file("tools/cli/examples/response-plans.yaml");
+  ASSERT_TRUE(file.good());
+  std::stringstream yaml;
+  yaml << file.rdbuf();
+
+  ASSERT_OK_AND_ASSIGN(std::vector<ManifestObject> objects,
+                       LoadManifest(yaml.str()));
+
+  ASSERT_EQ(objects.size(), 2u);
+  EXPECT_EQ(ObjectLabel(objects[0]), "responseplan/payments-latency");
+  EXPECT_EQ(ObjectLabel(objects[1]), "responseplan/billing-alerts");
+}
+
+TEST(LoadManifestTest, LoadsEveryDocumentAndSkipsEmptyOnes) {
+  ASSERT_OK_AND_ASSIGN(std::vector<ManifestObject> objects, LoadManifest(R"yaml(
+kind: ResponsePlan
+name: first
+---
+# only a comment
+---
+kind: ResponsePlan
+name: third
+priority: 3
+---
+)yaml"));
+
+  ASSERT_EQ(objects.size(), 2u);
+  EXPECT_EQ(objects[0].name, "first");
+  EXPECT_EQ(objects[0].document, 1);
+  EXPECT_EQ(objects[1].name, "third");
+  EXPECT_EQ(objects[1].document, 3);
+  EXPECT_EQ(PlanOf(objects[1]).priority(), 3);
+}
+
+TEST(LoadManifestTest, QuotedScalarsStayStrings) {
+  ASSERT_OK_AND_ASSIGN(std::vector<ManifestObject> objects, LoadManifest(R"yaml(
+kind: ResponsePlan
+name: "007"
+displayName: "true"
+engagements: ['42', "false"]
+incidentTemplate: {title: '10', impact: 1}
+resolveOnOk: TRUE
+priority: -5
+)yaml"));
+
+  const ResponsePlan& plan = PlanOf(objects[0]);
+  EXPECT_EQ(plan.name(), "007");
+  EXPECT_EQ(plan.display_name(), "true");
+  EXPECT_THAT(plan.engagements(), ElementsAre("42", "false"));
+  EXPECT_EQ(plan.incident_template().title(), "10");
+  EXPECT_EQ(plan.incident_template().impact(), 1);
+  EXPECT_TRUE(plan.resolve_on_ok());
+  EXPECT_EQ(plan.priority(), -5);
+}
+
+TEST(LoadManifestTest, NullLeavesAFieldUnset) {
+  ASSERT_OK_AND_ASSIGN(std::vector<ManifestObject> objects, LoadManifest(R"yaml(
+kind: ResponsePlan
+name: quiet
+displayName: ~
+engagements:
+)yaml"));
+
+  EXPECT_EQ(PlanOf(objects[0]).display_name(), "");
+  EXPECT_TRUE(PlanOf(objects[0]).engagements().empty());
+}
+
+TEST(LoadManifestTest, ValuesOfTheWrongTypeAreErrors) {
+  EXPECT_EQ(LoadError("kind: ResponsePlan\nname: a\npriority: \"7\"\n"),
+            "document 1 (ResponsePlan \"a\"): field \"priority\" must be an "
+            "integer, got string \"7\"");
+  EXPECT_EQ(LoadError("kind: ResponsePlan\nname: a\ndisplayName: 123\n"),
+            "document 1 (ResponsePlan \"a\"): field \"displayName\" must be a "
+            "string, got number 123");
+  EXPECT_EQ(LoadError("kind: ResponsePlan\nname: a\nresolveOnOk: yes\n"),
+            "document 1 (ResponsePlan \"a\"): field \"resolveOnOk\" must be "
+            "true or false, got string \"yes\"");
+  EXPECT_EQ(LoadError("kind: ResponsePlan\nname: a\nengagements: alice\n"),
+            "document 1 (ResponsePlan \"a\"): field \"engagements\" must be a "
+            "list, got string \"alice\"");
+  EXPECT_EQ(LoadError("kind: ResponsePlan\nname: a\nmatch:\n  accounts: [1]\n"),
+            "document 1 (ResponsePlan \"a\"): field \"match.accounts[0]\" must "
+            "be a string, got number 1");
+  EXPECT_EQ(LoadError("kind: ResponsePlan\nname: a\nincidentTemplate: high\n"),
+            "document 1 (ResponsePlan \"a\"): field \"incidentTemplate\" must "
+            "be a mapping, got string \"high\"");
+}
+
+TEST(LoadManifestTest, UnknownFieldNamesTheDocument) {
+  EXPECT_EQ(LoadError(R"yaml(
+kind: ResponsePlan
+name: ok
+---
+kind: ResponsePlan
+name: x
+titel: Payments down
+)yaml"),
+            "document 2 (ResponsePlan \"x\"): unknown field \"titel\"");
+}
+
+TEST(LoadManifestTest, UnknownNestedFieldShowsItsPath) {
+  EXPECT_EQ(LoadError("kind: ResponsePlan\nname: x\n"
+                      "incidentTemplate:\n  titel: Down\n"),
+            "document 1 (ResponsePlan \"x\"): unknown field "
+            "\"incidentTemplate.titel\"");
+}
+
+TEST(LoadManifestTest, ProtoFieldNamesPointToTheManifestSpelling) {
+  EXPECT_EQ(LoadError("kind: ResponsePlan\nname: x\nresolve_on_ok: true\n"),
+            "document 1 (ResponsePlan \"x\"): unknown field \"resolve_on_ok\" "
+            "(did you mean \"resolveOnOk\"?)");
+}
+
+TEST(LoadManifestTest, MissingKind) {
+  EXPECT_EQ(LoadError("name: x\n"), "document 1: missing \"kind\"");
+}
+
+TEST(LoadManifestTest, UnsupportedKindListsTheSupportedOnes) {
+  EXPECT_EQ(LoadError("kind: Foo\nname: x\n"),
+            "document 1: unsupported kind \"Foo\" (supported: ResponsePlan)");
+}
+
+TEST(LoadManifestTest, MissingName) {
+  EXPECT_EQ(LoadError("kind: ResponsePlan\npriority: 1\n"),
+            "document 1 (ResponsePlan): missing \"name\"");
+}
+
+TEST(LoadManifestTest, InvalidName) {
+  EXPECT_EQ(LoadError("kind: ResponsePlan\nname: two words\n"),
+            "document 1 (ResponsePlan \"two words\"): response plan name \"two "
+            "words\" may contain only letters, digits, '-', '_' and '.'");
+}
+
+TEST(LoadManifestTest, TheServersPlanRulesAreCheckedBeforeAnythingIsSent) {
+  EXPECT_EQ(LoadError("kind: ResponsePlan\nname: x\nincidentTemplate: {impact: 9}\n"),
+            "document 1 (ResponsePlan \"x\"): response plan \"x\": "
+            "incidentTemplate.impact must be 1 (critical) to 5 (no impact), got 9");
+  EXPECT_EQ(LoadError("kind: ResponsePlan\nname: x\nchatChannels: ['#ops']\n"),
+            "document 1 (ResponsePlan \"x\"): response plan \"x\": chat channel "
+            "name \"#ops\" may contain only letters, digits, '-', '_' and '.'");
+}
+
+TEST(LoadManifestTest, FieldsTheServerSetsAreRejected) {
+  EXPECT_EQ(LoadError("kind: ResponsePlan\nname: x\nversion: 3\n"),
+            "document 1 (ResponsePlan \"x\"): field \"version\" is set by the "
+            "server");
+  EXPECT_EQ(LoadError("kind: ResponsePlan\nname: x\n"
+                      "createTime: \"2026-01-01T00:00:00Z\"\n"),
+            "document 1 (ResponsePlan \"x\"): field \"createTime\" is set by "
+            "the server");
+}
+
+TEST(LoadManifestTest, AnObjectDeclaredTwiceIsAnError) {
+  EXPECT_EQ(LoadError("kind: ResponsePlan\nname: x\n---\n"
+                      "kind: ResponsePlan\nname: x\npriority: 2\n"),
+            "document 2 (ResponsePlan \"x\"): already declared by document 1");
+}
+
+TEST(LoadManifestTest, DuplicateKeyIsAnError) {
+  EXPECT_EQ(
+      LoadError("kind: ResponsePlan\nname: x\npriority: 1\npriority: 2\n"),
+      "document 1: duplicate key \"priority\"");
+}
+
+TEST(LoadManifestTest, KeysMustBeStrings) {
+  EXPECT_EQ(LoadError("kind: ResponsePlan\nname: x\nmatch:\n  [a]: 1\n"),
+            "document 1: a key under \"match\" is not a string");
+}
+
+TEST(LoadManifestTest, TextThatIsNotUtf8IsAnError) {
+  EXPECT_EQ(LoadError("kind: ResponsePlan\nname: x\ndisplayName: \"\xff\"\n"),
+            "document 1: \"displayName\" is not valid UTF-8");
+  EXPECT_EQ(LoadError("kind: ResponsePlan\nname: x\n"
+                      "engagements: [\"\xed\xa0\x80\"]\n"),
+            "document 1: \"engagements[0]\" is not valid UTF-8");
+  EXPECT_EQ(LoadError("kind: ResponsePlan\n\xc0\x80: x\n"),
+            "document 1: a key is not valid UTF-8");
+}
+
+TEST(LoadManifestTest, AcceptsMultibyteText) {
+  ASSERT_OK_AND_ASSIGN(std::vector<ManifestObject> objects,
+                       LoadManifest("kind: ResponsePlan\nname: x\ndisplayName: "
+                                    "Zahlungen \u00e9\u20ac\U0001F6A8\n"));
+  EXPECT_EQ(PlanOf(objects[0]).display_name(),
+            "Zahlungen \u00e9\u20ac\U0001F6A8");
+}
+
+TEST(LoadManifestTest, DocumentThatIsNotAMapping) {
+  EXPECT_EQ(LoadError("- kind: ResponsePlan\n"),
+            "document 1: expected a mapping with a \"kind\"");
+}
+
+TEST(LoadManifestTest, InvalidYamlGivesItsPosition) {
+  EXPECT_THAT(LoadError("kind: ResponsePlan\nname: [x\n"),
+              HasSubstr("invalid YAML at line 3"));
+}
+
+TEST(LoadManifestTest, EmptyManifestIsAnError) {
+  EXPECT_THAT(LoadError("# nothing here\n"),
+              Eq("the manifest declares no object"));
+}
+
+}  // namespace
+}  // namespace tocsin::cli
