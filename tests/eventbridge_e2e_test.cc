@@ -130,6 +130,10 @@ TEST_F(EventBridgeE2E, EachFixtureBecomesWhatThePlanSays) {
   EXPECT_EQ(by_plan["cpu"].dedupe_string(),
             "arn:aws:cloudwatch:us-east-1:123456789012:alarm:ServerCpuTooHigh");
   EXPECT_EQ(by_plan["cpu"].id(), cpu["incidentId"]);
+  ASSERT_EQ(by_plan["cpu"].related_items_size(), 2);
+  EXPECT_EQ(by_plan["cpu"].related_items(1).value(),
+            "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1"
+            "#alarmsV2:alarm/ServerCpuTooHigh");
   EXPECT_EQ(by_plan["network"].title(), "TotalNetworkTrafficTooHigh is ALARM in us-east-1");
   EXPECT_EQ(by_plan["network"].impact(), 3);
 
