@@ -13,10 +13,13 @@
 #include "libs/ids/ids.h"
 #include "libs/log/log.h"
 #include "libs/metrics/admin.h"
+#include "libs/service/consumers.h"
 #include "libs/service/runtime.h"
+#include "libs/service/ticker.h"
 #include "libs/store/outbox.h"
 #include "services/incidents/core.h"
 #include "services/incidents/grpc_service.h"
+#include "services/incidents/reported_events.h"
 #include "services/incidents/sqlite_store.h"
 
 using tocsin::config::EnvOr;
@@ -75,6 +78,16 @@ int Run() {
   options.default_plan = absl::GetFlag(FLAGS_default_plan);
   options.on_commit = [r = relay->get()] { r->Notify(); };
   IncidentsCore core(store->get(), clock, &ids, options);
+  (*relay)->Notify();  // publish what a previous run committed but did not publish
+
+  // What escalation and paging report goes onto the incident's timeline.
+  service::ConsumerSet consumers(&bus);
+  auto record = [&core](const bus::Envelope& e) { return RecordReportedEvent(core, e); };
+  consumers.Add({.durable_name = "incidents-engagements", .types = ReportedEngagementTypes()},
+                record);
+  consumers.Add({.durable_name = "incidents-pages", .types = ReportedPageTypes()}, record);
+  consumers.Tick();
+  service::Ticker subscriber(absl::Milliseconds(250), [&consumers] { consumers.Tick(); });
 
   auto registry = std::make_shared<prometheus::Registry>();
   IncidentServiceImpl incident_service(&core, *registry);
@@ -95,7 +108,8 @@ int Run() {
        {"bus", [&bus] {
           return bus.connected() ? absl::OkStatus()
                                  : absl::UnavailableError("not connected to NATS");
-        }}});
+        }},
+       {"consumers", [&consumers] { return consumers.Ready(); }}});
 
   if (absl::Status s = service::WritePortsFile(absl::GetFlag(FLAGS_ports_file), grpc->port,
                                                (*http)->port());

@@ -1,0 +1,45 @@
+// ConsumerSet: a service's durable consumers, subscribed as soon as the bus
+// allows. A service starts before NATS may be reachable; Tick() (from the
+// service's Ticker) subscribes whatever is not subscribed yet, and Ready()
+// feeds /readyz.
+//
+//   ConsumerSet consumers(&bus);
+//   consumers.Add({.durable_name = "incidents-pages", .types = {...}}, handler);
+//   Ticker ticker(absl::Milliseconds(250), [&] { consumers.Tick(); });
+#ifndef TOCSIN_LIBS_SERVICE_CONSUMERS_H_
+#define TOCSIN_LIBS_SERVICE_CONSUMERS_H_
+
+#include <memory>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "libs/bus/event_bus.h"
+
+namespace tocsin::service {
+
+class ConsumerSet {
+ public:
+  explicit ConsumerSet(bus::EventBus* bus) : bus_(bus) {}
+
+  void Add(bus::ConsumerOptions options, bus::Handler handler);
+  // Subscribes every consumer not yet subscribed; logs failures.
+  void Tick();
+  // OK when all are subscribed, else Unavailable naming those that are not.
+  absl::Status Ready() const;
+
+ private:
+  struct Consumer {
+    bus::ConsumerOptions options;
+    bus::Handler handler;
+    std::unique_ptr<bus::Subscription> subscription;
+    absl::Status last_error = absl::UnavailableError("not subscribed yet");
+  };
+  bus::EventBus* const bus_;
+  mutable absl::Mutex mu_;
+  std::vector<Consumer> consumers_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace tocsin::service
+
+#endif  // TOCSIN_LIBS_SERVICE_CONSUMERS_H_

@@ -1,0 +1,33 @@
+// What other services report about an incident, written onto its timeline.
+//
+// The incidents service consumes engagement.* (escalation) and page.*
+// (paging) events and turns each into one timeline entry, keyed by the
+// event's id: a redelivered event finds its entry and adds nothing.
+#ifndef TOCSIN_SERVICES_INCIDENTS_REPORTED_EVENTS_H_
+#define TOCSIN_SERVICES_INCIDENTS_REPORTED_EVENTS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "services/incidents/core.h"
+#include "tocsin/events/v1/envelope.pb.h"
+
+namespace tocsin::incidents {
+
+// The event types written to the timeline, by consumer (one domain each).
+const std::vector<std::string>& ReportedEngagementTypes();
+const std::vector<std::string>& ReportedPageTypes();
+
+// The timeline entry for an event, or InvalidArgument if the payload is not
+// the one its type promises.
+absl::StatusOr<v1::AddTimelineEventRequest> TimelineEntryFor(const Envelope& event);
+
+// Writes the event's entry once. An event about an incident this service
+// does not know is logged and skipped (OK), so it never blocks the consumer.
+absl::Status RecordReportedEvent(IncidentsCore& core, const Envelope& event);
+
+}  // namespace tocsin::incidents
+
+#endif  // TOCSIN_SERVICES_INCIDENTS_REPORTED_EVENTS_H_

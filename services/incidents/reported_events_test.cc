@@ -1,0 +1,102 @@
+#include "services/incidents/reported_events.h"
+
+#include <cstdlib>
+
+#include "gmock/gmock.h"
+#include "libs/status/status_matchers.h"
+#include "services/incidents/sqlite_store.h"
+#include "tocsin/escalation/v1/escalation.pb.h"
+#include "tocsin/paging/v1/paging.pb.h"
+
+namespace tocsin::incidents {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::tocsin::testing::StatusIs;
+
+class ReportedEventsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = SqliteIncidentStore::Open(
+        std::string(std::getenv("TEST_TMPDIR")) + "/" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db",
+        &clock_);
+    ASSERT_OK(store);
+    store_ = std::move(*store);
+    core_ = std::make_unique<IncidentsCore>(store_.get(), &clock_, &ids_, IncidentsOptions{});
+    v1::StartIncidentRequest start;
+    start.set_client_token("t1");
+    start.set_response_plan("p");
+    ResponsePlan plan;
+    plan.set_name("p");
+    ASSERT_OK(core_->CreatePlan(plan));
+    ASSERT_OK_AND_ASSIGN(Incident incident, core_->StartIncident(start));
+    incident_id_ = incident.id();
+  }
+
+  Envelope Event(const std::string& id, const std::string& type,
+                 const google::protobuf::Message& payload) {
+    Envelope e;
+    e.set_event_id(id);
+    e.set_type(type);
+    e.set_source("escalation");
+    e.set_incident_id(incident_id_);
+    e.mutable_payload()->PackFrom(payload);
+    return e;
+  }
+
+  std::vector<std::string> Messages() {
+    v1::ListTimelineEventsRequest r;
+    r.set_incident_id(incident_id_);
+    auto list = core_->ListTimelineEvents(r);
+    EXPECT_OK(list);
+    std::vector<std::string> out;
+    for (const auto& e : list->events()) {
+      if (e.type() != "incident.opened") out.push_back(e.message());
+    }
+    return out;
+  }
+
+  FakeClock clock_;
+  SequentialIdGenerator ids_;
+  std::unique_ptr<SqliteIncidentStore> store_;
+  std::unique_ptr<IncidentsCore> core_;
+  std::string incident_id_;
+};
+
+TEST_F(ReportedEventsTest, EachReportedEventIsOneTimelineEntryEvenWhenRedelivered) {
+  escalation::v1::EngagementStageStarted stage;
+  stage.mutable_engagement()->set_contact("alice");
+  stage.set_stage(0);
+  stage.set_channel("work-email");
+  stage.set_page_id("pg-1");
+  paging::v1::PageAcknowledged ack;
+  ack.mutable_page()->set_id("pg-1");
+  ack.mutable_page()->set_contact("alice");
+  ack.mutable_page()->set_acked_by("cli:alice");
+  ack.mutable_page()->mutable_channel()->set_name("work-email");
+  ack.mutable_page()->mutable_channel()->mutable_email()->set_address("alice@example.com");
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_OK(RecordReportedEvent(*core_, Event("evt-a", "engagement.stage_started", stage)));
+    ASSERT_OK(RecordReportedEvent(*core_, Event("evt-b", "page.acknowledged", ack)));
+  }
+  EXPECT_THAT(Messages(),
+              ElementsAre("Paging alice on work-email (stage 1, page pg-1)",
+                          "Acknowledged by cli:alice (page pg-1 to alice via work-email "
+                          "(email alice@example.com))"));
+}
+
+TEST_F(ReportedEventsTest, UnknownIncidentIsSkippedAndWrongPayloadIsRefused) {
+  escalation::v1::EngagementStopped stopped;
+  Envelope e = Event("evt-c", "engagement.stopped", stopped);
+  e.set_incident_id("inc-unknown");
+  EXPECT_OK(RecordReportedEvent(*core_, e));
+  Envelope wrong = Event("evt-d", "page.delivered", stopped);
+  EXPECT_THAT(RecordReportedEvent(*core_, wrong),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("PageDelivered")));
+  EXPECT_TRUE(Messages().empty());
+}
+
+}  // namespace
+}  // namespace tocsin::incidents
