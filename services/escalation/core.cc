@@ -1,0 +1,374 @@
+#include "services/escalation/core.h"
+
+#include <utility>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "libs/log/log.h"
+#include "libs/proto/time.h"
+#include "libs/status/status_macros.h"
+#include "services/escalation/contacts.h"
+#include "tocsin/incidents/v1/incidents.pb.h"
+#include "tocsin/paging/v1/paging.pb.h"
+
+namespace tocsin::escalation {
+namespace {
+
+constexpr char kService[] = "escalation";
+// Due engagements read at a time by RunDueTimers.
+constexpr int kDueBatch = 100;
+
+absl::Status ContactNotFound(const std::string& name) {
+  return absl::NotFoundError(absl::StrCat("contact \"", name, "\" does not exist"));
+}
+
+template <typename Payload>
+absl::StatusOr<Payload> Unpack(const Envelope& event) {
+  Payload payload;
+  if (!event.payload().UnpackTo(&payload)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        event.type(), " event ", event.event_id(), " does not carry a ",
+        Payload::descriptor()->full_name(), " (payload type \"", event.payload().type_url(),
+        "\")"));
+  }
+  return payload;
+}
+
+}  // namespace
+
+EscalationCore::EscalationCore(EscalationStore* store, const Clock* clock, IdGenerator* ids,
+                               EscalationOptions options)
+    : store_(store), clock_(clock), ids_(ids), options_(std::move(options)) {}
+
+absl::Status EscalationCore::Write(
+    const std::function<absl::Status(EscalationStore::Tx&, Events&)>& body) {
+  Events events;
+  RETURN_IF_ERROR(store_->Write([&](EscalationStore::Tx& tx) -> absl::Status {
+    RETURN_IF_ERROR(body(tx, events));
+    for (const Envelope& e : events) RETURN_IF_ERROR(tx.Emit(e));
+    return absl::OkStatus();
+  }));
+  if (events.empty()) return absl::OkStatus();
+  if (options_.on_commit) options_.on_commit();
+  if (options_.on_event) {
+    for (const Envelope& e : events) options_.on_event(e);
+  }
+  return absl::OkStatus();
+}
+
+Envelope EscalationCore::NewEvent(const std::string& type, const std::string& incident_id,
+                                  const std::string& causation_id,
+                                  const google::protobuf::Message& payload) {
+  Envelope e;
+  e.set_event_id(ids_->Next("evt"));
+  e.set_type(type);
+  *e.mutable_time() = ToProtoTime(clock_->Now());
+  e.set_source(kService);
+  e.set_incident_id(incident_id);
+  e.set_causation_id(causation_id);
+  e.mutable_payload()->PackFrom(payload);
+  return e;
+}
+
+// ---- Contacts ----
+
+absl::StatusOr<Contact> EscalationCore::CreateContact(const Contact& request) {
+  RETURN_IF_ERROR(ValidateContact(request));
+  Contact contact = ContactWithDefaults(request);
+  const absl::Time now = clock_->Now();
+  contact.set_version(1);
+  *contact.mutable_create_time() = ToProtoTime(now);
+  *contact.mutable_update_time() = ToProtoTime(now);
+  RETURN_IF_ERROR(store_->Write([&](EscalationStore::Tx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(auto existing, tx.GetContact(contact.name()));
+    if (existing.has_value()) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("contact \"", contact.name(), "\" already exists; update it instead"));
+    }
+    return tx.InsertContact(contact);
+  }));
+  return contact;
+}
+
+absl::StatusOr<Contact> EscalationCore::UpdateContact(const Contact& request,
+                                                      int64_t expected_version) {
+  RETURN_IF_ERROR(ValidateContact(request));
+  Contact contact = ContactWithDefaults(request);
+  RETURN_IF_ERROR(store_->Write([&](EscalationStore::Tx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(auto existing, tx.GetContact(contact.name()));
+    if (!existing.has_value()) return ContactNotFound(contact.name());
+    if (expected_version != 0 && existing->version() != expected_version) {
+      return absl::AbortedError(absl::StrCat(
+          "contact \"", contact.name(), "\" is at version ", existing->version(), ", not ",
+          expected_version, "; read it again and retry"));
+    }
+    contact.set_version(existing->version() + 1);
+    *contact.mutable_create_time() = existing->create_time();
+    *contact.mutable_update_time() = ToProtoTime(clock_->Now());
+    ASSIGN_OR_RETURN(bool written, tx.UpdateContact(contact, existing->version()));
+    if (!written) {
+      return absl::AbortedError(absl::StrCat("contact \"", contact.name(),
+                                             "\" changed meanwhile; read it again and retry"));
+    }
+    return absl::OkStatus();
+  }));
+  return contact;
+}
+
+absl::StatusOr<Contact> EscalationCore::GetContact(const std::string& name) {
+  std::optional<Contact> contact;
+  RETURN_IF_ERROR(store_->Read([&](EscalationStore::Tx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(contact, tx.GetContact(name));
+    return absl::OkStatus();
+  }));
+  if (!contact.has_value()) return ContactNotFound(name);
+  return *contact;
+}
+
+absl::StatusOr<std::vector<Contact>> EscalationCore::ListContacts() {
+  std::vector<Contact> contacts;
+  RETURN_IF_ERROR(store_->Read([&](EscalationStore::Tx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(contacts, tx.ListContacts());
+    return absl::OkStatus();
+  }));
+  return contacts;
+}
+
+absl::Status EscalationCore::DeleteContact(const std::string& name) {
+  return store_->Write([&](EscalationStore::Tx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(bool deleted, tx.DeleteContact(name));
+    if (!deleted) return ContactNotFound(name);
+    return absl::OkStatus();
+  });
+}
+
+// ---- Engagements ----
+
+void EscalationCore::PageNextStage(Engagement& e, const Incident& incident,
+                                   const std::string& causation_id, Events& events) {
+  const int stage = e.next_stage();
+  const auto& channels = e.contact_snapshot().channels();
+  const v1::ContactChannel& channel = channels.Get(stage);
+  const std::string page_id = ids_->Next("pg");
+  const absl::Time now = clock_->Now();
+
+  e.set_next_stage(stage + 1);
+  if (stage + 1 < channels.size()) {
+    *e.mutable_next_due() = ToProtoTime(now + ChannelDelay(channels.Get(stage + 1)));
+  } else {
+    e.clear_next_due();
+  }
+
+  v1::EngagementStageStarted started;
+  *started.mutable_engagement() = e;
+  started.set_stage(stage);
+  started.set_channel(channel.name());
+  started.set_page_id(page_id);
+  events.push_back(NewEvent("engagement.stage_started", e.incident_id(), causation_id, started));
+
+  v1::PageRequested page;
+  page.set_page_id(page_id);
+  page.set_incident_id(e.incident_id());
+  page.set_engagement_id(e.id());
+  page.set_contact(e.contact());
+  *page.mutable_channel() = channel;
+  page.set_incident_title(incident.title());
+  page.set_impact(incident.impact());
+  page.set_summary(incident.summary());
+  page.set_stage(stage);
+  events.push_back(NewEvent("page.requested", e.incident_id(), causation_id, page));
+
+  if (e.next_stage() == channels.size()) {
+    Stop(e, v1::ENGAGEMENT_STATE_EXHAUSTED,
+         absl::StrCat("all ", channels.size(), " channels paged; no further stage"),
+         causation_id, events);
+  }
+}
+
+void EscalationCore::Stop(Engagement& e, v1::EngagementState state, const std::string& reason,
+                          const std::string& causation_id, Events& events) {
+  e.set_state(state);
+  e.set_stop_reason(reason);
+  *e.mutable_stop_time() = ToProtoTime(clock_->Now());
+  e.clear_next_due();
+  v1::EngagementStopped stopped;
+  *stopped.mutable_engagement() = e;
+  events.push_back(NewEvent("engagement.stopped", e.incident_id(), causation_id, stopped));
+}
+
+absl::Status EscalationCore::CompareAndSet(EscalationStore::Tx& tx, Engagement& e,
+                                           int64_t expected_version) {
+  ASSIGN_OR_RETURN(bool written, tx.UpdateEngagement(e, expected_version));
+  if (!written) {
+    return absl::AbortedError(absl::StrCat("engagement ", e.id(), " changed since version ",
+                                           expected_version, "; retry"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status EscalationCore::OnIncidentOpened(EscalationStore::Tx& tx, const Envelope& event,
+                                              Events& events) {
+  ASSIGN_OR_RETURN(auto opened, Unpack<incidents::v1::IncidentOpened>(event));
+  const Incident& incident = opened.incident();
+  if (incident.id().empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("incident.opened event ", event.event_id(), " has no incident.id"));
+  }
+  // Known already: opened before under another event id, or resolved before
+  // its opening arrived. Either way nobody is to be paged now.
+  ASSIGN_OR_RETURN(auto known, tx.GetIncident(incident.id()));
+  if (known.has_value()) return absl::OkStatus();
+  RETURN_IF_ERROR(tx.PutIncident(incident));
+
+  const absl::Time now = clock_->Now();
+  absl::flat_hash_set<std::string> engaged;
+  for (const std::string& name : incident.engagements()) {
+    if (!engaged.insert(name).second) continue;
+    Engagement e;
+    e.set_id(ids_->Next("eng"));
+    e.set_incident_id(incident.id());
+    e.set_contact(name);
+    *e.mutable_start_time() = ToProtoTime(now);
+    e.set_version(1);
+    ASSIGN_OR_RETURN(auto contact, tx.GetContact(name));
+    if (!contact.has_value()) {
+      Stop(e, v1::ENGAGEMENT_STATE_STOPPED, absl::StrCat("contact \"", name, "\" does not exist"),
+           event.event_id(), events);
+    } else {
+      *e.mutable_contact_snapshot() = *contact;
+      e.set_state(v1::ENGAGEMENT_STATE_ACTIVE);
+      v1::EngagementStarted started;
+      *started.mutable_engagement() = e;
+      events.push_back(NewEvent("engagement.started", incident.id(), event.event_id(), started));
+      PageNextStage(e, incident, event.event_id(), events);
+    }
+    RETURN_IF_ERROR(tx.InsertEngagement(e));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status EscalationCore::OnIncidentResolved(EscalationStore::Tx& tx, const Envelope& event,
+                                                Events& events) {
+  ASSIGN_OR_RETURN(auto resolved, Unpack<incidents::v1::IncidentResolved>(event));
+  const Incident& incident = resolved.incident();
+  if (incident.id().empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("incident.resolved event ", event.event_id(), " has no incident.id"));
+  }
+  RETURN_IF_ERROR(tx.PutIncident(incident));
+  ASSIGN_OR_RETURN(std::vector<Engagement> engagements, tx.ListEngagements(incident.id()));
+  for (Engagement& e : engagements) {
+    if (e.state() != v1::ENGAGEMENT_STATE_ACTIVE) continue;
+    const int64_t expected = e.version();
+    e.set_version(expected + 1);
+    Stop(e, v1::ENGAGEMENT_STATE_STOPPED, "incident resolved", event.event_id(), events);
+    RETURN_IF_ERROR(CompareAndSet(tx, e, expected));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status EscalationCore::OnPageAcknowledged(EscalationStore::Tx& tx, const Envelope& event,
+                                                Events& events) {
+  ASSIGN_OR_RETURN(auto acknowledged, Unpack<paging::v1::PageAcknowledged>(event));
+  const paging::v1::Page& page = acknowledged.page();
+  ASSIGN_OR_RETURN(auto found, tx.GetEngagement(page.engagement_id()));
+  if (!found.has_value()) {
+    log::Warn("page.acknowledged for an engagement this service does not know; ignored",
+              {{"event_id", event.event_id()},
+               {"page_id", page.id()},
+               {"engagement_id", page.engagement_id()}});
+    return absl::OkStatus();
+  }
+  Engagement& e = *found;
+  // Acknowledged, resolved or exhausted already: it never changes again.
+  if (e.state() != v1::ENGAGEMENT_STATE_ACTIVE) return absl::OkStatus();
+  const int64_t expected = e.version();
+  e.set_version(expected + 1);
+  Stop(e, v1::ENGAGEMENT_STATE_ACKNOWLEDGED, absl::StrCat("acknowledged (page ", page.id(), ")"),
+       event.event_id(), events);
+  return CompareAndSet(tx, e, expected);
+}
+
+absl::Status EscalationCore::HandleIncidentEvent(const Envelope& event) {
+  if (event.type() != "incident.opened" && event.type() != "incident.resolved") {
+    return absl::OkStatus();
+  }
+  return Write([&](EscalationStore::Tx& tx, Events& events) -> absl::Status {
+    ASSIGN_OR_RETURN(bool fresh, tx.RecordInInbox(kIncidentsConsumer, event.event_id()));
+    if (!fresh) return absl::OkStatus();
+    if (event.type() == "incident.opened") return OnIncidentOpened(tx, event, events);
+    return OnIncidentResolved(tx, event, events);
+  });
+}
+
+absl::Status EscalationCore::HandlePageEvent(const Envelope& event) {
+  if (event.type() != "page.acknowledged") return absl::OkStatus();
+  return Write([&](EscalationStore::Tx& tx, Events& events) -> absl::Status {
+    ASSIGN_OR_RETURN(bool fresh, tx.RecordInInbox(kPagesConsumer, event.event_id()));
+    if (!fresh) return absl::OkStatus();
+    return OnPageAcknowledged(tx, event, events);
+  });
+}
+
+absl::StatusOr<bool> EscalationCore::FireStage(EscalationStore::Tx& tx,
+                                               const std::string& engagement_id, absl::Time now,
+                                               Events& events) {
+  ASSIGN_OR_RETURN(auto found, tx.GetEngagement(engagement_id));
+  // Re-read in this transaction: an acknowledgement or a resolution may have
+  // stopped it since it was listed as due.
+  if (!found.has_value() || found->state() != v1::ENGAGEMENT_STATE_ACTIVE ||
+      !found->has_next_due() || FromProtoTime(found->next_due()) > now) {
+    return false;
+  }
+  Engagement& e = *found;
+  ASSIGN_OR_RETURN(auto incident, tx.GetIncident(e.incident_id()));
+  const int64_t expected = e.version();
+  e.set_version(expected + 1);
+  PageNextStage(e, incident.value_or(Incident()), "", events);
+  RETURN_IF_ERROR(CompareAndSet(tx, e, expected));
+  return true;
+}
+
+absl::StatusOr<int> EscalationCore::RunDueTimers() {
+  const absl::Time now = clock_->Now();
+  int paged = 0;
+  while (true) {
+    std::vector<std::string> due;
+    RETURN_IF_ERROR(store_->Read([&](EscalationStore::Tx& tx) -> absl::Status {
+      ASSIGN_OR_RETURN(due, tx.DueEngagements(now, kDueBatch));
+      return absl::OkStatus();
+    }));
+    int fired_now = 0;
+    for (const std::string& id : due) {
+      bool fired = false;
+      RETURN_IF_ERROR(Write([&](EscalationStore::Tx& tx, Events& events) -> absl::Status {
+        ASSIGN_OR_RETURN(fired, FireStage(tx, id, now, events));
+        return absl::OkStatus();
+      }));
+      if (fired) ++fired_now;
+    }
+    // A stage whose channel has no delay is due at once: go round again
+    // until nothing more is due.
+    if (fired_now == 0) break;
+    paged += fired_now;
+  }
+  return paged;
+}
+
+absl::StatusOr<v1::ListEngagementsResponse> EscalationCore::ListEngagements(
+    const v1::ListEngagementsRequest& request) {
+  v1::ListEngagementsResponse response;
+  RETURN_IF_ERROR(store_->Read([&](EscalationStore::Tx& tx) -> absl::Status {
+    std::vector<Engagement> engagements;
+    if (request.incident_id().empty()) {
+      ASSIGN_OR_RETURN(engagements, tx.ListActiveEngagements());
+    } else {
+      ASSIGN_OR_RETURN(engagements, tx.ListEngagements(request.incident_id()));
+    }
+    for (Engagement& e : engagements) *response.add_engagements() = std::move(e);
+    return absl::OkStatus();
+  }));
+  return response;
+}
+
+}  // namespace tocsin::escalation

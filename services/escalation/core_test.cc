@@ -1,0 +1,618 @@
+#include "services/escalation/core.h"
+
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "libs/proto/time.h"
+#include "libs/status/status_macros.h"
+#include "libs/status/status_matchers.h"
+#include "services/escalation/sqlite_store.h"
+#include "tocsin/incidents/v1/incidents.pb.h"
+#include "tocsin/paging/v1/paging.pb.h"
+
+namespace tocsin::escalation {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+using ::tocsin::testing::StatusIs;
+
+// A contact with one channel per delay: email, webhook, email, ...
+Contact Person(const std::string& name, const std::vector<int>& delays_seconds) {
+  Contact c;
+  c.set_name(name);
+  c.set_display_name(name + " (on call)");
+  for (size_t i = 0; i < delays_seconds.size(); ++i) {
+    auto* ch = c.add_channels();
+    ch->set_name(absl::StrCat("ch", i));
+    if (i % 2 == 0) {
+      ch->mutable_email()->set_address(absl::StrCat(name, i, "@example.com"));
+    } else {
+      ch->mutable_webhook()->set_url(absl::StrCat("https://hooks.example.com/", name, i));
+    }
+    ch->mutable_delay()->set_seconds(delays_seconds[i]);
+  }
+  return c;
+}
+
+class CoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Reopen(); }
+
+  void Reopen() {
+    core_.reset();
+    store_.reset();
+    auto store = SqliteEscalationStore::Open(path_, &clock_);
+    ASSERT_OK(store);
+    store_ = std::move(*store);
+    core_ = std::make_unique<EscalationCore>(
+        store_.get(), &clock_, &ids_,
+        EscalationOptions{[this] { ++commits_; }, [this](const Envelope&) { ++observed_; }});
+  }
+
+  Envelope Event(const std::string& event_id, const std::string& type,
+                 const std::string& incident_id, const google::protobuf::Message& payload) {
+    Envelope e;
+    e.set_event_id(event_id);
+    e.set_type(type);
+    *e.mutable_time() = ToProtoTime(clock_.Now());
+    e.set_source(type.substr(0, type.find('.')) == "page" ? "paging" : "incidents");
+    e.set_incident_id(incident_id);
+    e.mutable_payload()->PackFrom(payload);
+    return e;
+  }
+
+  Envelope Opened(const std::string& event_id, const std::string& incident_id,
+                  const std::vector<std::string>& contacts) {
+    incidents::v1::IncidentOpened opened;
+    auto* i = opened.mutable_incident();
+    i->set_id(incident_id);
+    i->set_title("Payments latency");
+    i->set_impact(2);
+    i->set_summary("p99 above 2 s");
+    i->set_status(incidents::v1::INCIDENT_STATUS_OPEN);
+    for (const auto& c : contacts) i->add_engagements(c);
+    return Event(event_id, "incident.opened", incident_id, opened);
+  }
+
+  Envelope Resolved(const std::string& event_id, const std::string& incident_id) {
+    incidents::v1::IncidentResolved resolved;
+    resolved.mutable_incident()->set_id(incident_id);
+    resolved.mutable_incident()->set_status(incidents::v1::INCIDENT_STATUS_RESOLVED);
+    return Event(event_id, "incident.resolved", incident_id, resolved);
+  }
+
+  // page.acknowledged for the page as the escalation service requested it.
+  Envelope Ack(const std::string& event_id, const v1::PageRequested& requested) {
+    paging::v1::PageAcknowledged ack;
+    auto* p = ack.mutable_page();
+    p->set_id(requested.page_id());
+    p->set_incident_id(requested.incident_id());
+    p->set_engagement_id(requested.engagement_id());
+    p->set_contact(requested.contact());
+    p->set_state(paging::v1::PAGE_STATE_ACKNOWLEDGED);
+    return Event(event_id, "page.acknowledged", requested.incident_id(), ack);
+  }
+
+  // Every event committed to the outbox, in commit order.
+  std::vector<Envelope> Outbox() {
+    std::vector<Envelope> events;
+    EXPECT_OK(store_->database()->Read([&]() -> absl::Status {
+      ASSIGN_OR_RETURN(auto s,
+                       store_->database()->Prepare("SELECT envelope FROM outbox ORDER BY seq"));
+      while (true) {
+        ASSIGN_OR_RETURN(bool row, s.Step());
+        if (!row) break;
+        Envelope e;
+        EXPECT_TRUE(e.ParseFromString(s.ColumnBlob(0)));
+        events.push_back(std::move(e));
+      }
+      return absl::OkStatus();
+    }));
+    return events;
+  }
+
+  std::vector<std::string> OutboxTypes() {
+    std::vector<std::string> types;
+    for (const auto& e : Outbox()) types.push_back(e.type());
+    return types;
+  }
+
+  std::vector<v1::PageRequested> Pages() {
+    std::vector<v1::PageRequested> pages;
+    for (const auto& e : Outbox()) {
+      if (e.type() != "page.requested") continue;
+      v1::PageRequested p;
+      EXPECT_TRUE(e.payload().UnpackTo(&p));
+      pages.push_back(p);
+    }
+    return pages;
+  }
+
+  // The channel names paged so far, in order.
+  std::vector<std::string> PagedChannels() {
+    std::vector<std::string> channels;
+    for (const auto& p : Pages()) channels.push_back(p.channel().name());
+    return channels;
+  }
+
+  std::vector<v1::Engagement> EngagementsOf(const std::string& incident_id) {
+    v1::ListEngagementsRequest r;
+    r.set_incident_id(incident_id);
+    auto resp = core_->ListEngagements(r);
+    EXPECT_OK(resp);
+    return {resp->engagements().begin(), resp->engagements().end()};
+  }
+
+  v1::Engagement OnlyEngagement(const std::string& incident_id) {
+    auto all = EngagementsOf(incident_id);
+    EXPECT_THAT(all, SizeIs(1));
+    return all.empty() ? v1::Engagement() : all[0];
+  }
+
+  int Fire() {
+    auto fired = core_->RunDueTimers();
+    EXPECT_OK(fired);
+    return fired.ok() ? *fired : -1;
+  }
+
+  std::string path_ = std::string(std::getenv("TEST_TMPDIR")) + "/" +
+                      ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db";
+  FakeClock clock_;
+  SequentialIdGenerator ids_;
+  int commits_ = 0;
+  int observed_ = 0;
+  std::unique_ptr<SqliteEscalationStore> store_;
+  std::unique_ptr<EscalationCore> core_;
+};
+
+// ---- Stage timing ----
+
+TEST_F(CoreTest, StagesArePagedToTheSecond) {
+  ASSERT_OK(core_->CreateContact(Person("alice", {0, 60, 120})));
+  const absl::Time start = clock_.Now();
+  ASSERT_OK(core_->HandleIncidentEvent(Opened("e1", "inc-1", {"alice"})));
+
+  // The first channel at once, with what the page must say.
+  ASSERT_THAT(Pages(), SizeIs(1));
+  const v1::PageRequested first = Pages()[0];
+  EXPECT_THAT(first.page_id(), ::testing::StartsWith("pg-"));
+  EXPECT_EQ(first.incident_id(), "inc-1");
+  EXPECT_EQ(first.contact(), "alice");
+  EXPECT_EQ(first.channel().name(), "ch0");
+  EXPECT_EQ(first.channel().email().address(), "alice0@example.com");
+  EXPECT_EQ(first.incident_title(), "Payments latency");
+  EXPECT_EQ(first.impact(), 2);
+  EXPECT_EQ(first.summary(), "p99 above 2 s");
+  EXPECT_EQ(first.stage(), 0);
+  v1::Engagement e = OnlyEngagement("inc-1");
+  EXPECT_EQ(e.state(), v1::ENGAGEMENT_STATE_ACTIVE);
+  EXPECT_EQ(e.next_stage(), 1);
+  EXPECT_EQ(FromProtoTime(e.next_due()), start + absl::Seconds(60));
+  EXPECT_EQ(e.contact_snapshot().name(), "alice");
+  EXPECT_EQ(first.engagement_id(), e.id());
+
+  clock_.Advance(absl::Seconds(59));
+  EXPECT_EQ(Fire(), 0);
+  EXPECT_THAT(PagedChannels(), ElementsAre("ch0"));
+
+  clock_.Advance(absl::Seconds(1));  // +60 s
+  EXPECT_EQ(Fire(), 1);
+  EXPECT_THAT(PagedChannels(), ElementsAre("ch0", "ch1"));
+  EXPECT_EQ(Pages()[1].channel().webhook().url(), "https://hooks.example.com/alice1");
+  EXPECT_EQ(Pages()[1].stage(), 1);
+  EXPECT_EQ(Pages()[1].incident_title(), "Payments latency");
+  EXPECT_EQ(FromProtoTime(OnlyEngagement("inc-1").next_due()), start + absl::Seconds(180));
+
+  clock_.Advance(absl::Seconds(119));  // +179 s
+  EXPECT_EQ(Fire(), 0);
+  clock_.Advance(absl::Seconds(1));  // +180 s
+  EXPECT_EQ(Fire(), 1);
+  EXPECT_THAT(PagedChannels(), ElementsAre("ch0", "ch1", "ch2"));
+
+  // The last channel was paged: no further stage, ever.
+  e = OnlyEngagement("inc-1");
+  EXPECT_EQ(e.state(), v1::ENGAGEMENT_STATE_EXHAUSTED);
+  EXPECT_EQ(e.stop_reason(), "all 3 channels paged; no further stage");
+  EXPECT_FALSE(e.has_next_due());
+  clock_.Advance(absl::Hours(1));
+  EXPECT_EQ(Fire(), 0);
+  EXPECT_THAT(OutboxTypes(),
+              ElementsAre("engagement.started", "engagement.stage_started", "page.requested",
+                          "engagement.stage_started", "page.requested",
+                          "engagement.stage_started", "page.requested", "engagement.stopped"));
+  // Each page id is new; every event names the incident and its cause.
+  EXPECT_NE(Pages()[0].page_id(), Pages()[1].page_id());
+  for (const auto& ev : Outbox()) {
+    EXPECT_EQ(ev.incident_id(), "inc-1");
+    EXPECT_EQ(ev.source(), "escalation");
+  }
+  EXPECT_EQ(Outbox()[0].causation_id(), "e1");
+  EXPECT_EQ(observed_, 8);
+}
+
+TEST_F(CoreTest, OneChannelIsExhaustedAtOnce) {
+  ASSERT_OK(core_->CreateContact(Person("alice", {0})));
+  ASSERT_OK(core_->HandleIncidentEvent(Opened("e1", "inc-1", {"alice"})));
+  v1::Engagement e = OnlyEngagement("inc-1");
+  EXPECT_EQ(e.state(), v1::ENGAGEMENT_STATE_EXHAUSTED);
+  EXPECT_EQ(e.stop_reason(), "all 1 channels paged; no further stage");
+  // A later ack or resolve changes nothing and emits nothing.
+  ASSERT_OK(core_->HandlePageEvent(Ack("a1", Pages()[0])));
+  ASSERT_OK(core_->HandleIncidentEvent(Resolved("r1", "inc-1")));
+  EXPECT_EQ(OnlyEngagement("inc-1").state(), v1::ENGAGEMENT_STATE_EXHAUSTED);
+  EXPECT_EQ(OnlyEngagement("inc-1").version(), e.version());
+  EXPECT_THAT(OutboxTypes(), ElementsAre("engagement.started", "engagement.stage_started",
+                                         "page.requested", "engagement.stopped"));
+}
+
+TEST_F(CoreTest, ChannelWithoutDelayIsPagedRightAfterThePreviousOne) {
+  ASSERT_OK(core_->CreateContact(Person("alice", {0, 0, 30})));
+  ASSERT_OK(core_->HandleIncidentEvent(Opened("e1", "inc-1", {"alice"})));
+  EXPECT_THAT(PagedChannels(), ElementsAre("ch0"));
+  EXPECT_EQ(Fire(), 1);
+  EXPECT_THAT(PagedChannels(), ElementsAre("ch0", "ch1"));
+  clock_.Advance(absl::Seconds(30));
+  EXPECT_EQ(Fire(), 1);
+  EXPECT_THAT(PagedChannels(), ElementsAre("ch0", "ch1", "ch2"));
+}
+
+TEST_F(CoreTest, UnsetDelayMeansFiveMinutes) {
+  Contact c = Person("alice", {0, 0});
+  c.mutable_channels(1)->clear_delay();
+  ASSERT_OK(core_->CreateContact(c));
+  ASSERT_OK(core_->HandleIncidentEvent(Opened("e1", "inc-1", {"alice"})));
+  clock_.Advance(absl::Minutes(5) - absl::Seconds(1));
+  EXPECT_EQ(Fire(), 0);
+  clock_.Advance(absl::Seconds(1));
+  EXPECT_EQ(Fire(), 1);
+}
+
+TEST_F(CoreTest, AfterALongOutageOnlyTheCurrentStageIsPagedAndTheNextCountsFromNow) {
+  ASSERT_OK(core_->CreateContact(Person("alice", {0, 60, 120, 60})));
+  ASSERT_OK(core_->HandleIncidentEvent(Opened("e1", "inc-1", {"alice"})));
+  clock_.Advance(absl::Minutes(10));  // stages 1, 2 and 3 would all be overdue
+  EXPECT_EQ(Fire(), 1);
+  EXPECT_THAT(PagedChannels(), ElementsAre("ch0", "ch1"));
+  EXPECT_EQ(FromProtoTime(OnlyEngagement("inc-1").next_due()),
+            clock_.Now() + absl::Seconds(120));
+  clock_.Advance(absl::Seconds(119));
+  EXPECT_EQ(Fire(), 0);
+  clock_.Advance(absl::Seconds(1));
+  EXPECT_EQ(Fire(), 1);
+  EXPECT_THAT(PagedChannels(), ElementsAre("ch0", "ch1", "ch2"));
+}
+
+// ---- Stop on ack, stop on resolve ----
+
+TEST_F(CoreTest, AckStopsFurtherStages) {
+  ASSERT_OK(core_->CreateContact(Person("alice", {0, 60, 120})));
+  ASSERT_OK(core_->HandleIncidentEvent(Opened("e1", "inc-1", {"alice"})));
+  const v1::PageRequested first = Pages()[0];
+  clock_.Advance(absl::Seconds(10));
+  ASSERT_OK(core_->HandlePageEvent(Ack("ack-1", first)));
+
+  v1::Engagement e = OnlyEngagement("inc-1");
+  EXPECT_EQ(e.state(), v1::ENGAGEMENT_STATE_ACKNOWLEDGED);
+  EXPECT_EQ(e.stop_reason(), absl::StrCat("acknowledged (page ", first.page_id(), ")"));
+  EXPECT_EQ(FromProtoTime(e.stop_time()), clock_.Now());
+  EXPECT_FALSE(e.has_next_due());
+
+  clock_.Advance(absl::Hours(2));
+  EXPECT_EQ(Fire(), 0);
+  EXPECT_THAT(PagedChannels(), ElementsAre("ch0"));
+  // A second acknowledgement (another event) and a resolution change nothing.
+  ASSERT_OK(core_->HandlePageEvent(Ack("ack-2", first)));
+  ASSERT_OK(core_->HandleIncidentEvent(Resolved("r1", "inc-1")));
+  EXPECT_EQ(OnlyEngagement("inc-1").state(), v1::ENGAGEMENT_STATE_ACKNOWLEDGED);
+  EXPECT_EQ(OnlyEngagement("inc-1").version(), e.version());
+  EXPECT_THAT(OutboxTypes(), ElementsAre("engagement.started", "engagement.stage_started",
+                                         "page.requested", "engagement.stopped"));
+  EXPECT_EQ(Outbox().back().causation_id(), "ack-1");
+}
+
+TEST_F(CoreTest, AckOfAnEarlierStagesPageStillStops) {
+  ASSERT_OK(core_->CreateContact(Person("alice", {0, 60, 120})));
+  ASSERT_OK(core_->HandleIncidentEvent(Opened("e1", "inc-1", {"alice"})));
+  clock_.Advance(absl::Seconds(60));
+  EXPECT_EQ(Fire(), 1);
+  ASSERT_OK(core_->HandlePageEvent(Ack("ack-1", Pages()[0])));
+  clock_.Advance(absl::Hours(1));
+  EXPECT_EQ(Fire(), 0);
+  EXPECT_EQ(OnlyEngagement("inc-1").state(), v1::ENGAGEMENT_STATE_ACKNOWLEDGED);
+  EXPECT_THAT(PagedChannels(), ElementsAre("ch0", "ch1"));
+}
+
+TEST_F(CoreTest, ResolveStopsEveryActiveEngagementOfTheIncident) {
+  ASSERT_OK(core_->CreateContact(Person("alice", {0, 60})));
+  ASSERT_OK(core_->CreateContact(Person("bob", {0, 60})));
+  ASSERT_OK(core_->HandleIncidentEvent(Opened("e1", "inc-1", {"alice", "bob"})));
+  ASSERT_OK(core_->HandleIncidentEvent(Opened("e2", "inc-2", {"alice"})));
+  clock_.Advance(absl::Seconds(30));
+  ASSERT_OK(core_->HandleIncidentEvent(Resolved("r1", "inc-1")));
+
+  for (const auto& e : EngagementsOf("inc-1")) {
+    EXPECT_EQ(e.state(), v1::ENGAGEMENT_STATE_STOPPED) << e.contact();
+    EXPECT_EQ(e.stop_reason(), "incident resolved");
+  }
+  // The active list shows only inc-2's engagement, which goes on.
+  auto active = core_->ListEngagements({});
+  ASSERT_OK(active);
+  ASSERT_EQ(active->engagements_size(), 1);
+  EXPECT_EQ(active->engagements(0).incident_id(), "inc-2");
+  clock_.Advance(absl::Seconds(30));
+  EXPECT_EQ(Fire(), 1);  // only inc-2's alice
+  std::vector<std::string> paged_incidents;
+  for (const auto& p : Pages()) paged_incidents.push_back(p.incident_id());
+  EXPECT_THAT(paged_incidents, ElementsAre("inc-1", "inc-1", "inc-2", "inc-2"));
+
+  // An ack after the resolution never reopens anything.
+  ASSERT_OK(core_->HandlePageEvent(Ack("ack-1", Pages()[0])));
+  EXPECT_EQ(EngagementsOf("inc-1")[0].state(), v1::ENGAGEMENT_STATE_STOPPED);
+  int stopped = 0;
+  for (const auto& t : OutboxTypes()) stopped += t == "engagement.stopped";
+  EXPECT_EQ(stopped, 3);  // alice and bob on inc-1, then inc-2 exhausted
+}
+
+TEST_F(CoreTest, ResolutionArrivingBeforeTheOpeningEngagesNobody) {
+  ASSERT_OK(core_->CreateContact(Person("alice", {0, 60})));
+  ASSERT_OK(core_->HandleIncidentEvent(Resolved("r1", "inc-1")));
+  ASSERT_OK(core_->HandleIncidentEvent(Opened("e1", "inc-1", {"alice"})));
+  EXPECT_THAT(EngagementsOf("inc-1"), IsEmpty());
+  EXPECT_THAT(Outbox(), IsEmpty());
+}
+
+// ---- Races ----
+
+TEST_F(CoreTest, AckAtTheDueTimeBeforeTheTimerPagesNothingMore) {
+  ASSERT_OK(core_->CreateContact(Person("alice", {0, 60, 120})));
+  ASSERT_OK(core_->HandleIncidentEvent(Opened("e1", "inc-1", {"alice"})));
+  clock_.Advance(absl::Seconds(60));  // stage 1 due exactly now
+  ASSERT_OK(core_->HandlePageEvent(Ack("ack-1", Pages()[0])));
+  EXPECT_EQ(Fire(), 0);
+  clock_.Advance(absl::Hours(1));
+  EXPECT_EQ(Fire(), 0);
+  EXPECT_THAT(PagedChannels(), ElementsAre("ch0"));
+  EXPECT_EQ(OnlyEngagement("inc-1").state(), v1::ENGAGEMENT_STATE_ACKNOWLEDGED);
+}
+
+TEST_F(CoreTest, TimerBeforeAckPagesExactlyTheStagesDue) {
+  ASSERT_OK(core_->CreateContact(Person("alice", {0, 60, 120})));
+  ASSERT_OK(core_->HandleIncidentEvent(Opened("e1", "inc-1", {"alice"})));
+  clock_.Advance(absl::Seconds(60));
+  EXPECT_EQ(Fire(), 1);
+  ASSERT_OK(core_->HandlePageEvent(Ack("ack-1", Pages()[1])));
+  clock_.Advance(absl::Hours(1));
+  EXPECT_EQ(Fire(), 0);
+  EXPECT_THAT(PagedChannels(), ElementsAre("ch0", "ch1"));
+  EXPECT_EQ(OnlyEngagement("inc-1").state(), v1::ENGAGEMENT_STATE_ACKNOWLEDGED);
+}
+
+TEST_F(CoreTest, AckAndTimerOnTwoThreadsNeverPageAfterTheStop) {
+  ASSERT_OK(core_->CreateContact(Person("alice", {0, 60, 60, 60})));
+  constexpr int kIncidents = 20;
+  for (int i = 0; i < kIncidents; ++i) {
+    ASSERT_OK(core_->HandleIncidentEvent(
+        Opened(absl::StrCat("e", i), absl::StrCat("inc-", i), {"alice"})));
+  }
+  std::vector<v1::PageRequested> first_pages = Pages();
+  ASSERT_THAT(first_pages, SizeIs(kIncidents));
+  clock_.Advance(absl::Seconds(60));
+  std::thread timers([&] {
+    for (int i = 0; i < 5; ++i) EXPECT_OK(core_->RunDueTimers());
+  });
+  for (int i = 0; i < kIncidents; ++i) {
+    EXPECT_OK(core_->HandlePageEvent(Ack(absl::StrCat("ack-", i), first_pages[i])));
+  }
+  timers.join();
+  clock_.Advance(absl::Hours(1));
+  EXPECT_EQ(Fire(), 0);
+
+  // Per engagement: acknowledged, at most the one stage that was due, and no
+  // page committed after its stop.
+  for (int i = 0; i < kIncidents; ++i) {
+    const std::string incident = absl::StrCat("inc-", i);
+    EXPECT_EQ(OnlyEngagement(incident).state(), v1::ENGAGEMENT_STATE_ACKNOWLEDGED);
+    int pages = 0;
+    bool stopped = false;
+    for (const auto& ev : Outbox()) {
+      if (ev.incident_id() != incident) continue;
+      if (ev.type() == "engagement.stopped") stopped = true;
+      if (ev.type() == "page.requested") {
+        EXPECT_FALSE(stopped) << incident << " paged after its stop";
+        ++pages;
+      }
+    }
+    EXPECT_GE(pages, 1);
+    EXPECT_LE(pages, 2) << incident;
+  }
+}
+
+// ---- Duplicates and bad input ----
+
+TEST_F(CoreTest, RedeliveredOpeningStartsNothingTwice) {
+  ASSERT_OK(core_->CreateContact(Person("alice", {0, 60})));
+  const Envelope opened = Opened("e1", "inc-1", {"alice", "alice"});
+  for (int i = 0; i < 5; ++i) ASSERT_OK(core_->HandleIncidentEvent(opened));
+  // Another event about the same incident's opening starts nothing either.
+  ASSERT_OK(core_->HandleIncidentEvent(Opened("e1-again", "inc-1", {"alice"})));
+  EXPECT_THAT(EngagementsOf("inc-1"), SizeIs(1));
+  EXPECT_THAT(PagedChannels(), ElementsAre("ch0"));
+  clock_.Advance(absl::Seconds(60));
+  EXPECT_EQ(Fire(), 1);
+  EXPECT_THAT(PagedChannels(), ElementsAre("ch0", "ch1"));
+}
+
+TEST_F(CoreTest, RedeliveredAckAndResolveChangeNothing) {
+  ASSERT_OK(core_->CreateContact(Person("alice", {0, 60})));
+  ASSERT_OK(core_->HandleIncidentEvent(Opened("e1", "inc-1", {"alice"})));
+  const Envelope ack = Ack("ack-1", Pages()[0]);
+  ASSERT_OK(core_->HandlePageEvent(ack));
+  const int64_t version = OnlyEngagement("inc-1").version();
+  const size_t events = Outbox().size();
+  ASSERT_OK(core_->HandlePageEvent(ack));
+  ASSERT_OK(core_->HandleIncidentEvent(Resolved("r1", "inc-1")));
+  ASSERT_OK(core_->HandleIncidentEvent(Resolved("r1", "inc-1")));
+  EXPECT_EQ(OnlyEngagement("inc-1").version(), version);
+  EXPECT_EQ(Outbox().size(), events);
+}
+
+TEST_F(CoreTest, UnknownContactStopsWithTheReasonAndOthersArePaged) {
+  ASSERT_OK(core_->CreateContact(Person("alice", {0, 60})));
+  ASSERT_OK(core_->HandleIncidentEvent(Opened("e1", "inc-1", {"ghost", "alice"})));
+  auto engagements = EngagementsOf("inc-1");
+  ASSERT_THAT(engagements, SizeIs(2));
+  EXPECT_EQ(engagements[0].contact(), "ghost");
+  EXPECT_EQ(engagements[0].state(), v1::ENGAGEMENT_STATE_STOPPED);
+  EXPECT_EQ(engagements[0].stop_reason(), "contact \"ghost\" does not exist");
+  EXPECT_EQ(engagements[1].state(), v1::ENGAGEMENT_STATE_ACTIVE);
+  EXPECT_THAT(OutboxTypes(), ElementsAre("engagement.stopped", "engagement.started",
+                                         "engagement.stage_started", "page.requested"));
+  v1::EngagementStopped stopped;
+  ASSERT_TRUE(Outbox()[0].payload().UnpackTo(&stopped));
+  EXPECT_EQ(stopped.engagement().stop_reason(), "contact \"ghost\" does not exist");
+  EXPECT_EQ(Outbox()[0].incident_id(), "inc-1");
+  EXPECT_THAT(PagedChannels(), ElementsAre("ch0"));
+}
+
+TEST_F(CoreTest, IncidentWithoutEngagementsDoesNothing) {
+  ASSERT_OK(core_->HandleIncidentEvent(Opened("e1", "inc-1", {})));
+  EXPECT_THAT(EngagementsOf("inc-1"), IsEmpty());
+  EXPECT_THAT(Outbox(), IsEmpty());
+  EXPECT_EQ(commits_, 0);
+}
+
+TEST_F(CoreTest, AckOfAPageNobodyRequestedChangesNothing) {
+  ASSERT_OK(core_->CreateContact(Person("alice", {0, 60})));
+  ASSERT_OK(core_->HandleIncidentEvent(Opened("e1", "inc-1", {"alice"})));
+  v1::PageRequested unknown = Pages()[0];
+  unknown.set_page_id("pg-unknown");
+  unknown.set_engagement_id("eng-unknown");
+  ASSERT_OK(core_->HandlePageEvent(Ack("ack-1", unknown)));
+  EXPECT_EQ(OnlyEngagement("inc-1").state(), v1::ENGAGEMENT_STATE_ACTIVE);
+  clock_.Advance(absl::Seconds(60));
+  EXPECT_EQ(Fire(), 1);
+}
+
+TEST_F(CoreTest, PayloadOfTheWrongTypeIsRefusedAndRecordsNothing) {
+  ASSERT_OK(core_->CreateContact(Person("alice", {0, 60})));
+  Envelope bad = Opened("e1", "inc-1", {"alice"});
+  bad.mutable_payload()->PackFrom(v1::Contact());
+  EXPECT_THAT(core_->HandleIncidentEvent(bad),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("does not carry a tocsin.incidents.v1.IncidentOpened")));
+  EXPECT_THAT(Outbox(), IsEmpty());
+  // Nothing was recorded in the inbox: the good event of that id applies.
+  ASSERT_OK(core_->HandleIncidentEvent(Opened("e1", "inc-1", {"alice"})));
+  EXPECT_THAT(PagedChannels(), ElementsAre("ch0"));
+}
+
+// ---- Durability ----
+
+TEST_F(CoreTest, TimersSurviveReopeningTheDatabase) {
+  ASSERT_OK(core_->CreateContact(Person("alice", {0, 60, 120})));
+  const absl::Time start = clock_.Now();
+  ASSERT_OK(core_->HandleIncidentEvent(Opened("e1", "inc-1", {"alice"})));
+  Reopen();
+  clock_.Advance(absl::Seconds(60));
+  EXPECT_EQ(Fire(), 1);
+  Reopen();
+  EXPECT_EQ(FromProtoTime(OnlyEngagement("inc-1").next_due()), start + absl::Seconds(180));
+  // The redelivered opening after a restart still starts nothing.
+  ASSERT_OK(core_->HandleIncidentEvent(Opened("e1", "inc-1", {"alice"})));
+  clock_.Advance(absl::Seconds(120));
+  EXPECT_EQ(Fire(), 1);
+  EXPECT_THAT(PagedChannels(), ElementsAre("ch0", "ch1", "ch2"));
+  EXPECT_EQ(Pages()[2].incident_title(), "Payments latency");
+}
+
+// ---- Contacts ----
+
+TEST_F(CoreTest, ContactIsStoredWithDefaultsAndVersion) {
+  Contact c = Person("alice", {0, 60});
+  c.mutable_channels(1)->clear_delay();
+  ASSERT_OK_AND_ASSIGN(Contact created, core_->CreateContact(c));
+  EXPECT_EQ(created.version(), 1);
+  EXPECT_EQ(created.channels(1).delay().seconds(), 300);
+  EXPECT_EQ(FromProtoTime(created.create_time()), clock_.Now());
+  ASSERT_OK_AND_ASSIGN(Contact got, core_->GetContact("alice"));
+  EXPECT_EQ(got.SerializeAsString(), created.SerializeAsString());
+}
+
+TEST_F(CoreTest, InvalidContactsAreRefusedAndNothingIsStored) {
+  Contact no_channels = Person("bob", {});
+  Contact bad_email = Person("bob", {0});
+  bad_email.mutable_channels(0)->mutable_email()->set_address("bob at example.com");
+  Contact bad_url = Person("bob", {0, 60});
+  bad_url.mutable_channels(1)->mutable_webhook()->set_url("ftp://hooks.example.com/x");
+  Contact same_channel = Person("bob", {0, 60});
+  same_channel.mutable_channels(1)->set_name("ch0");
+  Contact bad_name = Person("bob smith", {0});
+  Contact negative = Person("bob", {0, -1});
+
+  EXPECT_THAT(core_->CreateContact(no_channels),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "contact \"bob\" has no channels: add an email or webhook channel"));
+  EXPECT_THAT(core_->CreateContact(bad_email),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("bob at example.com")));
+  EXPECT_THAT(core_->CreateContact(bad_url),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("must start with http:// or https://")));
+  EXPECT_THAT(core_->CreateContact(same_channel),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("\"ch0\" is used twice")));
+  EXPECT_THAT(core_->CreateContact(bad_name),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("\"bob smith\"")));
+  EXPECT_THAT(core_->CreateContact(negative),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("must not be negative")));
+  ASSERT_OK_AND_ASSIGN(auto contacts, core_->ListContacts());
+  EXPECT_THAT(contacts, IsEmpty());
+}
+
+TEST_F(CoreTest, ContactNameIsTakenOnce) {
+  ASSERT_OK(core_->CreateContact(Person("alice", {0})));
+  EXPECT_THAT(core_->CreateContact(Person("alice", {0, 60})),
+              StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("\"alice\" already exists")));
+  ASSERT_OK_AND_ASSIGN(Contact stored, core_->GetContact("alice"));
+  EXPECT_EQ(stored.channels_size(), 1);
+}
+
+TEST_F(CoreTest, UpdateIncrementsVersionAndRefusesAStaleOne) {
+  ASSERT_OK(core_->CreateContact(Person("alice", {0})));
+  ASSERT_OK_AND_ASSIGN(Contact v2, core_->UpdateContact(Person("alice", {0, 60}), 1));
+  EXPECT_EQ(v2.version(), 2);
+  EXPECT_EQ(v2.channels_size(), 2);
+  EXPECT_THAT(core_->UpdateContact(Person("alice", {0, 60, 120}), 1),
+              StatusIs(absl::StatusCode::kAborted, HasSubstr("is at version 2, not 1")));
+  ASSERT_OK_AND_ASSIGN(Contact v3, core_->UpdateContact(Person("alice", {0, 60, 120}), 0));
+  EXPECT_EQ(v3.version(), 3);
+  EXPECT_EQ(v3.create_time().seconds(), v2.create_time().seconds());
+  EXPECT_THAT(core_->UpdateContact(Person("carol", {0}), 0),
+              StatusIs(absl::StatusCode::kNotFound, "contact \"carol\" does not exist"));
+  EXPECT_THAT(core_->UpdateContact(Person("alice", {}), 0),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("has no channels")));
+  ASSERT_OK_AND_ASSIGN(Contact stored, core_->GetContact("alice"));
+  EXPECT_EQ(stored.version(), 3);
+  EXPECT_EQ(stored.channels_size(), 3);
+}
+
+TEST_F(CoreTest, EngagementKeepsItsSnapshotWhenTheContactChangesOrGoes) {
+  ASSERT_OK(core_->CreateContact(Person("alice", {0, 60})));
+  ASSERT_OK(core_->HandleIncidentEvent(Opened("e1", "inc-1", {"alice"})));
+  ASSERT_OK(core_->DeleteContact("alice"));
+  const auto not_found =
+      StatusIs(absl::StatusCode::kNotFound, "contact \"alice\" does not exist");
+  EXPECT_THAT(core_->GetContact("alice"), not_found);
+  EXPECT_THAT(core_->DeleteContact("alice"), not_found);
+  clock_.Advance(absl::Seconds(60));
+  EXPECT_EQ(Fire(), 1);
+  EXPECT_EQ(Pages()[1].channel().webhook().url(), "https://hooks.example.com/alice1");
+}
+
+}  // namespace
+}  // namespace tocsin::escalation

@@ -1,0 +1,51 @@
+#include "services/escalation/metrics.h"
+
+#include <string>
+
+#include "tocsin/escalation/v1/escalation.pb.h"
+
+namespace tocsin::escalation {
+namespace {
+
+// How an engagement ended, as the outcome label.
+std::string StopOutcome(const v1::Engagement& e) {
+  switch (e.state()) {
+    case v1::ENGAGEMENT_STATE_ACKNOWLEDGED:
+      return "acknowledged";
+    case v1::ENGAGEMENT_STATE_EXHAUSTED:
+      return "exhausted";
+    case v1::ENGAGEMENT_STATE_STOPPED:
+      // Only an engagement of an existing contact carries its snapshot.
+      return e.has_contact_snapshot() ? "resolved" : "unknown_contact";
+    default:
+      return "other";
+  }
+}
+
+}  // namespace
+
+EscalationMetrics::EscalationMetrics(prometheus::Registry& registry)
+    : pages_requested_(&prometheus::BuildCounter()
+                            .Name("tocsin_escalation_pages_requested_total")
+                            .Help("Pages requested from the paging service (one per stage).")
+                            .Register(registry)
+                            .Add({})),
+      engagements_(&prometheus::BuildCounter()
+                        .Name("tocsin_escalation_engagements_total")
+                        .Help("Engagements started, and how they ended, by outcome.")
+                        .Register(registry)) {}
+
+void EscalationMetrics::Count(const events::v1::Envelope& event) {
+  if (event.type() == "page.requested") {
+    pages_requested_->Increment();
+  } else if (event.type() == "engagement.started") {
+    engagements_->Add({{"outcome", "started"}}).Increment();
+  } else if (event.type() == "engagement.stopped") {
+    v1::EngagementStopped stopped;
+    if (event.payload().UnpackTo(&stopped)) {
+      engagements_->Add({{"outcome", StopOutcome(stopped.engagement())}}).Increment();
+    }
+  }
+}
+
+}  // namespace tocsin::escalation

@@ -1,0 +1,68 @@
+#include "services/escalation/metrics.h"
+
+#include <map>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "prometheus/registry.h"
+#include "tocsin/escalation/v1/escalation.pb.h"
+
+namespace tocsin::escalation {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::Pair;
+
+events::v1::Envelope Event(const std::string& type, const google::protobuf::Message& payload) {
+  events::v1::Envelope e;
+  e.set_event_id("evt-1");
+  e.set_type(type);
+  e.mutable_payload()->PackFrom(payload);
+  return e;
+}
+
+events::v1::Envelope Stopped(v1::EngagementState state, bool with_snapshot) {
+  v1::EngagementStopped stopped;
+  stopped.mutable_engagement()->set_state(state);
+  if (with_snapshot) stopped.mutable_engagement()->mutable_contact_snapshot()->set_name("alice");
+  return Event("engagement.stopped", stopped);
+}
+
+// Counter values of one family, by the value of `label` ("" for no label).
+std::map<std::string, double> Values(prometheus::Registry& registry, const std::string& name,
+                                     const std::string& label) {
+  std::map<std::string, double> values;
+  for (const auto& family : registry.Collect()) {
+    if (family.name != name) continue;
+    for (const auto& metric : family.metric) {
+      std::string key;
+      for (const auto& l : metric.label) {
+        if (l.name == label) key = l.value;
+      }
+      values[key] = metric.counter.value;
+    }
+  }
+  return values;
+}
+
+TEST(EscalationMetricsTest, CountsPagesAndEngagementOutcomes) {
+  prometheus::Registry registry;
+  EscalationMetrics metrics(registry);
+  metrics.Count(Event("engagement.started", v1::EngagementStarted()));
+  metrics.Count(Event("page.requested", v1::PageRequested()));
+  metrics.Count(Event("page.requested", v1::PageRequested()));
+  metrics.Count(Event("engagement.stage_started", v1::EngagementStageStarted()));
+  metrics.Count(Stopped(v1::ENGAGEMENT_STATE_ACKNOWLEDGED, true));
+  metrics.Count(Stopped(v1::ENGAGEMENT_STATE_STOPPED, true));
+  metrics.Count(Stopped(v1::ENGAGEMENT_STATE_STOPPED, false));
+  metrics.Count(Stopped(v1::ENGAGEMENT_STATE_EXHAUSTED, true));
+
+  EXPECT_THAT(Values(registry, "tocsin_escalation_pages_requested_total", ""),
+              ElementsAre(Pair("", 2)));
+  EXPECT_THAT(Values(registry, "tocsin_escalation_engagements_total", "outcome"),
+              ElementsAre(Pair("acknowledged", 1), Pair("exhausted", 1), Pair("resolved", 1),
+                          Pair("started", 1), Pair("unknown_contact", 1)));
+}
+
+}  // namespace
+}  // namespace tocsin::escalation

@@ -1,0 +1,254 @@
+#include "services/escalation/sqlite_store.h"
+
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "libs/proto/time.h"
+#include "libs/status/status_macros.h"
+#include "libs/store/inbox.h"
+#include "libs/store/migrations.h"
+#include "libs/store/outbox.h"
+
+namespace tocsin::escalation {
+namespace {
+
+using store::Blob;
+using store::Database;
+using store::Statement;
+
+// The escalation service's schema. Full records are stored as serialized
+// protos; the columns beside them are what queries filter, sort and
+// compare-and-set on.
+std::vector<store::Migration> Migrations() {
+  std::vector<store::Migration> m = {
+      {1, "initial schema", R"sql(
+CREATE TABLE contacts (
+  name TEXT PRIMARY KEY,
+  version INTEGER NOT NULL,
+  body BLOB NOT NULL
+);
+-- One row per engaged contact and incident. next_due (microseconds since the
+-- epoch) is the durable stage timer: NULL once no further stage is due.
+CREATE TABLE engagements (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  incident_id TEXT NOT NULL,
+  state INTEGER NOT NULL,
+  next_due INTEGER,
+  version INTEGER NOT NULL,
+  body BLOB NOT NULL
+);
+CREATE INDEX engagements_due ON engagements(state, next_due);
+CREATE INDEX engagements_incident ON engagements(incident_id, seq);
+-- Incidents as the incidents service reported them (opened, resolved).
+CREATE TABLE incidents (
+  id TEXT PRIMARY KEY,
+  status INTEGER NOT NULL,
+  body BLOB NOT NULL
+);
+)sql"},
+  };
+  for (const auto& shared : {store::OutboxMigrations(), store::InboxMigrations()}) {
+    m.insert(m.end(), shared.begin(), shared.end());
+  }
+  return m;
+}
+
+template <typename Proto>
+absl::StatusOr<Proto> ParseBody(const std::string& bytes, absl::string_view what) {
+  Proto p;
+  if (!p.ParseFromString(bytes)) {
+    return absl::DataLossError(absl::StrCat("stored ", what, " does not parse"));
+  }
+  return p;
+}
+
+// Reads every row's body (column 0) of a prepared, bound statement.
+template <typename Proto>
+absl::StatusOr<std::vector<Proto>> AllBodies(Statement& s, absl::string_view what) {
+  std::vector<Proto> out;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    ASSIGN_OR_RETURN(Proto p, ParseBody<Proto>(s.ColumnBlob(0), what));
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+template <typename Proto>
+absl::StatusOr<std::optional<Proto>> OneBody(Statement& s, absl::string_view what) {
+  ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return std::optional<Proto>();
+  ASSIGN_OR_RETURN(Proto p, ParseBody<Proto>(s.ColumnBlob(0), what));
+  return std::optional<Proto>(std::move(p));
+}
+
+// Binds an engagement's next_due (NULL when unset) to parameter `index`.
+absl::Status BindNextDue(Statement& s, int index, const Engagement& e) {
+  if (!e.has_next_due()) return s.Bind(index, nullptr);
+  return s.Bind(index, FromProtoTime(e.next_due()));
+}
+
+}  // namespace
+
+class SqliteEscalationStore::SqliteTx final : public EscalationStore::Tx {
+ public:
+  SqliteTx(Database& db, const Clock& clock) : db_(db), clock_(clock) {}
+
+  absl::StatusOr<std::optional<Contact>> GetContact(const std::string& name) override {
+    ASSIGN_OR_RETURN(Statement s, db_.Prepare("SELECT body FROM contacts WHERE name = ?"));
+    RETURN_IF_ERROR(s.BindAll(name));
+    return OneBody<Contact>(s, "contact");
+  }
+
+  absl::StatusOr<std::vector<Contact>> ListContacts() override {
+    ASSIGN_OR_RETURN(Statement s, db_.Prepare("SELECT body FROM contacts ORDER BY name"));
+    return AllBodies<Contact>(s, "contact");
+  }
+
+  absl::Status InsertContact(const Contact& contact) override {
+    ASSIGN_OR_RETURN(Statement s, db_.Prepare(
+        "INSERT INTO contacts(name, version, body) VALUES(?, ?, ?)"));
+    std::string body = contact.SerializeAsString();
+    RETURN_IF_ERROR(s.BindAll(contact.name(), contact.version(), Blob{body}));
+    return s.Run().status();
+  }
+
+  absl::StatusOr<bool> UpdateContact(const Contact& contact, int64_t expected_version) override {
+    ASSIGN_OR_RETURN(Statement s, db_.Prepare(
+        "UPDATE contacts SET version = ?, body = ? WHERE name = ? AND version = ?"));
+    std::string body = contact.SerializeAsString();
+    RETURN_IF_ERROR(s.BindAll(contact.version(), Blob{body}, contact.name(), expected_version));
+    ASSIGN_OR_RETURN(int64_t n, s.Run());
+    return n == 1;
+  }
+
+  absl::StatusOr<bool> DeleteContact(const std::string& name) override {
+    ASSIGN_OR_RETURN(Statement s, db_.Prepare("DELETE FROM contacts WHERE name = ?"));
+    RETURN_IF_ERROR(s.BindAll(name));
+    ASSIGN_OR_RETURN(int64_t n, s.Run());
+    return n > 0;
+  }
+
+  absl::StatusOr<std::optional<Engagement>> GetEngagement(const std::string& id) override {
+    ASSIGN_OR_RETURN(Statement s, db_.Prepare("SELECT body FROM engagements WHERE id = ?"));
+    RETURN_IF_ERROR(s.BindAll(id));
+    return OneBody<Engagement>(s, "engagement");
+  }
+
+  absl::StatusOr<std::vector<Engagement>> ListEngagements(
+      const std::string& incident_id) override {
+    ASSIGN_OR_RETURN(Statement s, db_.Prepare(
+        "SELECT body FROM engagements WHERE incident_id = ? ORDER BY seq"));
+    RETURN_IF_ERROR(s.BindAll(incident_id));
+    return AllBodies<Engagement>(s, "engagement");
+  }
+
+  absl::StatusOr<std::vector<Engagement>> ListActiveEngagements() override {
+    ASSIGN_OR_RETURN(Statement s, db_.Prepare(
+        "SELECT body FROM engagements WHERE state = ? ORDER BY seq"));
+    RETURN_IF_ERROR(s.BindAll(static_cast<int>(v1::ENGAGEMENT_STATE_ACTIVE)));
+    return AllBodies<Engagement>(s, "engagement");
+  }
+
+  absl::StatusOr<std::vector<std::string>> DueEngagements(absl::Time now, int limit) override {
+    ASSIGN_OR_RETURN(Statement s, db_.Prepare(
+        "SELECT id FROM engagements WHERE state = ? AND next_due <= ? "
+        "ORDER BY next_due, seq LIMIT ?"));
+    RETURN_IF_ERROR(s.BindAll(static_cast<int>(v1::ENGAGEMENT_STATE_ACTIVE), now, limit));
+    std::vector<std::string> ids;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      ids.push_back(s.ColumnText(0));
+    }
+    return ids;
+  }
+
+  absl::Status InsertEngagement(const Engagement& e) override {
+    ASSIGN_OR_RETURN(Statement s, db_.Prepare(
+        "INSERT INTO engagements(id, incident_id, state, version, body, next_due) "
+        "VALUES(?, ?, ?, ?, ?, ?)"));
+    std::string body = e.SerializeAsString();
+    RETURN_IF_ERROR(s.BindAll(e.id(), e.incident_id(), static_cast<int>(e.state()),
+                              e.version(), Blob{body}));
+    RETURN_IF_ERROR(BindNextDue(s, 6, e));
+    return s.Run().status();
+  }
+
+  absl::StatusOr<bool> UpdateEngagement(const Engagement& e, int64_t expected_version) override {
+    ASSIGN_OR_RETURN(Statement s, db_.Prepare(
+        "UPDATE engagements SET state = ?, version = ?, body = ?, next_due = ? "
+        "WHERE id = ? AND version = ?"));
+    std::string body = e.SerializeAsString();
+    RETURN_IF_ERROR(s.BindAll(static_cast<int>(e.state()), e.version(), Blob{body}));
+    RETURN_IF_ERROR(BindNextDue(s, 4, e));
+    RETURN_IF_ERROR(s.Bind(5, e.id()));
+    RETURN_IF_ERROR(s.Bind(6, expected_version));
+    ASSIGN_OR_RETURN(int64_t n, s.Run());
+    return n == 1;
+  }
+
+  absl::StatusOr<std::optional<Incident>> GetIncident(const std::string& id) override {
+    ASSIGN_OR_RETURN(Statement s, db_.Prepare("SELECT body FROM incidents WHERE id = ?"));
+    RETURN_IF_ERROR(s.BindAll(id));
+    return OneBody<Incident>(s, "incident");
+  }
+
+  absl::Status PutIncident(const Incident& incident) override {
+    ASSIGN_OR_RETURN(Statement s, db_.Prepare(
+        "INSERT INTO incidents(id, status, body) VALUES(?, ?, ?) "
+        "ON CONFLICT(id) DO UPDATE SET status = excluded.status, body = excluded.body"));
+    std::string body = incident.SerializeAsString();
+    RETURN_IF_ERROR(s.BindAll(incident.id(), static_cast<int>(incident.status()), Blob{body}));
+    return s.Run().status();
+  }
+
+  absl::StatusOr<bool> RecordInInbox(absl::string_view consumer,
+                                     absl::string_view event_id) override {
+    return store::RecordInInbox(db_, consumer, event_id, clock_.Now());
+  }
+
+  absl::Status Emit(const Envelope& event) override {
+    return store::AppendToOutbox(db_, event, clock_.Now());
+  }
+
+ private:
+  Database& db_;
+  const Clock& clock_;
+};
+
+absl::StatusOr<std::unique_ptr<SqliteEscalationStore>> SqliteEscalationStore::Open(
+    const std::string& path, const Clock* clock) {
+  store::DatabaseOptions options;
+  options.path = path;
+  ASSIGN_OR_RETURN(std::unique_ptr<Database> db, Database::Open(options));
+  RETURN_IF_ERROR(store::Migrate(*db, Migrations(), *clock));
+  return std::unique_ptr<SqliteEscalationStore>(
+      new SqliteEscalationStore(std::move(db), clock));
+}
+
+absl::Status SqliteEscalationStore::Write(const std::function<absl::Status(Tx&)>& body) {
+  return db_->Transaction([&]() -> absl::Status {
+    SqliteTx tx(*db_, *clock_);
+    return body(tx);
+  });
+}
+
+absl::Status SqliteEscalationStore::Read(const std::function<absl::Status(Tx&)>& body) {
+  return db_->Read([&]() -> absl::Status {
+    SqliteTx tx(*db_, *clock_);
+    return body(tx);
+  });
+}
+
+absl::Status SqliteEscalationStore::Ping() {
+  return db_->Read([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(Statement s, db_->Prepare("SELECT 1"));
+    return s.Step().status();
+  });
+}
+
+}  // namespace tocsin::escalation

@@ -1,0 +1,94 @@
+// EscalationStore: the escalation service's state (contacts, engagements and
+// their stage timers, the incidents it has heard of), behind a narrow
+// interface so the same logic runs on SQLite (sqlite_store.h) and, later,
+// PostgreSQL.
+//
+// Everything happens inside Write() or Read() bodies. A Write() body is one
+// database transaction: the state change, the inbox record of the event that
+// caused it and the events it emits (outbox) commit together or not at all.
+//
+// Engagements change only by compare-and-set: UpdateEngagement writes only
+// over the version the caller read, so two writers (an acknowledgement and a
+// stage timer, or two service instances) can never both apply.
+#ifndef TOCSIN_SERVICES_ESCALATION_STORE_H_
+#define TOCSIN_SERVICES_ESCALATION_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "tocsin/escalation/v1/escalation.pb.h"
+#include "tocsin/events/v1/envelope.pb.h"
+#include "tocsin/incidents/v1/incidents.pb.h"
+
+namespace tocsin::escalation {
+
+using ::tocsin::escalation::v1::Contact;
+using ::tocsin::escalation::v1::Engagement;
+using ::tocsin::events::v1::Envelope;
+using ::tocsin::incidents::v1::Incident;
+
+class EscalationStore {
+ public:
+  // Operations valid only inside a Write() or Read() body.
+  class Tx {
+   public:
+    virtual ~Tx() = default;
+
+    virtual absl::StatusOr<std::optional<Contact>> GetContact(const std::string& name) = 0;
+    // By name.
+    virtual absl::StatusOr<std::vector<Contact>> ListContacts() = 0;
+    // AlreadyExists if a contact of that name exists.
+    virtual absl::Status InsertContact(const Contact& contact) = 0;
+    // Writes contact only if the stored one is at expected_version; false if
+    // it is not (or is gone).
+    virtual absl::StatusOr<bool> UpdateContact(const Contact& contact,
+                                               int64_t expected_version) = 0;
+    // false if there was no such contact.
+    virtual absl::StatusOr<bool> DeleteContact(const std::string& name) = 0;
+
+    virtual absl::StatusOr<std::optional<Engagement>> GetEngagement(const std::string& id) = 0;
+    // The incident's engagements in the order they started.
+    virtual absl::StatusOr<std::vector<Engagement>> ListEngagements(
+        const std::string& incident_id) = 0;
+    // Every ACTIVE engagement, in the order they started.
+    virtual absl::StatusOr<std::vector<Engagement>> ListActiveEngagements() = 0;
+    // Ids of ACTIVE engagements whose next stage is due at or before `now`,
+    // earliest due first, at most `limit`.
+    virtual absl::StatusOr<std::vector<std::string>> DueEngagements(absl::Time now,
+                                                                    int limit) = 0;
+    virtual absl::Status InsertEngagement(const Engagement& engagement) = 0;
+    // Compare-and-set: writes engagement only if the stored one is at
+    // expected_version; false if it is not.
+    virtual absl::StatusOr<bool> UpdateEngagement(const Engagement& engagement,
+                                                  int64_t expected_version) = 0;
+
+    // The incident as last reported by the incidents service, if any.
+    virtual absl::StatusOr<std::optional<Incident>> GetIncident(const std::string& id) = 0;
+    // Inserts or replaces.
+    virtual absl::Status PutIncident(const Incident& incident) = 0;
+
+    // Records that `consumer` applied event_id: true the first time, false if
+    // it had been recorded before (apply nothing then).
+    virtual absl::StatusOr<bool> RecordInInbox(absl::string_view consumer,
+                                               absl::string_view event_id) = 0;
+    // Queues an event for publication; it is published after commit.
+    virtual absl::Status Emit(const Envelope& event) = 0;
+  };
+
+  virtual ~EscalationStore() = default;
+  virtual absl::Status Write(const std::function<absl::Status(Tx&)>& body) = 0;
+  virtual absl::Status Read(const std::function<absl::Status(Tx&)>& body) = 0;
+  // Readiness: the database answers.
+  virtual absl::Status Ping() = 0;
+};
+
+}  // namespace tocsin::escalation
+
+#endif  // TOCSIN_SERVICES_ESCALATION_STORE_H_
