@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -18,7 +19,9 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "libs/status/status_macros.h"
 #include "nlohmann/json.hpp"
+#include "services/escalation/contacts.h"
 #include "services/incidents/matching.h"
+#include "tocsin/escalation/v1/escalation.pb.h"
 #include "tocsin/incidents/v1/incidents.pb.h"
 #include "yaml-cpp/yaml.h"
 
@@ -28,6 +31,7 @@ namespace {
 using ::google::protobuf::Descriptor;
 using ::google::protobuf::FieldDescriptor;
 using ::google::protobuf::Message;
+using ::tocsin::escalation::v1::Contact;
 using ::tocsin::incidents::v1::ResponsePlan;
 // Keeps the manifest's key order, so errors report the first problem in it.
 using Json = nlohmann::ordered_json;
@@ -70,21 +74,21 @@ std::unique_ptr<Message> New() {
   return std::make_unique<T>();
 }
 
-// ---- ResponsePlan ----
+// Prefixes a status's message with where it happened, keeping its code.
+absl::Status Annotate(absl::string_view where, const absl::Status& status) {
+  if (status.ok()) return status;
+  return absl::Status(status.code(),
+                      absl::StrCat(where, ": ", status.message()));
+}
 
-absl::Status ValidateResponsePlan(const Message& object) {
-  const auto& plan = static_cast<const ResponsePlan&>(object);
-  // The server's own rules, checked before anything is sent, so an apply
-  // never stops half-way on a plan the server would refuse.
-  RETURN_IF_ERROR(incidents::ValidatePlan(plan));
-  for (const FieldDescriptor* field :
-       {ResponsePlan::GetDescriptor()->FindFieldByNumber(
-            ResponsePlan::kVersionFieldNumber),
-        ResponsePlan::GetDescriptor()->FindFieldByNumber(
-            ResponsePlan::kCreateTimeFieldNumber),
-        ResponsePlan::GetDescriptor()->FindFieldByNumber(
-            ResponsePlan::kUpdateTimeFieldNumber)}) {
-    if (plan.GetReflection()->HasField(plan, field)) {
+// Fails if `object` sets one of the fields numbered `numbers`, which only
+// the server sets (a version, a creation time).
+absl::Status RejectFieldsSetByServer(const Message& object,
+                                     std::initializer_list<int> numbers) {
+  for (int number : numbers) {
+    const FieldDescriptor* field =
+        object.GetDescriptor()->FindFieldByNumber(number);
+    if (object.GetReflection()->HasField(object, field)) {
       return absl::InvalidArgumentError(absl::StrFormat(
           "field \"%s\" is set by the server", field->json_name()));
     }
@@ -92,14 +96,21 @@ absl::Status ValidateResponsePlan(const Message& object) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<Change> PlanResponsePlan(const Message& object,
-                                        const Clients& clients) {
-  const auto& desired = static_cast<const ResponsePlan&>(object);
-  const IncidentsClient& client = *clients.incidents;
-  absl::StatusOr<ResponsePlan> current = client.GetPlan(desired.name());
+// What applying `desired` through `client` changes, for a kind whose message
+// has name, version, create_time and update_time. Both sides go through
+// `with_defaults` before they are compared, so a value the server fills in
+// when it is not given does not count as a difference.
+template <typename T, typename Client>
+absl::StatusOr<Change> PlanCreateOrUpdate(
+    const T& desired, const Client& client,
+    absl::StatusOr<T> (Client::*get)(const std::string&) const,
+    absl::StatusOr<T> (Client::*create)(const T&) const,
+    absl::StatusOr<T> (Client::*update)(const T&, int64_t) const,
+    T (*with_defaults)(T)) {
+  absl::StatusOr<T> current = (client.*get)(desired.name());
   if (absl::IsNotFound(current.status())) {
-    return Change{Outcome::kCreated, [&client, &desired] {
-                    return client.CreatePlan(desired).status();
+    return Change{Outcome::kCreated, [&client, &desired, create] {
+                    return (client.*create)(desired).status();
                   }};
   }
   if (!current.ok()) return current.status();
@@ -107,18 +118,59 @@ absl::StatusOr<Change> PlanResponsePlan(const Message& object,
   current->clear_version();
   current->clear_create_time();
   current->clear_update_time();
-  if (google::protobuf::util::MessageDifferencer::Equals(*current, desired)) {
+  if (google::protobuf::util::MessageDifferencer::Equals(
+          with_defaults(*std::move(current)), with_defaults(desired))) {
     return Change{Outcome::kUnchanged, nullptr};
   }
   // Conditional on the version read, so a concurrent edit is not overwritten.
-  return Change{Outcome::kUpdated, [&client, &desired, version] {
-                  return client.UpdatePlan(desired, version).status();
+  return Change{Outcome::kUpdated, [&client, &desired, update, version] {
+                  return (client.*update)(desired, version).status();
                 }};
+}
+
+// ---- ResponsePlan ----
+
+absl::Status ValidateResponsePlan(const Message& object) {
+  const auto& plan = static_cast<const ResponsePlan&>(object);
+  // The server's own rules, checked before anything is sent, so an apply
+  // never stops half-way on a plan the server would refuse.
+  RETURN_IF_ERROR(incidents::ValidatePlan(plan));
+  return RejectFieldsSetByServer(plan, {ResponsePlan::kVersionFieldNumber,
+                                        ResponsePlan::kCreateTimeFieldNumber,
+                                        ResponsePlan::kUpdateTimeFieldNumber});
+}
+
+absl::StatusOr<Change> PlanResponsePlan(const Message& object,
+                                        const Clients& clients) {
+  return PlanCreateOrUpdate(
+      static_cast<const ResponsePlan&>(object), *clients.incidents,
+      &IncidentsClient::GetPlan, &IncidentsClient::CreatePlan,
+      &IncidentsClient::UpdatePlan, incidents::WithDefaults);
+}
+
+// ---- Contact ----
+
+absl::Status ValidateContact(const Message& object) {
+  const auto& contact = static_cast<const Contact&>(object);
+  // The escalation service's own rules, as for response plans.
+  RETURN_IF_ERROR(escalation::ValidateContact(contact));
+  return RejectFieldsSetByServer(
+      contact, {Contact::kVersionFieldNumber, Contact::kCreateTimeFieldNumber,
+                Contact::kUpdateTimeFieldNumber});
+}
+
+absl::StatusOr<Change> PlanContact(const Message& object,
+                                   const Clients& clients) {
+  return PlanCreateOrUpdate(
+      static_cast<const Contact&>(object), *clients.escalation,
+      &EscalationClient::GetContact, &EscalationClient::CreateContact,
+      &EscalationClient::UpdateContact, escalation::ContactWithDefaults);
 }
 
 // Every kind a manifest may declare.
 constexpr Kind kKinds[] = {
     {"ResponsePlan", New<ResponsePlan>, ValidateResponsePlan, PlanResponsePlan},
+    {"Contact", New<Contact>, ValidateContact, PlanContact},
 };
 
 const Kind* FindKind(absl::string_view name) {
@@ -283,6 +335,10 @@ absl::Status CheckValue(const Json& value, const FieldDescriptor& field,
       if (!value.is_number_integer()) return TypeError(at, "an integer", value);
       break;
     case FieldDescriptor::CPPTYPE_MESSAGE:
+      if (field.message_type()->full_name() == "google.protobuf.Duration" &&
+          !value.is_string()) {
+        return TypeError(at, "a duration in seconds such as \"300s\"", value);
+      }
       if (IsWellKnownType(*field.message_type())) break;
       if (!value.is_object()) return TypeError(at, "a mapping", value);
       return CheckFields(value, *field.message_type(), at);
@@ -324,13 +380,6 @@ absl::Status CheckFields(const Json& object, const Descriptor& type,
 }
 
 // ---- Documents ----
-
-// Prefixes a status's message with where it happened, keeping its code.
-absl::Status Annotate(absl::string_view where, const absl::Status& status) {
-  if (status.ok()) return status;
-  return absl::Status(status.code(),
-                      absl::StrCat(where, ": ", status.message()));
-}
 
 std::string Where(int document) { return absl::StrCat("document ", document); }
 

@@ -2,7 +2,8 @@
 // `kubectl apply` applies Kubernetes objects.
 //
 //   ASSIGN_OR_RETURN(std::vector<ManifestObject> objects, LoadManifest(yaml));
-//   RETURN_IF_ERROR(ApplyManifest(objects, Clients{client.get()}, std::cout));
+//   RETURN_IF_ERROR(ApplyManifest(
+//       objects, Clients{incidents.get(), escalation.get()}, std::cout));
 //
 // A manifest holds one or more YAML documents separated by "---". Each names
 // its "kind"; its other keys are the fields of that kind's protobuf message in
@@ -41,19 +42,23 @@ namespace tocsin::cli {
 struct ManifestObject {
   // 1-based position of its document in the manifest.
   int document = 0;
-  // "ResponsePlan".
+  // "ResponsePlan" or "Contact".
   std::string kind;
   std::string name;
-  // The kind's message (incidents::v1::ResponsePlan for ResponsePlan).
+  // The kind's message: incidents::v1::ResponsePlan for ResponsePlan,
+  // escalation::v1::Contact for Contact.
   std::unique_ptr<google::protobuf::Message> message;
 };
 
-// "responseplan/NAME": how output lines refer to the object.
+// "responseplan/NAME", "contact/NAME": how output lines refer to the object.
 std::string ObjectLabel(const ManifestObject& object);
 
 // The APIs that objects are applied through, one client per service.
 struct Clients {
+  // Response plans.
   const IncidentsClient* incidents;
+  // Contacts.
+  const EscalationClient* escalation;
 };
 
 // Parses and checks every document of a manifest. Empty documents are
@@ -65,6 +70,8 @@ absl::StatusOr<std::vector<ManifestObject>> LoadManifest(
 // Applies objects that LoadManifest returned, in their order: creates each
 // object that does not exist and updates each that differs,
 // printing one line per object: "responseplan/NAME created|updated|unchanged".
+// Values the server fills in when they are not given (a plan's impact, a
+// channel's delay) count as equal to their defaults.
 // The current state of every object is read before the first change.
 absl::Status ApplyManifest(const std::vector<ManifestObject>& objects,
                            const Clients& clients, std::ostream& out);

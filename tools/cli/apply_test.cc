@@ -10,6 +10,7 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "libs/status/status_matchers.h"
+#include "tocsin/escalation/v1/escalation.pb.h"
 #include "tocsin/incidents/v1/incidents.pb.h"
 
 namespace tocsin::cli {
@@ -18,6 +19,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::Eq;
 using ::testing::HasSubstr;
+using ::tocsin::escalation::v1::Contact;
 using ::tocsin::incidents::v1::ResponsePlan;
 using ::tocsin::testing::StatusIs;
 
@@ -26,10 +28,24 @@ const ResponsePlan& PlanOf(const ManifestObject& object) {
       object.message.get());
 }
 
-ResponsePlan ParseText(const std::string& text) {
-  ResponsePlan plan;
-  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &plan));
-  return plan;
+const Contact& ContactOf(const ManifestObject& object) {
+  return *google::protobuf::DynamicCastToGenerated<Contact>(
+      object.message.get());
+}
+
+template <typename T = ResponsePlan>
+T ParseText(const std::string& text) {
+  T message;
+  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &message));
+  return message;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream file(path);
+  EXPECT_TRUE(file.good()) << path;
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
 }
 
 // The error LoadManifest gives for `yaml`.
@@ -99,13 +115,9 @@ priority: 10
 }
 
 TEST(LoadManifestTest, LoadsTheExampleManifest) {
-  std::ifstream file("tools/cli/examples/response-plans.yaml");
-  ASSERT_TRUE(file.good());
-  std::stringstream yaml;
-  yaml << file.rdbuf();
-
-  ASSERT_OK_AND_ASSIGN(std::vector<ManifestObject> objects,
-                       LoadManifest(yaml.str()));
+  ASSERT_OK_AND_ASSIGN(
+      std::vector<ManifestObject> objects,
+      LoadManifest(ReadFile("tools/cli/examples/response-plans.yaml")));
 
   ASSERT_EQ(objects.size(), 2u);
   EXPECT_EQ(ObjectLabel(objects[0]), "responseplan/payments-latency");
@@ -218,7 +230,8 @@ TEST(LoadManifestTest, MissingKind) {
 
 TEST(LoadManifestTest, UnsupportedKindListsTheSupportedOnes) {
   EXPECT_EQ(LoadError("kind: Foo\nname: x\n"),
-            "document 1: unsupported kind \"Foo\" (supported: ResponsePlan)");
+            "document 1: unsupported kind \"Foo\" (supported: ResponsePlan, "
+            "Contact)");
 }
 
 TEST(LoadManifestTest, MissingName) {
@@ -233,12 +246,14 @@ TEST(LoadManifestTest, InvalidName) {
 }
 
 TEST(LoadManifestTest, TheServersPlanRulesAreCheckedBeforeAnythingIsSent) {
-  EXPECT_EQ(LoadError("kind: ResponsePlan\nname: x\nincidentTemplate: {impact: 9}\n"),
-            "document 1 (ResponsePlan \"x\"): response plan \"x\": "
-            "incidentTemplate.impact must be 1 (critical) to 5 (no impact), got 9");
-  EXPECT_EQ(LoadError("kind: ResponsePlan\nname: x\nchatChannels: ['#ops']\n"),
-            "document 1 (ResponsePlan \"x\"): response plan \"x\": chat channel "
-            "name \"#ops\" may contain only letters, digits, '-', '_' and '.'");
+  EXPECT_EQ(
+      LoadError("kind: ResponsePlan\nname: x\nincidentTemplate: {impact: 9}\n"),
+      "document 1 (ResponsePlan \"x\"): response plan \"x\": "
+      "incidentTemplate.impact must be 1 (critical) to 5 (no impact), got 9");
+  EXPECT_EQ(
+      LoadError("kind: ResponsePlan\nname: x\nchatChannels: ['#ops']\n"),
+      "document 1 (ResponsePlan \"x\"): response plan \"x\": chat channel "
+      "name \"#ops\" may contain only letters, digits, '-', '_' and '.'");
 }
 
 TEST(LoadManifestTest, FieldsTheServerSetsAreRejected) {
@@ -299,6 +314,119 @@ TEST(LoadManifestTest, InvalidYamlGivesItsPosition) {
 TEST(LoadManifestTest, EmptyManifestIsAnError) {
   EXPECT_THAT(LoadError("# nothing here\n"),
               Eq("the manifest declares no object"));
+}
+
+// ---- Contact ----
+
+TEST(LoadManifestTest, LoadsEveryFieldOfAContact) {
+  ASSERT_OK_AND_ASSIGN(std::vector<ManifestObject> objects, LoadManifest(R"yaml(
+kind: Contact
+name: alice
+displayName: Alice Example
+channels:
+  - name: work-email
+    email: {address: alice@example.com}
+  - name: phone-hook
+    webhook: {url: "https://hooks.example.com/alice?x=1"}
+    delay: 300s
+  - name: home-email
+    email: {address: alice@home.example}
+    delay: 0.5s
+)yaml"));
+
+  ASSERT_EQ(objects.size(), 1u);
+  EXPECT_EQ(objects[0].kind, "Contact");
+  EXPECT_EQ(ObjectLabel(objects[0]), "contact/alice");
+  const Contact expected = ParseText<Contact>(R"pb(
+    name: "alice"
+    display_name: "Alice Example"
+    channels {
+      name: "work-email"
+      email { address: "alice@example.com" }
+    }
+    channels {
+      name: "phone-hook"
+      webhook { url: "https://hooks.example.com/alice?x=1" }
+      delay { seconds: 300 }
+    }
+    channels {
+      name: "home-email"
+      email { address: "alice@home.example" }
+      delay { nanos: 500000000 }
+    }
+  )pb");
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
+      ContactOf(objects[0]), expected))
+      << ContactOf(objects[0]).DebugString();
+}
+
+TEST(LoadManifestTest, LoadsTheExampleContacts) {
+  ASSERT_OK_AND_ASSIGN(
+      std::vector<ManifestObject> objects,
+      LoadManifest(ReadFile("tools/cli/examples/contacts.yaml")));
+
+  ASSERT_EQ(objects.size(), 2u);
+  EXPECT_EQ(ObjectLabel(objects[0]), "contact/payments-oncall");
+  EXPECT_EQ(ContactOf(objects[0]).channels_size(), 3);
+  EXPECT_EQ(ObjectLabel(objects[1]), "contact/billing-oncall");
+}
+
+TEST(LoadManifestTest, PlansAndContactsMayShareAName) {
+  ASSERT_OK_AND_ASSIGN(
+      std::vector<ManifestObject> objects,
+      LoadManifest("kind: ResponsePlan\nname: payments\n---\n"
+                   "kind: Contact\nname: payments\n"
+                   "channels: [{name: m, email: {address: p@example.com}}]\n"));
+
+  ASSERT_EQ(objects.size(), 2u);
+  EXPECT_EQ(ObjectLabel(objects[1]), "contact/payments");
+}
+
+TEST(LoadManifestTest, AContactWithoutChannelsIsAnErrorNamingTheDocument) {
+  EXPECT_EQ(LoadError("kind: ResponsePlan\nname: p\n---\n"
+                      "kind: Contact\nname: bob\ndisplayName: Bob\n"),
+            "document 2 (Contact \"bob\"): contact \"bob\" has no channels: "
+            "add an email or webhook channel");
+  EXPECT_EQ(LoadError("kind: Contact\nname: bob\nchannels: []\n"),
+            "document 1 (Contact \"bob\"): contact \"bob\" has no channels: "
+            "add an email or webhook channel");
+}
+
+TEST(LoadManifestTest, TheServersContactRulesAreCheckedBeforeAnythingIsSent) {
+  const std::string contact = "kind: Contact\nname: bob\nchannels:\n";
+  EXPECT_EQ(LoadError(contact + "  - {name: pager}\n"),
+            "document 1 (Contact \"bob\"): contact \"bob\": channel \"pager\" "
+            "has no destination: set email or webhook");
+  EXPECT_EQ(LoadError(contact + "  - {name: h, webhook: {url: 'ftp://h/x'}}\n"),
+            "document 1 (Contact \"bob\"): contact \"bob\": channel \"h\" "
+            "webhook URL \"ftp://h/x\" must start with http:// or https://");
+  EXPECT_EQ(
+      LoadError(contact + "  - {name: m, email: {address: b@example.com}}\n"
+                          "  - {name: m, email: {address: c@example.com}}\n"),
+      "document 1 (Contact \"bob\"): contact \"bob\": channel name \"m\" "
+      "is used twice; channel names must be unique within a contact");
+}
+
+TEST(LoadManifestTest, ContactChannelFieldsHaveTheirManifestTypes) {
+  const std::string contact = "kind: Contact\nname: bob\nchannels:\n";
+  EXPECT_EQ(
+      LoadError(contact + "  - {name: h, webhook: {url: 'http://h/'}, delay: "
+                          "300}\n"),
+      "document 1 (Contact \"bob\"): field \"channels[0].delay\" must be "
+      "a duration in seconds such as \"300s\", got number 300");
+  EXPECT_EQ(LoadError(contact + "  - {name: h, sms: {number: '+4411'}}\n"),
+            "document 1 (Contact \"bob\"): unknown field \"channels[0].sms\"");
+}
+
+TEST(LoadManifestTest, ContactNamesAndServerFieldsAreChecked) {
+  const std::string channels =
+      "channels: [{name: m, email: {address: b@example.com}}]\n";
+  EXPECT_EQ(LoadError("kind: Contact\nname: bob smith\n" + channels),
+            "document 1 (Contact \"bob smith\"): contact name \"bob smith\" "
+            "may contain only letters, digits, '-', '_' and '.'");
+  EXPECT_EQ(LoadError("kind: Contact\nname: bob\nversion: 2\n" + channels),
+            "document 1 (Contact \"bob\"): field \"version\" is set by the "
+            "server");
 }
 
 }  // namespace

@@ -12,6 +12,8 @@ namespace tocsin::cli {
 namespace {
 
 namespace v1 = ::tocsin::incidents::v1;
+namespace escalation_v1 = ::tocsin::escalation::v1;
+namespace paging_v1 = ::tocsin::paging::v1;
 
 template <typename Stub, typename Request, typename Response>
 using Method = grpc::Status (Stub::*)(grpc::ClientContext*, const Request&,
@@ -47,6 +49,8 @@ absl::StatusOr<std::vector<Item>> CallAllPages(
 }
 
 }  // namespace
+
+// ---- IncidentsClient ----
 
 std::unique_ptr<IncidentsClient> IncidentsClient::Create(
     std::shared_ptr<grpc::Channel> channel, absl::Duration deadline) {
@@ -142,6 +146,114 @@ absl::StatusOr<std::vector<v1::ResponsePlan>> IncidentsClient::ListPlans()
            v1::ListResponsePlansRequest(), deadline_));
   return std::vector<v1::ResponsePlan>(response.plans().begin(),
                                        response.plans().end());
+}
+
+// ---- EscalationClient ----
+
+std::unique_ptr<EscalationClient> EscalationClient::Create(
+    std::shared_ptr<grpc::Channel> channel, absl::Duration deadline) {
+  return std::unique_ptr<EscalationClient>(new EscalationClient(
+      escalation_v1::ContactService::NewStub(channel),
+      escalation_v1::EngagementService::NewStub(channel), deadline));
+}
+
+EscalationClient::EscalationClient(
+    std::unique_ptr<escalation_v1::ContactService::Stub> contacts,
+    std::unique_ptr<escalation_v1::EngagementService::Stub> engagements,
+    absl::Duration deadline)
+    : contacts_(std::move(contacts)),
+      engagements_(std::move(engagements)),
+      deadline_(deadline) {}
+
+absl::StatusOr<escalation_v1::Contact> EscalationClient::CreateContact(
+    const escalation_v1::Contact& contact) const {
+  escalation_v1::CreateContactRequest request;
+  *request.mutable_contact() = contact;
+  return Call(*contacts_, &escalation_v1::ContactService::Stub::CreateContact,
+              request, deadline_);
+}
+
+absl::StatusOr<escalation_v1::Contact> EscalationClient::UpdateContact(
+    const escalation_v1::Contact& contact, int64_t expected_version) const {
+  escalation_v1::UpdateContactRequest request;
+  *request.mutable_contact() = contact;
+  request.set_expected_version(expected_version);
+  return Call(*contacts_, &escalation_v1::ContactService::Stub::UpdateContact,
+              request, deadline_);
+}
+
+absl::StatusOr<escalation_v1::Contact> EscalationClient::GetContact(
+    const std::string& name) const {
+  escalation_v1::GetContactRequest request;
+  request.set_name(name);
+  return Call(*contacts_, &escalation_v1::ContactService::Stub::GetContact,
+              request, deadline_);
+}
+
+absl::StatusOr<std::vector<escalation_v1::Contact>>
+EscalationClient::ListContacts() const {
+  ASSIGN_OR_RETURN(
+      escalation_v1::ListContactsResponse response,
+      Call(*contacts_, &escalation_v1::ContactService::Stub::ListContacts,
+           escalation_v1::ListContactsRequest(), deadline_));
+  return std::vector<escalation_v1::Contact>(response.contacts().begin(),
+                                             response.contacts().end());
+}
+
+absl::StatusOr<std::vector<escalation_v1::Engagement>>
+EscalationClient::ListEngagements(const std::string& incident_id) const {
+  escalation_v1::ListEngagementsRequest request;
+  request.set_incident_id(incident_id);
+  ASSIGN_OR_RETURN(
+      escalation_v1::ListEngagementsResponse response,
+      Call(*engagements_,
+           &escalation_v1::EngagementService::Stub::ListEngagements, request,
+           deadline_));
+  return std::vector<escalation_v1::Engagement>(response.engagements().begin(),
+                                                response.engagements().end());
+}
+
+// ---- PagingClient ----
+
+std::unique_ptr<PagingClient> PagingClient::Create(
+    std::shared_ptr<grpc::Channel> channel, absl::Duration deadline) {
+  return std::unique_ptr<PagingClient>(
+      new PagingClient(paging_v1::PagingService::NewStub(channel), deadline));
+}
+
+PagingClient::PagingClient(
+    std::unique_ptr<paging_v1::PagingService::Stub> pages,
+    absl::Duration deadline)
+    : pages_(std::move(pages)), deadline_(deadline) {}
+
+absl::StatusOr<paging_v1::Page> PagingClient::AcceptPage(
+    const std::string& page_id, const std::string& accept_code,
+    const std::string& author) const {
+  paging_v1::AcceptPageRequest request;
+  request.set_page_id(page_id);
+  request.set_accept_code(accept_code);
+  request.set_author(author);
+  return Call(*pages_, &paging_v1::PagingService::Stub::AcceptPage, request,
+              deadline_);
+}
+
+absl::StatusOr<std::vector<paging_v1::Page>> PagingClient::ListPages(
+    const std::string& incident_id) const {
+  paging_v1::ListPagesRequest request;
+  request.set_incident_id(incident_id);
+  ASSIGN_OR_RETURN(paging_v1::ListPagesResponse response,
+                   Call(*pages_, &paging_v1::PagingService::Stub::ListPages,
+                        request, deadline_));
+  return std::vector<paging_v1::Page>(response.pages().begin(),
+                                      response.pages().end());
+}
+
+absl::StatusOr<paging_v1::Page> PagingClient::GetPage(
+    const std::string& page_id) const {
+  paging_v1::GetPageRequest request;
+  request.set_page_id(page_id);
+  return Call(*pages_, &paging_v1::PagingService::Stub::GetPage, request,
+              deadline_);
 }
 
 }  // namespace tocsin::cli

@@ -8,7 +8,6 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
@@ -16,8 +15,12 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
+#include "absl/time/time.h"
 #include "libs/status/status_macros.h"
+#include "services/escalation/contacts.h"
+#include "tocsin/escalation/v1/escalation.pb.h"
 #include "tocsin/incidents/v1/incidents.pb.h"
+#include "tocsin/paging/v1/paging.pb.h"
 #include "tools/cli/apply.h"
 #include "tools/cli/format.h"
 
@@ -25,6 +28,8 @@ namespace tocsin::cli {
 namespace {
 
 namespace v1 = ::tocsin::incidents::v1;
+namespace escalation_v1 = ::tocsin::escalation::v1;
+namespace paging_v1 = ::tocsin::paging::v1;
 using Json = nlohmann::ordered_json;
 
 // ---- Command table ----
@@ -47,9 +52,13 @@ struct Context {
   std::vector<std::string> args;
   // Values of the command's own flags, by name.
   absl::flat_hash_map<std::string, std::string> flags;
-  const IncidentsClient* client = nullptr;
+  const IncidentsClient* incidents = nullptr;
+  const EscalationClient* escalation = nullptr;
+  const PagingClient* paging = nullptr;
   std::istream* in = nullptr;
   std::ostream* out = nullptr;
+  // Notes that do not fail the command.
+  std::ostream* err = nullptr;
 
   // The flag's value, or "" when it was not given.
   std::string Flag(absl::string_view name) const {
@@ -66,7 +75,7 @@ struct CommandSpec {
   std::vector<std::string> args;
   std::vector<FlagSpec> flags;
   std::string help;
-  // Whether it writes on the incident timeline, which needs an author.
+  // Whether it writes on an incident's timeline, which needs an author.
   bool records_author = false;
   absl::Status (*run)(const Context& context);
 };
@@ -96,8 +105,52 @@ absl::StatusOr<std::string> ReadInput(const std::string& path,
   return text.str();
 }
 
+// The one object of kind `T` that the file given by -f declares.
+template <typename T>
+absl::StatusOr<std::pair<ManifestObject, const T*>> LoadOne(
+    const Context& context, absl::string_view kind) {
+  const std::string path = context.Flag("f");
+  ASSIGN_OR_RETURN(std::string yaml, ReadInput(path, *context.in));
+  ASSIGN_OR_RETURN(std::vector<ManifestObject> objects, LoadManifest(yaml));
+  const T* message = google::protobuf::DynamicCastToGenerated<T>(
+      objects.front().message.get());
+  if (objects.size() != 1 || message == nullptr) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "\"%s\" must declare exactly one %s (\"tocsin apply\" takes several "
+        "objects)",
+        path, kind));
+  }
+  return std::make_pair(std::move(objects.front()), message);
+}
+
 std::string StatusLabel(v1::IncidentStatus status) {
   return EnumLabel(v1::IncidentStatus_Name(status), "INCIDENT_STATUS_");
+}
+
+// "email alice@example.com", "webhook https://...".
+std::string Destination(const escalation_v1::ContactChannel& channel) {
+  switch (channel.destination_case()) {
+    case escalation_v1::ContactChannel::kEmail:
+      return absl::StrCat("email ", channel.email().address());
+    case escalation_v1::ContactChannel::kWebhook:
+      return absl::StrCat("webhook ", channel.webhook().url());
+    case escalation_v1::ContactChannel::DESTINATION_NOT_SET:
+      break;
+  }
+  return "-";
+}
+
+void PrintPages(const std::vector<paging_v1::Page>& pages, std::ostream& out) {
+  Table table;
+  table.AddRow({"ID", "CONTACT", "CHANNEL", "STATE", "ATTEMPTS", "CREATED"});
+  for (const paging_v1::Page& page : pages) {
+    table.AddRow(
+        {page.id(), page.contact(), page.channel().name(),
+         EnumLabel(paging_v1::PageState_Name(page.state()), "PAGE_STATE_"),
+         absl::StrCat(page.attempts_size()),
+         FormatTimestamp(page.create_time())});
+  }
+  table.Print(out);
 }
 
 // ---- incidents ----
@@ -109,7 +162,7 @@ absl::Status ListIncidents(const Context& context) {
   if (status == "resolved") params.status = v1::INCIDENT_STATUS_RESOLVED;
   params.response_plan = context.Flag("plan");
   ASSIGN_OR_RETURN(std::vector<v1::Incident> incidents,
-                   context.client->ListIncidents(params));
+                   context.incidents->ListIncidents(params));
   if (context.options.output == OutputFormat::kJson) {
     return PrintJson(ToJsonArray(incidents), *context.out);
   }
@@ -126,15 +179,28 @@ absl::Status ListIncidents(const Context& context) {
 
 absl::Status ShowIncident(const Context& context) {
   const std::string& id = context.args[0];
-  ASSIGN_OR_RETURN(v1::Incident incident, context.client->GetIncident(id));
+  ASSIGN_OR_RETURN(v1::Incident incident, context.incidents->GetIncident(id));
   ASSIGN_OR_RETURN(std::vector<v1::TimelineEvent> timeline,
-                   context.client->ListTimeline(id));
+                   context.incidents->ListTimeline(id));
+  // The pages are extra: the incident is shown without them when the paging
+  // service does not answer.
+  absl::StatusOr<std::vector<paging_v1::Page>> pages =
+      context.paging->ListPages(id);
+  if (!pages.ok()) {
+    *context.err << "note: pages not shown: paging service at "
+                 << context.options.paging << ": "
+                 << absl::StatusCodeToString(pages.status().code()) << ": "
+                 << pages.status().message() << "\n";
+  }
   if (context.options.output == OutputFormat::kJson) {
     ASSIGN_OR_RETURN(Json incident_json, ToJson(incident));
     ASSIGN_OR_RETURN(Json timeline_json, ToJsonArray(timeline));
     Json json = Json::object();
     json["incident"] = std::move(incident_json);
     json["timeline"] = std::move(timeline_json);
+    if (pages.ok()) {
+      ASSIGN_OR_RETURN(json["pages"], ToJsonArray(*pages));
+    }
     return PrintJson(json, *context.out);
   }
   std::vector<std::pair<std::string, std::string>> fields = {
@@ -167,12 +233,16 @@ absl::Status ShowIncident(const Context& context) {
                   event.author(), event.message()});
   }
   table.Print(*context.out);
+  if (pages.ok()) {
+    *context.out << "\n";
+    PrintPages(*pages, *context.out);
+  }
   return absl::OkStatus();
 }
 
 absl::Status ResolveIncident(const Context& context) {
   ASSIGN_OR_RETURN(v1::Incident incident,
-                   context.client->ResolveIncident(
+                   context.incidents->ResolveIncident(
                        context.args[0], context.Flag("note"),
                        absl::StrCat("cli:", context.options.author)));
   *context.out << "incident/" << incident.id() << " resolved\n";
@@ -181,7 +251,7 @@ absl::Status ResolveIncident(const Context& context) {
 
 absl::Status ListUnmatched(const Context& context) {
   ASSIGN_OR_RETURN(std::vector<v1::UnmatchedAlarm> unmatched,
-                   context.client->ListUnmatched());
+                   context.incidents->ListUnmatched());
   if (context.options.output == OutputFormat::kJson) {
     return PrintJson(ToJsonArray(unmatched), *context.out);
   }
@@ -203,7 +273,7 @@ absl::Status ListUnmatched(const Context& context) {
 
 absl::Status ListPlans(const Context& context) {
   ASSIGN_OR_RETURN(std::vector<v1::ResponsePlan> plans,
-                   context.client->ListPlans());
+                   context.incidents->ListPlans());
   if (context.options.output == OutputFormat::kJson) {
     return PrintJson(ToJsonArray(plans), *context.out);
   }
@@ -219,7 +289,7 @@ absl::Status ListPlans(const Context& context) {
 
 absl::Status ShowPlan(const Context& context) {
   ASSIGN_OR_RETURN(v1::ResponsePlan plan,
-                   context.client->GetPlan(context.args[0]));
+                   context.incidents->GetPlan(context.args[0]));
   if (context.options.output == OutputFormat::kJson) {
     return PrintJson(ToJson(plan), *context.out);
   }
@@ -253,19 +323,159 @@ absl::Status ShowPlan(const Context& context) {
 }
 
 absl::Status CreatePlan(const Context& context) {
-  const std::string path = context.Flag("f");
-  ASSIGN_OR_RETURN(std::string yaml, ReadInput(path, *context.in));
-  ASSIGN_OR_RETURN(std::vector<ManifestObject> objects, LoadManifest(yaml));
-  const auto* plan = google::protobuf::DynamicCastToGenerated<v1::ResponsePlan>(
-      objects.front().message.get());
-  if (objects.size() != 1 || plan == nullptr) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "\"%s\" must declare exactly one ResponsePlan (\"tocsin apply\" takes "
-        "several objects)",
-        path));
+  ASSIGN_OR_RETURN(auto plan,
+                   LoadOne<v1::ResponsePlan>(context, "ResponsePlan"));
+  RETURN_IF_ERROR(context.incidents->CreatePlan(*plan.second).status());
+  *context.out << ObjectLabel(plan.first) << " created\n";
+  return absl::OkStatus();
+}
+
+// ---- contacts ----
+
+absl::Status ListContacts(const Context& context) {
+  ASSIGN_OR_RETURN(std::vector<escalation_v1::Contact> contacts,
+                   context.escalation->ListContacts());
+  if (context.options.output == OutputFormat::kJson) {
+    return PrintJson(ToJsonArray(contacts), *context.out);
   }
-  RETURN_IF_ERROR(context.client->CreatePlan(*plan).status());
-  *context.out << ObjectLabel(objects.front()) << " created\n";
+  Table table;
+  table.AddRow({"NAME", "CHANNELS", "VERSION", "DISPLAY NAME"});
+  for (const escalation_v1::Contact& contact : contacts) {
+    table.AddRow({contact.name(),
+                  absl::StrJoin(contact.channels(), ", ",
+                                [](std::string* out,
+                                   const escalation_v1::ContactChannel& c) {
+                                  absl::StrAppend(out, c.name());
+                                }),
+                  absl::StrCat(contact.version()), contact.display_name()});
+  }
+  table.Print(*context.out);
+  return absl::OkStatus();
+}
+
+absl::Status ShowContact(const Context& context) {
+  ASSIGN_OR_RETURN(escalation_v1::Contact contact,
+                   context.escalation->GetContact(context.args[0]));
+  if (context.options.output == OutputFormat::kJson) {
+    return PrintJson(ToJson(contact), *context.out);
+  }
+  PrintFields(
+      {
+          {"Name", contact.name()},
+          {"Display name", contact.display_name()},
+          {"Version", absl::StrCat(contact.version())},
+          {"Created", FormatTimestamp(contact.create_time())},
+          {"Updated", FormatTimestamp(contact.update_time())},
+      },
+      *context.out);
+  *context.out << "\n";
+  // Channels are paged in order, each its delay after the one before.
+  Table table;
+  table.AddRow({"STAGE", "CHANNEL", "AFTER", "DESTINATION"});
+  for (int i = 0; i < contact.channels_size(); ++i) {
+    const escalation_v1::ContactChannel& channel = contact.channels(i);
+    std::string after = "at once";
+    if (i > 0) {
+      after = absl::FormatDuration(escalation::ChannelDelay(channel));
+    }
+    table.AddRow(
+        {absl::StrCat(i), channel.name(), after, Destination(channel)});
+  }
+  table.Print(*context.out);
+  return absl::OkStatus();
+}
+
+absl::Status CreateContact(const Context& context) {
+  ASSIGN_OR_RETURN(auto contact,
+                   LoadOne<escalation_v1::Contact>(context, "Contact"));
+  RETURN_IF_ERROR(context.escalation->CreateContact(*contact.second).status());
+  *context.out << ObjectLabel(contact.first) << " created\n";
+  return absl::OkStatus();
+}
+
+// ---- engagements ----
+
+absl::Status ListEngagements(const Context& context) {
+  ASSIGN_OR_RETURN(
+      std::vector<escalation_v1::Engagement> engagements,
+      context.escalation->ListEngagements(context.Flag("incident")));
+  if (context.options.output == OutputFormat::kJson) {
+    return PrintJson(ToJsonArray(engagements), *context.out);
+  }
+  Table table;
+  table.AddRow({"ID", "INCIDENT", "CONTACT", "STATE", "PAGED", "NEXT DUE",
+                "STARTED", "STOP REASON"});
+  for (const escalation_v1::Engagement& engagement : engagements) {
+    table.AddRow(
+        {engagement.id(), engagement.incident_id(), engagement.contact(),
+         EnumLabel(escalation_v1::EngagementState_Name(engagement.state()),
+                   "ENGAGEMENT_STATE_"),
+         absl::StrCat(engagement.next_stage(), "/",
+                      engagement.contact_snapshot().channels_size()),
+         FormatTimestamp(engagement.next_due()),
+         FormatTimestamp(engagement.start_time()), engagement.stop_reason()});
+  }
+  table.Print(*context.out);
+  return absl::OkStatus();
+}
+
+// ---- pages ----
+
+absl::Status ListPages(const Context& context) {
+  ASSIGN_OR_RETURN(std::vector<paging_v1::Page> pages,
+                   context.paging->ListPages(context.Flag("incident")));
+  if (context.options.output == OutputFormat::kJson) {
+    return PrintJson(ToJsonArray(pages), *context.out);
+  }
+  PrintPages(pages, *context.out);
+  return absl::OkStatus();
+}
+
+absl::Status ShowPage(const Context& context) {
+  ASSIGN_OR_RETURN(paging_v1::Page page,
+                   context.paging->GetPage(context.args[0]));
+  if (context.options.output == OutputFormat::kJson) {
+    return PrintJson(ToJson(page), *context.out);
+  }
+  PrintFields(
+      {
+          {"ID", page.id()},
+          {"Incident", page.incident_id()},
+          {"Engagement", page.engagement_id()},
+          {"Contact", page.contact()},
+          {"Stage", absl::StrCat(page.stage())},
+          {"Channel", page.channel().name()},
+          {"Destination", Destination(page.channel())},
+          {"State",
+           EnumLabel(paging_v1::PageState_Name(page.state()), "PAGE_STATE_")},
+          {"Title", page.incident_title()},
+          {"Impact", absl::StrCat(page.impact())},
+          {"Summary", page.summary()},
+          {"Accept code", page.accept_code()},
+          {"Created", FormatTimestamp(page.create_time())},
+          {"Next attempt", FormatTimestamp(page.next_attempt())},
+          {"Acknowledged", FormatTimestamp(page.ack_time())},
+          {"Acknowledged by", page.acked_by()},
+      },
+      *context.out);
+  *context.out << "\n";
+  Table table;
+  table.AddRow({"ATTEMPT", "TIME", "RESULT", "DETAIL"});
+  for (const paging_v1::DeliveryAttempt& attempt : page.attempts()) {
+    table.AddRow({absl::StrCat(attempt.number()),
+                  FormatTimestamp(attempt.time()),
+                  attempt.ok() ? "ok" : "failed", attempt.detail()});
+  }
+  table.Print(*context.out);
+  return absl::OkStatus();
+}
+
+absl::Status AcceptPage(const Context& context) {
+  ASSIGN_OR_RETURN(
+      paging_v1::Page page,
+      context.paging->AcceptPage(context.args[0], context.Flag("code"),
+                                 absl::StrCat("cli:", context.options.author)));
+  *context.out << "page/" << page.id() << " acknowledged\n";
   return absl::OkStatus();
 }
 
@@ -274,7 +484,8 @@ absl::Status CreatePlan(const Context& context) {
 absl::Status Apply(const Context& context) {
   ASSIGN_OR_RETURN(std::string yaml, ReadInput(context.Flag("f"), *context.in));
   ASSIGN_OR_RETURN(std::vector<ManifestObject> objects, LoadManifest(yaml));
-  return ApplyManifest(objects, Clients{context.client}, *context.out);
+  return ApplyManifest(objects, Clients{context.incidents, context.escalation},
+                       *context.out);
 }
 
 const std::vector<CommandSpec>& Commands() {
@@ -290,7 +501,7 @@ const std::vector<CommandSpec>& Commands() {
        "show",
        {"ID"},
        {},
-       "Show an incident and its timeline.",
+       "Show an incident, its timeline and its pages.",
        /*records_author=*/false,
        ShowIncident},
       {"incidents",
@@ -316,6 +527,49 @@ const std::vector<CommandSpec>& Commands() {
        "Create the response plan that FILE declares (\"-\": stdin).",
        /*records_author=*/false,
        CreatePlan},
+      {"contacts", "list", {}, {}, "List contacts.", false, ListContacts},
+      {"contacts",
+       "show",
+       {"NAME"},
+       {},
+       "Show a contact and its channels.",
+       /*records_author=*/false,
+       ShowContact},
+      {"contacts",
+       "create",
+       {},
+       {{"f", "FILE", {}, true}},
+       "Create the contact that FILE declares (\"-\": stdin).",
+       /*records_author=*/false,
+       CreateContact},
+      {"engagements",
+       "list",
+       {},
+       {{"incident", "ID"}},
+       "List the engagements of an incident (default: every active one).",
+       /*records_author=*/false,
+       ListEngagements},
+      {"pages",
+       "list",
+       {},
+       {{"incident", "ID", {}, true}},
+       "List the pages of an incident.",
+       /*records_author=*/false,
+       ListPages},
+      {"pages",
+       "show",
+       {"PAGE_ID"},
+       {},
+       "Show a page and its delivery attempts.",
+       /*records_author=*/false,
+       ShowPage},
+      {"pages",
+       "ack",
+       {"PAGE_ID"},
+       {{"code", "CODE", {}, true}},
+       "Acknowledge a page with its accept code.",
+       /*records_author=*/true,
+       AcceptPage},
       {"apply",
        "",
        {},
@@ -331,6 +585,8 @@ const std::vector<CommandSpec>& Commands() {
 
 struct GlobalFlag {
   FlagSpec spec;
+  // Another name of the same flag, or "".
+  std::string alias;
   std::string help;
   // Sets the option from the flag's value; an error is a usage error.
   absl::Status (*set)(const std::string& value, GlobalOptions& options);
@@ -339,13 +595,30 @@ struct GlobalFlag {
 const std::vector<GlobalFlag>& GlobalFlags() {
   static const auto* flags = new std::vector<GlobalFlag>{
       {{"server", "HOST:PORT"},
-       "incidents service (default: $TOCSIN_INCIDENTS_ADDR, else "
-       "127.0.0.1:7002)",
+       "incidents",
+       "incidents service, also --incidents (default: "
+       "$TOCSIN_INCIDENTS_ADDR, else 127.0.0.1:7002)",
        [](const std::string& value, GlobalOptions& options) {
          options.server = value;
          return absl::OkStatus();
        }},
+      {{"escalation", "HOST:PORT"},
+       "",
+       "escalation service (default: $TOCSIN_ESCALATION_ADDR, else "
+       "127.0.0.1:7003)",
+       [](const std::string& value, GlobalOptions& options) {
+         options.escalation = value;
+         return absl::OkStatus();
+       }},
+      {{"paging", "HOST:PORT"},
+       "",
+       "paging service (default: $TOCSIN_PAGING_ADDR, else 127.0.0.1:7004)",
+       [](const std::string& value, GlobalOptions& options) {
+         options.paging = value;
+         return absl::OkStatus();
+       }},
       {{"output", "", {"table", "json"}},
+       "",
        "how reads print (default: table)",
        [](const std::string& value, GlobalOptions& options) {
          options.output =
@@ -353,6 +626,7 @@ const std::vector<GlobalFlag>& GlobalFlags() {
          return absl::OkStatus();
        }},
       {{"timeout", "DURATION"},
+       "",
        "deadline of each call, e.g. 500ms, 30s (default: 10s)",
        [](const std::string& value, GlobalOptions& options) {
          absl::Duration timeout;
@@ -366,6 +640,7 @@ const std::vector<GlobalFlag>& GlobalFlags() {
          return absl::OkStatus();
        }},
       {{"author", "USER"},
+       "",
        "who writes, recorded as \"cli:USER\" (default: $USER)",
        [](const std::string& value, GlobalOptions& options) {
          options.author = value;
@@ -501,16 +776,13 @@ absl::StatusOr<Invocation> Parse(const std::vector<std::string>& args,
         absl::StrFormat("expected \"tocsin %s\"", CommandSyntax(*command)));
   }
 
-  absl::flat_hash_set<std::string> seen;
+  // A flag's name (not its alias) -> the name it was given as.
+  absl::flat_hash_map<std::string, std::string> seen;
   for (const auto& [name, value] : flags) {
-    if (!seen.insert(name).second) {
-      return absl::InvalidArgumentError(
-          absl::StrFormat("flag %s given twice", FlagName(name)));
-    }
     const FlagSpec* spec = nullptr;
     const GlobalFlag* global = nullptr;
     for (const GlobalFlag& flag : GlobalFlags()) {
-      if (flag.spec.name == name) global = &flag;
+      if (flag.spec.name == name || flag.alias == name) global = &flag;
     }
     for (const FlagSpec& flag : command->flags) {
       if (flag.name == name) spec = &flag;
@@ -519,6 +791,14 @@ absl::StatusOr<Invocation> Parse(const std::vector<std::string>& args,
     if (spec == nullptr) {
       return absl::InvalidArgumentError(absl::StrFormat(
           "unknown flag %s for \"%s\"", FlagName(name), CommandName(*command)));
+    }
+    auto [given, inserted] = seen.try_emplace(spec->name, name);
+    if (!inserted) {
+      return absl::InvalidArgumentError(
+          given->second == name
+              ? absl::StrFormat("flag %s given twice", FlagName(name))
+              : absl::StrFormat("flags %s and %s are the same flag",
+                                FlagName(given->second), FlagName(name)));
     }
     if (!spec->choices.empty() &&
         std::find(spec->choices.begin(), spec->choices.end(), value) ==
@@ -563,10 +843,13 @@ int RunCli(const std::vector<std::string>& args, const GlobalOptions& defaults,
     return kExitOk;
   }
   Context& context = invocation->context;
-  std::unique_ptr<IncidentsClient> client = connect(context.options);
-  context.client = client.get();
+  const ServiceClients clients = connect(context.options);
+  context.incidents = clients.incidents.get();
+  context.escalation = clients.escalation.get();
+  context.paging = clients.paging.get();
   context.in = &in;
   context.out = &out;
+  context.err = &err;
   absl::Status status = invocation->command->run(context);
   if (!status.ok()) {
     err << "error: " << absl::StatusCodeToString(status.code()) << ": "

@@ -24,11 +24,22 @@ std::string FromEnvironment(const char* name, std::string fallback) {
 int main(int argc, char** argv) {
   tocsin::cli::GlobalOptions defaults;
   defaults.server = FromEnvironment("TOCSIN_INCIDENTS_ADDR", defaults.server);
+  defaults.escalation =
+      FromEnvironment("TOCSIN_ESCALATION_ADDR", defaults.escalation);
+  defaults.paging = FromEnvironment("TOCSIN_PAGING_ADDR", defaults.paging);
   defaults.author = FromEnvironment("USER", "");
   auto connect = [](const tocsin::cli::GlobalOptions& options) {
-    return tocsin::cli::IncidentsClient::Create(
-        grpc::CreateChannel(options.server, grpc::InsecureChannelCredentials()),
-        options.timeout);
+    auto channel = [](const std::string& address) {
+      return grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+    };
+    return tocsin::cli::ServiceClients{
+        tocsin::cli::IncidentsClient::Create(channel(options.server),
+                                             options.timeout),
+        tocsin::cli::EscalationClient::Create(channel(options.escalation),
+                                              options.timeout),
+        tocsin::cli::PagingClient::Create(channel(options.paging),
+                                          options.timeout),
+    };
   };
   return tocsin::cli::RunCli(std::vector<std::string>(argv + 1, argv + argc),
                              defaults, connect, std::cin, std::cout, std::cerr);
