@@ -1,0 +1,162 @@
+#include "libs/event_record/recording_service.h"
+
+#include <chrono>
+#include <utility>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "libs/clock/clock.h"
+#include "libs/event_record/recording_consumer.h"
+#include "libs/http/http_server.h"
+#include "libs/log/log.h"
+#include "libs/metrics/admin.h"
+#include "libs/service/runtime.h"
+#include "libs/service/ticker.h"
+#include "prometheus/counter.h"
+#include "prometheus/registry.h"
+
+namespace tocsin::event_record {
+namespace {
+
+// The recording consumer, subscribed by TrySubscribe() once the bus answers.
+class Consumer {
+ public:
+  Consumer(bus::EventBus* bus, EventRecord* record, std::string durable_name,
+           DeliveryObserver observe)
+      : bus_(bus),
+        record_(record),
+        durable_name_(std::move(durable_name)),
+        observe_(std::move(observe)) {}
+
+  // Subscribes unless subscribed already; a failure is kept for Ready().
+  // Called from one thread (the Ticker's); the lock is not held while
+  // connecting, so readiness checks answer meanwhile.
+  void TrySubscribe() {
+    {
+      absl::MutexLock l(&mu_);
+      if (subscription_ != nullptr) return;
+    }
+    auto subscription = SubscribeRecordingConsumer(*bus_, *record_, durable_name_, observe_);
+    absl::MutexLock l(&mu_);
+    if (!subscription.ok()) {
+      if (last_error_.ok()) {
+        log::Warn("cannot subscribe yet; retrying",
+                  {{"consumer", durable_name_}, {"error", subscription.status().ToString()}});
+      }
+      last_error_ = subscription.status();
+      return;
+    }
+    subscription_ = std::move(*subscription);
+    log::Info("consuming", {{"consumer", durable_name_}});
+  }
+
+  // Readiness: OK once subscribed.
+  absl::Status Ready() const {
+    absl::MutexLock l(&mu_);
+    if (subscription_ != nullptr) return absl::OkStatus();
+    return absl::UnavailableError(absl::StrCat("consumer ", durable_name_, " not subscribed yet",
+                                               last_error_.ok() ? "" : ": ",
+                                               last_error_.ok() ? "" : last_error_.ToString()));
+  }
+
+ private:
+  bus::EventBus* const bus_;
+  EventRecord* const record_;
+  const std::string durable_name_;
+  const DeliveryObserver observe_;
+  mutable absl::Mutex mu_;
+  std::unique_ptr<bus::Subscription> subscription_ ABSL_GUARDED_BY(mu_);
+  absl::Status last_error_ ABSL_GUARDED_BY(mu_);
+};
+
+// Counts and logs each delivery the consumer handled.
+DeliveryObserver ObserveDeliveries(const std::string& service, prometheus::Registry& registry) {
+  auto* received = &prometheus::BuildCounter()
+                        .Name(absl::StrCat("tocsin_", service, "_events_received_total"))
+                        .Help("Incident events delivered to the service, by type and outcome.")
+                        .Register(registry);
+  return [received](const bus::Envelope& event, const absl::StatusOr<bool>& recorded) {
+    const char* outcome = "failed";
+    if (recorded.ok()) {
+      outcome = *recorded ? "recorded" : "duplicate";
+    } else if (absl::IsInvalidArgument(recorded.status())) {
+      outcome = "rejected";
+    }
+    received->Add({{"type", event.type()}, {"outcome", outcome}}).Increment();
+    if (recorded.ok()) {
+      log::Info("event received", {{"event_id", event.event_id()},
+                                   {"type", event.type()},
+                                   {"incident_id", event.incident_id()},
+                                   {"outcome", outcome}});
+    } else {
+      log::Warn("event not recorded; the bus redelivers it, then dead-letters it",
+                {{"event_id", event.event_id()},
+                 {"type", event.type()},
+                 {"outcome", outcome},
+                 {"error", recorded.status().ToString()}});
+    }
+  };
+}
+
+}  // namespace
+
+int RunRecordingService(const RecordingServiceOptions& options,
+                        const GrpcServiceFactory& make_grpc_service) {
+  log::Init(options.service, options.log_level);
+  service::BlockShutdownSignals();
+  const Clock* clock = RealClock::Get();
+  auto fail = [](absl::string_view what, const absl::Status& s) {
+    log::Error(what, {{"error", s.ToString()}});
+    return 1;
+  };
+
+  auto record = EventRecord::Open(options.db, clock);
+  if (!record.ok()) return fail("cannot open the database", record.status());
+
+  bus::JetStreamBusOptions bus_options;
+  bus_options.url = options.nats_url;
+  bus_options.client_name = "tocsin-" + options.service;
+  bus_options.credentials_file = options.nats_credentials_file;
+  service::LazyJetStreamBus bus(bus_options);
+
+  auto registry = std::make_shared<prometheus::Registry>();
+  Consumer consumer(&bus, record->get(), options.durable_name,
+                    ObserveDeliveries(options.service, *registry));
+  service::Ticker subscriber(options.subscribe_retry, [&consumer] { consumer.TrySubscribe(); });
+  subscriber.Wake();
+
+  std::unique_ptr<grpc::Service> api = make_grpc_service(record->get());
+  auto grpc = service::StartGrpcServer(options.grpc_listen, {api.get()});
+  if (!grpc.ok()) return fail("cannot start gRPC", grpc.status());
+
+  http::HttpServerOptions http_options;
+  http_options.host = options.http_host;
+  http_options.port = options.http_port;
+  http_options.num_threads = 4;
+  auto http = http::HttpServer::Start(http_options);
+  if (!http.ok()) return fail("cannot start HTTP", http.status());
+  metrics::RegisterAdminEndpoints(
+      **http, registry,
+      {{"database", [r = record->get()] { return r->Ping(); }},
+       {"bus", [&bus] {
+          return bus.connected() ? absl::OkStatus()
+                                 : absl::UnavailableError("not connected to NATS");
+        }},
+       {"consumers", [&consumer] { return consumer.Ready(); }}});
+
+  if (absl::Status s = service::WritePortsFile(options.ports_file, grpc->port, (*http)->port());
+      !s.ok()) {
+    return fail("cannot write the ports file", s);
+  }
+  log::Info(absl::StrCat(options.service, " service ready"),
+            {{"grpc_port", absl::StrCat(grpc->port)},
+             {"http_port", absl::StrCat((*http)->port())},
+             {"db", options.db}});
+  std::string sig = service::WaitForShutdownSignal();
+  log::Info("shutting down", {{"signal", sig}});
+  grpc->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  return 0;
+}
+
+}  // namespace tocsin::event_record
