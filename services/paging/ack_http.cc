@@ -1,0 +1,108 @@
+#include "services/paging/ack_http.h"
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/time/time.h"
+#include "civetweb.h"
+#include "libs/proto/time.h"
+
+namespace tocsin::paging {
+namespace {
+
+constexpr char kPath[] = "/v1/pages/ack";
+// Longer than any valid page id or accept code.
+constexpr size_t kMaxField = 256;
+
+std::string Html(absl::string_view text) {
+  return absl::StrReplaceAll(text, {{"&", "&amp;"},
+                                    {"<", "&lt;"},
+                                    {">", "&gt;"},
+                                    {"\"", "&quot;"},
+                                    {"'", "&#39;"}});
+}
+
+// A field of a query string or form body (URL-decoded by civetweb); "" when
+// absent or too long to be valid.
+std::string Field(const std::string& encoded, const char* name) {
+  char value[kMaxField];
+  int n = mg_get_var(encoded.data(), encoded.size(), name, value, sizeof(value));
+  return n > 0 ? std::string(value, n) : "";
+}
+
+http::HttpResponse Answer(int status, const std::string& content_type, std::string body) {
+  http::HttpResponse r;
+  r.status = status;
+  r.content_type = content_type;
+  r.body = std::move(body);
+  r.headers = {{"Cache-Control", "no-store"}, {"Referrer-Policy", "no-referrer"}};
+  return r;
+}
+
+http::HttpResponse HtmlPage(const std::string& title, const std::string& inner) {
+  return Answer(200, "text/html; charset=utf-8",
+                absl::StrCat("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+                             "<meta name=\"viewport\" content=\"width=device-width\">"
+                             "<title>", Html(title), "</title></head>\n<body>\n<h1>",
+                             Html(title), "</h1>\n", inner, "</body></html>\n"));
+}
+
+http::HttpResponse Error(const absl::Status& status) {
+  int code = 503;
+  switch (status.code()) {
+    case absl::StatusCode::kInvalidArgument: code = 400; break;
+    case absl::StatusCode::kPermissionDenied: code = 403; break;
+    case absl::StatusCode::kNotFound: code = 404; break;
+    default: break;
+  }
+  return Answer(code, "text/plain; charset=utf-8", absl::StrCat(status.message(), "\n"));
+}
+
+std::string Describe(const Page& page) {
+  return absl::StrCat("<p>Incident: <b>", Html(page.incident_title()), "</b> (",
+                      Html(page.incident_id()), ")</p>\n<p>Page ", Html(page.id()), " to ",
+                      Html(page.contact()), "</p>\n");
+}
+
+std::string AckedBy(const Page& page) {
+  return absl::StrCat("<p>Acknowledged by ", Html(page.acked_by()), " at ",
+                      absl::FormatTime("%Y-%m-%d %H:%M:%S UTC", FromProtoTime(page.ack_time()),
+                                       absl::UTCTimeZone()),
+                      ".</p>\n");
+}
+
+http::HttpResponse ShowForm(PagingCore* core, const http::HttpRequest& request) {
+  const std::string page_id = Field(request.query, "page");
+  const std::string code = Field(request.query, "code");
+  absl::StatusOr<Page> page = core->CheckAcceptCode(page_id, code);
+  if (!page.ok()) return Error(page.status());
+  if (page->state() == v1::PAGE_STATE_ACKNOWLEDGED) {
+    return HtmlPage("Page already acknowledged", Describe(*page) + AckedBy(*page));
+  }
+  return HtmlPage(
+      "Acknowledge this page?",
+      absl::StrCat(Describe(*page), "<form method=\"post\" action=\"", kPath, "\">\n",
+                   "<input type=\"hidden\" name=\"page\" value=\"", Html(page_id), "\">\n",
+                   "<input type=\"hidden\" name=\"code\" value=\"", Html(code), "\">\n",
+                   "<button type=\"submit\">Acknowledge</button>\n</form>\n"));
+}
+
+http::HttpResponse Acknowledge(PagingCore* core, const http::HttpRequest& request) {
+  absl::StatusOr<Page> page =
+      core->AcceptPage(Field(request.body, "page"), Field(request.body, "code"), "link");
+  if (!page.ok()) return Error(page.status());
+  return HtmlPage("Page acknowledged",
+                  absl::StrCat(Describe(*page), AckedBy(*page),
+                               "<p>No further stage of this engagement is paged.</p>\n"));
+}
+
+}  // namespace
+
+void RegisterAckEndpoints(http::HttpServer& server, PagingCore* core) {
+  server.Handle("GET", kPath, [core](const http::HttpRequest& r) { return ShowForm(core, r); });
+  server.Handle("POST", kPath,
+                [core](const http::HttpRequest& r) { return Acknowledge(core, r); });
+}
+
+}  // namespace tocsin::paging

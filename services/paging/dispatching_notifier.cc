@@ -1,0 +1,29 @@
+#include "services/paging/dispatching_notifier.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace tocsin::paging {
+
+std::string ChannelKind(const paging::v1::Page& page) {
+  switch (page.channel().destination_case()) {
+    case escalation::v1::ContactChannel::kEmail: return "email";
+    case escalation::v1::ContactChannel::kWebhook: return "webhook";
+    default: return "none";
+  }
+}
+
+absl::Status DispatchingNotifier::Deliver(const paging::v1::Page& page,
+                                          const std::string& ack_url) {
+  switch (page.channel().destination_case()) {
+    case escalation::v1::ContactChannel::kEmail:
+      return email_->Deliver(page, ack_url);
+    case escalation::v1::ContactChannel::kWebhook:
+      return webhook_->Deliver(page, ack_url);
+    default:
+      return absl::InvalidArgumentError(
+          absl::StrCat("page \"", page.id(), "\": channel \"", page.channel().name(),
+                       "\" has no destination (email or webhook)"));
+  }
+}
+
+}  // namespace tocsin::paging

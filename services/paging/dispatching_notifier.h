@@ -1,0 +1,35 @@
+// DispatchingNotifier: the Notifier the paging core uses; hands each page to
+// the notifier of its channel's destination (email or webhook).
+//
+//   DispatchingNotifier notifier(email.get(), &webhook);
+//   PagingCore core(..., &notifier, ...);
+//
+// A channel without a destination is InvalidArgument (permanent).
+#ifndef TOCSIN_SERVICES_PAGING_DISPATCHING_NOTIFIER_H_
+#define TOCSIN_SERVICES_PAGING_DISPATCHING_NOTIFIER_H_
+
+#include <string>
+
+#include "services/paging/notifier.h"
+
+namespace tocsin::paging {
+
+class DispatchingNotifier final : public Notifier {
+ public:
+  // Both must outlive this.
+  DispatchingNotifier(Notifier* email, Notifier* webhook) : email_(email), webhook_(webhook) {}
+
+  absl::Status Deliver(const paging::v1::Page& page, const std::string& ack_url) override;
+
+ private:
+  Notifier* const email_;
+  Notifier* const webhook_;
+};
+
+// The page's channel kind, for logs and metric labels: "email", "webhook"
+// or "none".
+std::string ChannelKind(const paging::v1::Page& page);
+
+}  // namespace tocsin::paging
+
+#endif  // TOCSIN_SERVICES_PAGING_DISPATCHING_NOTIFIER_H_

@@ -1,0 +1,224 @@
+// tocsin-paging: owns pages and their delivery attempts; delivers
+// page.requested by email and webhook and takes acknowledgements.
+// Flags and wiring only; the behaviour is in core.h.
+#include <atomic>
+#include <memory>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "libs/clock/clock.h"
+#include "libs/config/config.h"
+#include "libs/http/http_server.h"
+#include "libs/ids/ids.h"
+#include "libs/log/log.h"
+#include "libs/metrics/admin.h"
+#include "libs/service/runtime.h"
+#include "libs/service/ticker.h"
+#include "libs/store/outbox.h"
+#include "services/paging/ack_http.h"
+#include "services/paging/core.h"
+#include "services/paging/dispatching_notifier.h"
+#include "services/paging/email_notifier.h"
+#include "services/paging/grpc_service.h"
+#include "services/paging/metered_notifier.h"
+#include "services/paging/random.h"
+#include "services/paging/sqlite_store.h"
+#include "services/paging/webhook_notifier.h"
+
+using tocsin::config::EnvOr;
+using tocsin::config::EnvOrInt;
+
+ABSL_FLAG(std::string, grpc_listen, EnvOr("TOCSIN_PAGING_GRPC", "127.0.0.1:7004"),
+          "gRPC address (host:port; port 0 picks one). Env TOCSIN_PAGING_GRPC.");
+ABSL_FLAG(std::string, http_host, EnvOr("TOCSIN_PAGING_HTTP_HOST", "127.0.0.1"),
+          "Host for ack links, /metrics, /healthz, /readyz. Env TOCSIN_PAGING_HTTP_HOST.");
+ABSL_FLAG(int, http_port, EnvOrInt("TOCSIN_PAGING_HTTP_PORT", 7104),
+          "Port for ack links and admin endpoints (0 picks one). Env TOCSIN_PAGING_HTTP_PORT.");
+ABSL_FLAG(std::string, db, EnvOr("TOCSIN_PAGING_DB", ".state/paging.db"),
+          "SQLite database file. Env TOCSIN_PAGING_DB.");
+ABSL_FLAG(std::string, nats_url, EnvOr("TOCSIN_NATS_URL", "nats://127.0.0.1:4222"),
+          "NATS server URL. Env TOCSIN_NATS_URL.");
+ABSL_FLAG(std::string, nats_credentials_file, EnvOr("TOCSIN_NATS_CREDENTIALS_FILE", ""),
+          "NATS credentials file, if the server requires one.");
+ABSL_FLAG(std::string, smtp_url, EnvOr("TOCSIN_PAGING_SMTP_URL", "smtp://127.0.0.1:2525"),
+          "SMTP server for email pages: smtp://host:port (STARTTLS when offered, required "
+          "with a username) or smtps://host:port. Env TOCSIN_PAGING_SMTP_URL.");
+ABSL_FLAG(std::string, smtp_from, EnvOr("TOCSIN_PAGING_SMTP_FROM", "tocsin@localhost"),
+          "Sender address of email pages. Env TOCSIN_PAGING_SMTP_FROM.");
+ABSL_FLAG(std::string, smtp_username, EnvOr("TOCSIN_PAGING_SMTP_USERNAME", ""),
+          "SMTP user; its password comes from $TOCSIN_SMTP_PASSWORD_FILE or "
+          "$TOCSIN_SMTP_PASSWORD. Empty: no authentication. Env TOCSIN_PAGING_SMTP_USERNAME.");
+ABSL_FLAG(std::string, public_url, EnvOr("TOCSIN_PAGING_PUBLIC_URL", "http://127.0.0.1:7104"),
+          "Base URL under which people reach this service's HTTP port; ack links start with "
+          "it. Env TOCSIN_PAGING_PUBLIC_URL.");
+ABSL_FLAG(int, delivery_lease_seconds, EnvOrInt("TOCSIN_PAGING_DELIVERY_LEASE_SECONDS", 60),
+          "After a crash during a delivery, the page is tried again this long after the "
+          "attempt began. Env TOCSIN_PAGING_DELIVERY_LEASE_SECONDS.");
+ABSL_FLAG(int, retry_base_seconds, EnvOrInt("TOCSIN_PAGING_RETRY_BASE_SECONDS", 10),
+          "Backoff after the first failed attempt (doubling, with full jitter). Env "
+          "TOCSIN_PAGING_RETRY_BASE_SECONDS.");
+ABSL_FLAG(int, retry_cap_seconds, EnvOrInt("TOCSIN_PAGING_RETRY_CAP_SECONDS", 600),
+          "Longest backoff between attempts. Env TOCSIN_PAGING_RETRY_CAP_SECONDS.");
+ABSL_FLAG(int, max_attempts, EnvOrInt("TOCSIN_PAGING_MAX_ATTEMPTS", 6),
+          "Delivery attempts before a page is FAILED. Env TOCSIN_PAGING_MAX_ATTEMPTS.");
+ABSL_FLAG(std::string, ports_file, "",
+          "If set, write the chosen ports here as JSON (for tests and scripts).");
+ABSL_FLAG(std::string, log_level, EnvOr("TOCSIN_LOG_LEVEL", "info"), "debug, info, warn, error.");
+
+namespace tocsin::paging {
+namespace {
+
+absl::StatusOr<EmailNotifierOptions> EmailOptions() {
+  EmailNotifierOptions options;
+  options.smtp_url = absl::GetFlag(FLAGS_smtp_url);
+  options.from = absl::GetFlag(FLAGS_smtp_from);
+  options.username = absl::GetFlag(FLAGS_smtp_username);
+  if (!options.username.empty()) {
+    absl::StatusOr<std::string> password = config::Secret("TOCSIN_SMTP_PASSWORD");
+    if (!password.ok()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "--smtp_username is set but the password is not: ", password.status().message()));
+    }
+    options.password = *std::move(password);
+  }
+  return options;
+}
+
+absl::StatusOr<PagingOptions> CoreOptions() {
+  PagingOptions options;
+  options.public_url = absl::GetFlag(FLAGS_public_url);
+  options.lease = absl::Seconds(absl::GetFlag(FLAGS_delivery_lease_seconds));
+  options.retry_base = absl::Seconds(absl::GetFlag(FLAGS_retry_base_seconds));
+  options.retry_cap = absl::Seconds(absl::GetFlag(FLAGS_retry_cap_seconds));
+  options.max_attempts = absl::GetFlag(FLAGS_max_attempts);
+  if (options.lease <= absl::ZeroDuration() || options.retry_base <= absl::ZeroDuration() ||
+      options.retry_cap < options.retry_base || options.max_attempts < 1) {
+    return absl::InvalidArgumentError(
+        "--delivery_lease_seconds and --retry_base_seconds must be positive, "
+        "--retry_cap_seconds at least --retry_base_seconds, --max_attempts at least 1");
+  }
+  return options;
+}
+
+int Run() {
+  log::Init("paging", absl::GetFlag(FLAGS_log_level));
+  service::BlockShutdownSignals();
+  const Clock* clock = RealClock::Get();
+  auto fail = [](absl::string_view what, const absl::Status& s) {
+    log::Error(what, {{"error", s.ToString()}});
+    return 1;
+  };
+
+  absl::StatusOr<PagingOptions> options = CoreOptions();
+  if (!options.ok()) return fail("invalid flags", options.status());
+  absl::StatusOr<EmailNotifierOptions> email_options = EmailOptions();
+  if (!email_options.ok()) return fail("invalid SMTP settings", email_options.status());
+  auto email = EmailNotifier::Create(*email_options, clock);
+  if (!email.ok()) return fail("invalid SMTP settings", email.status());
+
+  auto store = SqlitePagingStore::Open(absl::GetFlag(FLAGS_db), clock);
+  if (!store.ok()) return fail("cannot open the database", store.status());
+
+  bus::JetStreamBusOptions bus_options;
+  bus_options.url = absl::GetFlag(FLAGS_nats_url);
+  bus_options.client_name = "tocsin-paging";
+  bus_options.credentials_file = absl::GetFlag(FLAGS_nats_credentials_file);
+  bus_options.domains = {"page"};
+  service::LazyJetStreamBus bus(bus_options);
+  if (absl::Status s = bus.Connect(); !s.ok()) {
+    log::Warn("bus not reachable yet; pages already accepted are still delivered",
+              {{"error", s.ToString()}});
+  }
+  store::OutboxRelayOptions relay_options;
+  relay_options.max_backoff = absl::Seconds(2);
+  auto relay = store::OutboxRelay::Start((*store)->database(), &bus, clock, relay_options);
+  if (!relay.ok()) return fail("cannot start the outbox relay", relay.status());
+  (*relay)->Notify();
+
+  auto registry = std::make_shared<prometheus::Registry>();
+  WebhookNotifier webhook({});
+  DispatchingNotifier dispatching(email->get(), &webhook);
+  MeteredNotifier notifier(&dispatching, *registry);
+  RandomIdGenerator ids(clock);
+  SecureRandom random;
+  options->on_commit = [r = relay->get()] { r->Notify(); };
+  PagingCore core(store->get(), clock, &ids, &random, &notifier, *options);
+
+  // The consumer is subscribed from the ticker until it succeeds (the bus
+  // may come up after this service); only the ticker thread touches it.
+  std::unique_ptr<bus::Subscription> subscription;
+  std::atomic<bool> consuming{false};
+  bool warned = false;
+
+  PagingServiceImpl paging_service(&core);
+  auto grpc = service::StartGrpcServer(absl::GetFlag(FLAGS_grpc_listen), {&paging_service});
+  if (!grpc.ok()) return fail("cannot start gRPC", grpc.status());
+
+  http::HttpServerOptions http_options;
+  http_options.host = absl::GetFlag(FLAGS_http_host);
+  http_options.port = absl::GetFlag(FLAGS_http_port);
+  http_options.num_threads = 4;
+  http_options.max_body_bytes = 16 * 1024;
+  auto http = http::HttpServer::Start(http_options);
+  if (!http.ok()) return fail("cannot start HTTP", http.status());
+  RegisterAckEndpoints(**http, &core);
+
+  auto ticker = std::make_unique<service::Ticker>(absl::Milliseconds(100), [&] {
+    if (subscription == nullptr) {
+      auto s = bus.Subscribe(PageRequestsConsumerOptions(), [&core](const bus::Envelope& e) {
+        return core.HandlePageRequested(e);
+      });
+      if (s.ok()) {
+        subscription = *std::move(s);
+        consuming = true;
+        log::Info("consuming page.requested", {{"consumer", kPageRequestsConsumer}});
+      } else if (!warned) {
+        warned = true;
+        log::Warn("cannot subscribe yet; retrying", {{"error", s.status().ToString()}});
+      }
+    }
+    if (absl::StatusOr<int> n = core.RunDueDeliveries(); !n.ok()) {
+      log::Error("delivery pass failed", {{"error", n.status().ToString()}});
+    }
+  });
+
+  metrics::RegisterAdminEndpoints(
+      **http, registry,
+      {{"database", [s = store->get()] { return s->Ping(); }},
+       {"bus", [&bus] {
+          return bus.connected() ? absl::OkStatus()
+                                 : absl::UnavailableError("not connected to NATS");
+        }},
+       {"consumers", [&consuming] {
+          return consuming ? absl::OkStatus()
+                           : absl::UnavailableError("not yet consuming page.requested");
+        }}});
+
+  if (absl::Status s = service::WritePortsFile(absl::GetFlag(FLAGS_ports_file), grpc->port,
+                                               (*http)->port());
+      !s.ok()) {
+    return fail("cannot write the ports file", s);
+  }
+  log::Info("paging service ready", {{"grpc_port", absl::StrCat(grpc->port)},
+                                     {"http_port", absl::StrCat((*http)->port())},
+                                     {"db", absl::GetFlag(FLAGS_db)}});
+  std::string sig = service::WaitForShutdownSignal();
+  log::Info("shutting down", {{"signal", sig}});
+  grpc->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  ticker.reset();
+  subscription.reset();
+  (*relay)->Stop();
+  return 0;
+}
+
+}  // namespace
+}  // namespace tocsin::paging
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "Tocsin paging service: delivers pages by email and webhook, takes acknowledgements.");
+  absl::ParseCommandLine(argc, argv);
+  return tocsin::paging::Run();
+}

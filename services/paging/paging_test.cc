@@ -1,0 +1,255 @@
+// The paging binary with what surrounds it in production: a real
+// nats-server, a real SMTP server and a real webhook endpoint. Pages come in
+// as page.requested events on the bus; acknowledgements go out on it.
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
+#include "libs/bus/jetstream_bus.h"
+#include "libs/grpc/status.h"
+#include "libs/proto/time.h"
+#include "libs/http/http_client.h"
+#include "libs/status/status_matchers.h"
+#include "libs/testing/http_receiver.h"
+#include "libs/testing/nats_server.h"
+#include "libs/testing/ports.h"
+#include "libs/testing/process.h"
+#include "libs/testing/smtp_receiver.h"
+#include "libs/testing/temp_dir.h"
+#include "nlohmann/json.hpp"
+#include "services/paging/test_pages.h"
+#include "tocsin/paging/v1/paging.grpc.pb.h"
+
+namespace tocsin::paging {
+namespace {
+
+using ::testing::HasSubstr;
+using ::tocsin::testing::HttpReceiver;
+using ::tocsin::testing::NatsServer;
+using ::tocsin::testing::Process;
+using ::tocsin::testing::SmtpReceiver;
+using ::tocsin::testing::StatusIs;
+using ::tocsin::testing::WaitFor;
+
+constexpr absl::Duration kWait = absl::Seconds(20);
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::unique_ptr<grpc::ClientContext> Context() {
+  auto c = std::make_unique<grpc::ClientContext>();
+  c->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  return c;
+}
+
+class PagingBinaryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = testing::MakeTempDir("paging");
+    ASSERT_OK_AND_ASSIGN(nats_, NatsServer::Start());
+    ASSERT_OK_AND_ASSIGN(smtp_, SmtpReceiver::Start());
+    ASSERT_OK_AND_ASSIGN(hook_, HttpReceiver::Start("/hook"));
+    bus::JetStreamBusOptions options;
+    options.url = nats_->url();
+    options.client_name = "paging-test";
+    options.domains = {"page"};
+    ASSERT_OK_AND_ASSIGN(bus_, bus::JetStreamBus::Connect(options));
+    bus::ConsumerOptions observer;
+    observer.durable_name = "paging-test-observer";
+    observer.types = {"page.sent", "page.delivered", "page.failed", "page.acknowledged"};
+    ASSERT_OK_AND_ASSIGN(subscription_, bus_->Subscribe(observer, [this](const bus::Envelope& e) {
+      absl::MutexLock l(&mu_);
+      observed_.push_back(e);
+      return absl::OkStatus();
+    }));
+    StartPaging();
+  }
+
+  void TearDown() override {
+    if (paging_ != nullptr) EXPECT_OK(paging_->Terminate(absl::Seconds(10)));
+  }
+
+  // Starts (or restarts, on the same database and ports) the paging binary.
+  void StartPaging() {
+    const std::string ports_file = dir_ + "/paging.ports";
+    std::remove(ports_file.c_str());
+    std::vector<std::string> args = {
+        "--db=" + dir_ + "/paging.db",
+        "--nats_url=" + nats_->url(),
+        "--smtp_url=" + smtp_->url(),
+        "--smtp_from=pager@tocsin.example",
+        absl::StrCat("--grpc_listen=127.0.0.1:", grpc_port_),
+        absl::StrCat("--http_port=", http_port_),
+        "--public_url=https://tocsin.example",
+        "--delivery_lease_seconds=2",
+        "--retry_base_seconds=1",
+        "--ports_file=" + ports_file,
+    };
+    ASSERT_OK_AND_ASSIGN(
+        paging_, Process::Start(testing::RunfilePath("services/paging/paging"), args, {},
+                                absl::StrCat(dir_, "/paging.", ++starts_, ".log")));
+    ASSERT_OK(WaitFor([&] { return std::ifstream(ports_file).good() || !paging_->Running(); },
+                      kWait));
+    ASSERT_TRUE(paging_->Running()) << paging_->LogContents();
+    auto ports = nlohmann::json::parse(Slurp(ports_file));
+    grpc_port_ = ports["grpc"].get<int>();
+    http_port_ = ports["http"].get<int>();
+    stub_ = v1::PagingService::NewStub(grpc::CreateChannel(
+        absl::StrCat("127.0.0.1:", grpc_port_), grpc::InsecureChannelCredentials()));
+  }
+
+  std::string HttpUrl(const std::string& path) {
+    return absl::StrCat("http://127.0.0.1:", http_port_, path);
+  }
+
+  int Observed(const std::string& type, const std::string& page_id) {
+    absl::MutexLock l(&mu_);
+    int n = 0;
+    for (const auto& e : observed_) {
+      // Every page.* payload carries the page as field 1.
+      v1::PageDelivered any_page;
+      if (e.type() == type && any_page.ParseFromString(e.payload().value()) &&
+          any_page.page().id() == page_id) {
+        ++n;
+      }
+    }
+    return n;
+  }
+
+  absl::StatusOr<Page> AcceptPage(const std::string& id, const std::string& code) {
+    v1::AcceptPageRequest req;
+    req.set_page_id(id);
+    req.set_accept_code(code);
+    req.set_author("cli:alice");
+    Page page;
+    RETURN_IF_ERROR(FromGrpcStatus(stub_->AcceptPage(Context().get(), req, &page)));
+    return page;
+  }
+
+  absl::StatusOr<Page> GetPage(const std::string& id) {
+    v1::GetPageRequest req;
+    req.set_page_id(id);
+    Page page;
+    RETURN_IF_ERROR(FromGrpcStatus(stub_->GetPage(Context().get(), req, &page)));
+    return page;
+  }
+
+  std::string dir_;
+  std::unique_ptr<NatsServer> nats_;
+  std::unique_ptr<SmtpReceiver> smtp_;
+  std::unique_ptr<HttpReceiver> hook_;
+  std::unique_ptr<bus::JetStreamBus> bus_;
+  std::unique_ptr<bus::Subscription> subscription_;
+  absl::Mutex mu_;
+  std::vector<bus::Envelope> observed_ ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<Process> paging_;
+  int grpc_port_ = 0;
+  int http_port_ = 0;
+  int starts_ = 0;
+  std::unique_ptr<v1::PagingService::Stub> stub_;
+};
+
+TEST_F(PagingBinaryTest, PagesFromTheBusAreDeliveredOnceAndAcknowledged) {
+  // A redelivered page.requested and a second one for the same page id,
+  // then a webhook page: the consumer handles them in order.
+  ASSERT_OK(bus_->Publish(PageRequestedEvent("evt-r1", "pg-1", EmailChannel("alice@example.com"))));
+  ASSERT_OK(bus_->Publish(PageRequestedEvent("evt-r1", "pg-1", EmailChannel("alice@example.com"))));
+  ASSERT_OK(bus_->Publish(PageRequestedEvent("evt-r2", "pg-1", EmailChannel("alice@example.com"))));
+  ASSERT_OK(bus_->Publish(PageRequestedEvent("evt-r3", "pg-2", WebhookChannel(hook_->url()))));
+  ASSERT_OK(WaitFor([&] { return Observed("page.delivered", "pg-2") == 1; }, kWait))
+      << paging_->LogContents();
+  ASSERT_OK(WaitFor([&] { return Observed("page.delivered", "pg-1") == 1; }, kWait));
+  EXPECT_EQ(smtp_->Messages().size(), 1u);
+  EXPECT_EQ(hook_->Requests().size(), 1u);
+
+  const auto mail = smtp_->Messages()[0];
+  EXPECT_EQ(mail.subject, "[Tocsin] Critical Database down");
+  EXPECT_EQ(mail.Header("Message-ID"), "<pg-1@tocsin.example>");
+  const std::string body = mail.body;
+  const size_t at = body.find("Accept code: ");
+  ASSERT_NE(at, std::string::npos) << body;
+  const std::string code = body.substr(at + 13, 8);
+  EXPECT_THAT(body, HasSubstr("https://tocsin.example/v1/pages/ack?page=pg-1&code=" + code));
+
+  EXPECT_THAT(AcceptPage("pg-1", code == "00000000" ? "11111111" : "00000000"),
+              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("wrong accept code")));
+  EXPECT_THAT(AcceptPage("pg-nope", code),
+              StatusIs(absl::StatusCode::kNotFound, "page \"pg-nope\" does not exist"));
+  ASSERT_OK_AND_ASSIGN(Page acked, AcceptPage("pg-1", code));
+  EXPECT_EQ(acked.state(), v1::PAGE_STATE_ACKNOWLEDGED);
+  EXPECT_EQ(acked.acked_by(), "cli:alice");
+  EXPECT_EQ(acked.accept_code(), "");
+
+  // The webhook page, acknowledged through its link as a browser would.
+  auto hook_body = nlohmann::json::parse(hook_->Requests()[0].body);
+  http::HttpClient http;
+  ASSERT_OK_AND_ASSIGN(
+      auto answer,
+      http.Send({.method = "POST",
+                 .url = HttpUrl("/v1/pages/ack"),
+                 .body = "page=pg-2&code=" + hook_body["acceptCode"].get<std::string>(),
+                 .headers = {{"Content-Type", "application/x-www-form-urlencoded"}}}));
+  EXPECT_EQ(answer.status, 200);
+
+  ASSERT_OK(WaitFor([&] { return Observed("page.acknowledged", "pg-1") == 1 &&
+                                 Observed("page.acknowledged", "pg-2") == 1; },
+                    kWait));
+  {
+    absl::MutexLock l(&mu_);
+    for (const auto& e : observed_) {
+      v1::PageAcknowledged ack;
+      if (e.type() != "page.acknowledged" || !e.payload().UnpackTo(&ack)) continue;
+      EXPECT_EQ(ack.page().engagement_id(), "eng-1");
+      EXPECT_EQ(e.incident_id(), "inc-1");
+      EXPECT_EQ(e.source(), "paging");
+    }
+  }
+  ASSERT_OK_AND_ASSIGN(auto ready, http.Send({.url = HttpUrl("/readyz")}));
+  EXPECT_EQ(ready.status, 200) << ready.body;
+  ASSERT_OK_AND_ASSIGN(auto metrics, http.Send({.url = HttpUrl("/metrics")}));
+  EXPECT_THAT(metrics.body, HasSubstr("tocsin_paging_deliveries_total{channel=\"email\","
+                                      "result=\"delivered\"} 1"));
+}
+
+TEST_F(PagingBinaryTest, KilledMidDeliveryTheServiceDeliversAgainAfterTheLeaseWithTheSameKey) {
+  hook_->Hold();
+  ASSERT_OK(bus_->Publish(PageRequestedEvent("evt-r1", "pg-1", WebhookChannel(hook_->url()))));
+  // The channel has the page; the service waits for its answer.
+  ASSERT_OK(hook_->WaitForCount(1, kWait)) << paging_->LogContents();
+  paging_->Kill(SIGKILL);
+  hook_->Release();
+
+  StartPaging();
+  ASSERT_OK(WaitFor([&] { return Observed("page.delivered", "pg-1") == 1; }, kWait))
+      << paging_->LogContents();
+  auto requests = hook_->Requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0].Header("idempotency-key"), "pg-1");
+  EXPECT_EQ(requests[1].Header("idempotency-key"), "pg-1");
+  EXPECT_EQ(requests[0].body, requests[1].body);
+  ASSERT_OK_AND_ASSIGN(Page page, GetPage("pg-1"));
+  EXPECT_EQ(page.state(), v1::PAGE_STATE_DELIVERED);
+  ASSERT_EQ(page.attempts_size(), 2);
+  EXPECT_THAT(page.attempts(0).detail(), HasSubstr("no result recorded"));
+  // The second attempt waited for the 2 s lease that the first one took.
+  EXPECT_GE(FromProtoTime(page.attempts(1).time()) - FromProtoTime(page.attempts(0).time()),
+            absl::Seconds(2));
+
+  // Nothing more comes after a restart: a later page is delivered and the
+  // first one is not sent again.
+  EXPECT_OK(paging_->Terminate(absl::Seconds(10)));
+  StartPaging();
+  ASSERT_OK(bus_->Publish(PageRequestedEvent("evt-r2", "pg-2", WebhookChannel(hook_->url()))));
+  ASSERT_OK(WaitFor([&] { return Observed("page.delivered", "pg-2") == 1; }, kWait));
+  EXPECT_EQ(hook_->Requests().size(), 3u);
+}
+
+}  // namespace
+}  // namespace tocsin::paging
