@@ -1,5 +1,7 @@
 #include "tests/suite.h"
 
+#include <sys/wait.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -77,74 +79,158 @@ absl::Status BusObserver::WaitForCount(const std::string& type, int n,
   return s;
 }
 
-absl::StatusOr<std::unique_ptr<testing::Process>> Suite::StartService(
-    const std::string& name, const std::string& binary, std::vector<std::string> args,
-    int* grpc_port, int* http_port) {
+absl::Status Suite::Launch(const std::string& name, const std::string& binary,
+                          std::vector<std::string> args, Service& service) {
   const std::string ports_file = absl::StrCat(dir_, "/", name, ".ports");
   std::remove(ports_file.c_str());
   args.push_back("--ports_file=" + ports_file);
-  ASSIGN_OR_RETURN(auto process,
+  ++service.starts;
+  ASSIGN_OR_RETURN(service.process,
                    testing::Process::Start(testing::RunfilePath(binary), args, {},
-                                           absl::StrCat(dir_, "/", name, ".", restarts_, ".log")));
+                                           absl::StrCat(dir_, "/", name, ".", service.starts,
+                                                        ".log")));
+  testing::Process& process = *service.process;
   absl::Status ready = testing::WaitFor(
       [&] {
         std::ifstream in(ports_file);
-        return in.good() || !process->Running();
+        return in.good() || !process.Running();
       },
       absl::Seconds(30));
-  if (!ready.ok() || !process->Running()) {
+  if (!ready.ok() || !process.Running()) {
     return absl::UnavailableError(
-        absl::StrCat(name, " did not become ready; its log:\n", process->LogContents()));
+        absl::StrCat(name, " did not become ready; its log:\n", process.LogContents()));
   }
   auto j = nlohmann::json::parse(Slurp(ports_file));
-  if (grpc_port != nullptr) *grpc_port = j["grpc"].get<int>();
-  if (http_port != nullptr) *http_port = j["http"].get<int>();
-  return process;
+  service.grpc_port = j["grpc"].get<int>();
+  service.http_port = j["http"].get<int>();
+  return absl::OkStatus();
 }
 
-absl::StatusOr<std::unique_ptr<Suite>> Suite::Start() {
+// Binaries and their own flags; every service also gets --db, --nats_url,
+// --grpc_listen and --http_port.
+const std::map<std::string, std::string>& ServiceBinaries() {
+  static const auto* binaries = new std::map<std::string, std::string>{
+      {"incidents", "services/incidents/incidents"},
+      {"escalation", "services/escalation/escalation"},
+      {"paging", "services/paging/paging"},
+      {"runbook", "services/runbook/runbook"},
+      {"postmortem", "services/postmortem/postmortem"},
+  };
+  return *binaries;
+}
+
+absl::Status Suite::StartService(const std::string& name) {
+  auto binary = ServiceBinaries().find(name);
+  if (binary == ServiceBinaries().end()) {
+    return absl::InvalidArgumentError(absl::StrCat("no service named ", name));
+  }
+  Service& service = services_[name];
+  std::vector<std::string> args = {absl::StrCat("--db=", dir_, "/", name, ".db"),
+                                   "--nats_url=" + nats_url_, "--http_port=0"};
+  // The first start picks a port; restarts keep it so clients reconnect.
+  args.push_back(absl::StrCat("--grpc_listen=127.0.0.1:", service.grpc_port));
+  if (name == "paging") {
+    args.push_back("--smtp_url=" + options_.smtp_url);
+    args.push_back("--public_url=http://127.0.0.1:1");
+    // A crash mid-delivery is retried after the lease; keep tests quick.
+    args.push_back("--delivery_lease_seconds=2");
+  }
+  RETURN_IF_ERROR(Launch(name, binary->second, args, service));
+  if (name == "incidents") incidents_addr_ = grpc_addr("incidents");
+  return absl::OkStatus();
+}
+
+void Suite::KillService(const std::string& name) {
+  auto it = services_.find(name);
+  if (it == services_.end() || it->second.process == nullptr) return;
+  it->second.process->Kill(SIGKILL);
+  (void)it->second.process->Wait(absl::Seconds(10));
+}
+
+int Suite::Pid(const std::string& name) const {
+  auto it = services_.find(name);
+  return it == services_.end() || it->second.process == nullptr ? 0
+                                                                 : it->second.process->pid();
+}
+
+std::vector<std::string> Suite::Services() const {
+  std::vector<std::string> names;
+  for (const auto& [name, service] : services_) names.push_back(name);
+  return names;
+}
+
+std::string Suite::grpc_addr(const std::string& service) const {
+  auto it = services_.find(service);
+  return it == services_.end() ? "" : absl::StrCat("127.0.0.1:", it->second.grpc_port);
+}
+
+absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(SuiteOptions options) {
   std::unique_ptr<Suite> s(new Suite());
+  s->options_ = options;
   s->dir_ = testing::MakeTempDir("suite");
   ASSIGN_OR_RETURN(s->nats_, testing::NatsServer::Start());
   s->nats_url_ = s->nats_->url();
-  RETURN_IF_ERROR(s->StartIncidents());
+  std::vector<std::string> names = {"incidents"};
+  if (options.paging_path) {
+    names.insert(names.end(), {"escalation", "paging", "runbook", "postmortem"});
+  }
+  for (const std::string& name : names) RETURN_IF_ERROR(s->StartService(name));
 
   s->api_key_ = gateway::GenerateApiKey();
   const std::string keys = s->dir_ + "/api-keys";
   std::ofstream(keys) << "# test keys\ne2e " << gateway::HashApiKey(s->api_key_) << "\n";
-  ASSIGN_OR_RETURN(s->gateway_,
-                   s->StartService("gateway", "services/gateway/gateway",
-                                   {"--port=0", "--api_keys_file=" + keys,
-                                    "--incidents_addr=" + s->incidents_addr_},
-                                   nullptr, &s->gateway_port_));
-  auto channel = grpc::CreateChannel(s->incidents_addr_, grpc::InsecureChannelCredentials());
-  s->incident_stub_ = incidents::v1::IncidentService::NewStub(channel);
-  s->plan_stub_ = incidents::v1::ResponsePlanService::NewStub(channel);
+  RETURN_IF_ERROR(s->Launch("gateway", "services/gateway/gateway",
+                            {"--port=0", "--api_keys_file=" + keys,
+                             "--incidents_addr=" + s->incidents_addr_},
+                            s->services_["gateway"]));
+  s->gateway_port_ = s->services_["gateway"].http_port;
+  auto channel = [&](const std::string& name) {
+    return grpc::CreateChannel(s->grpc_addr(name), grpc::InsecureChannelCredentials());
+  };
+  s->incident_stub_ = incidents::v1::IncidentService::NewStub(channel("incidents"));
+  s->plan_stub_ = incidents::v1::ResponsePlanService::NewStub(channel("incidents"));
+  if (options.paging_path) {
+    s->contact_stub_ = escalation::v1::ContactService::NewStub(channel("escalation"));
+    s->engagement_stub_ = escalation::v1::EngagementService::NewStub(channel("escalation"));
+    s->paging_stub_ = paging::v1::PagingService::NewStub(channel("paging"));
+    s->runbook_stub_ = runbook::v1::RunbookService::NewStub(channel("runbook"));
+    s->postmortem_stub_ = postmortem::v1::PostmortemService::NewStub(channel("postmortem"));
+  }
   return s;
 }
 
-absl::Status Suite::StartIncidents() {
-  std::vector<std::string> args = {"--db=" + dir_ + "/incidents.db", "--nats_url=" + nats_url_,
-                                   "--http_port=0"};
-  // The first start picks a port; restarts keep it so clients reconnect.
-  args.push_back(incidents_grpc_port_ == 0
-                     ? "--grpc_listen=127.0.0.1:0"
-                     : absl::StrCat("--grpc_listen=127.0.0.1:", incidents_grpc_port_));
-  ++restarts_;
-  ASSIGN_OR_RETURN(incidents_, StartService("incidents", "services/incidents/incidents", args,
-                                            &incidents_grpc_port_, nullptr));
-  incidents_addr_ = absl::StrCat("127.0.0.1:", incidents_grpc_port_);
-  return absl::OkStatus();
-}
-
-void Suite::KillIncidents() {
-  if (incidents_ != nullptr) incidents_->Kill(SIGKILL);
-  (void)incidents_->Wait(absl::Seconds(10));
+absl::StatusOr<CliResult> Suite::RunCli(const std::vector<std::string>& args) {
+  std::vector<std::string> all = {"--server=" + grpc_addr("incidents")};
+  if (options_.paging_path) {
+    all.push_back("--escalation=" + grpc_addr("escalation"));
+    all.push_back("--paging=" + grpc_addr("paging"));
+  }
+  all.push_back("--author=e2e");
+  all.insert(all.end(), args.begin(), args.end());
+  const std::string log = absl::StrCat(dir_, "/cli.", ++cli_runs_, ".log");
+  ASSIGN_OR_RETURN(auto process,
+                   testing::Process::Start(testing::RunfilePath("tools/cli/tocsin"), all, {}, log));
+  CliResult result;
+  ASSIGN_OR_RETURN(int wait_status, process->Wait(absl::Seconds(30)));
+  result.exit_code = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 128 + WTERMSIG(wait_status);
+  result.output = process->LogContents();
+  return result;
 }
 
 Suite::~Suite() {
-  if (gateway_) (void)gateway_->Terminate(absl::Seconds(5));
-  if (incidents_) (void)incidents_->Terminate(absl::Seconds(5));
+  // The edge first, so nothing new comes in while the services stop; then
+  // every service at once (each finishes its in-flight work), and SIGKILL
+  // for any that has not exited after a grace period.
+  auto stop = [](testing::Process* p) {
+    if (p == nullptr) return;
+    p->Kill(SIGTERM);
+    if (!p->Wait(absl::Seconds(5)).ok()) p->Kill(SIGKILL);
+  };
+  if (services_.count("gateway")) stop(services_["gateway"].process.get());
+  for (auto& [name, service] : services_) {
+    if (service.process != nullptr && service.process->Running()) service.process->Kill(SIGTERM);
+  }
+  for (auto& [name, service] : services_) stop(service.process.get());
 }
 
 std::string Suite::gateway_url(const std::string& path) const {
@@ -190,8 +276,9 @@ absl::StatusOr<std::vector<incidents::v1::TimelineEvent>> Suite::Timeline(const 
 
 std::string Suite::Logs() const {
   std::string out;
-  if (incidents_) absl::StrAppend(&out, "--- incidents ---\n", incidents_->LogContents());
-  if (gateway_) absl::StrAppend(&out, "--- gateway ---\n", gateway_->LogContents());
+  for (const auto& [name, service] : services_) {
+    if (service.process) absl::StrAppend(&out, "--- ", name, " ---\n", service.process->LogContents());
+  }
   return out;
 }
 

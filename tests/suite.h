@@ -18,7 +18,11 @@
 #include "libs/http/http_client.h"
 #include "libs/testing/nats_server.h"
 #include "libs/testing/process.h"
+#include "tocsin/escalation/v1/escalation.grpc.pb.h"
 #include "tocsin/incidents/v1/incidents.grpc.pb.h"
+#include "tocsin/paging/v1/paging.grpc.pb.h"
+#include "tocsin/postmortem/v1/postmortem.grpc.pb.h"
+#include "tocsin/runbook/v1/runbook.grpc.pb.h"
 
 namespace tocsin::e2e {
 
@@ -42,14 +46,37 @@ class BusObserver {
   std::vector<bus::Envelope> received_ ABSL_GUARDED_BY(mu_);
 };
 
+struct SuiteOptions {
+  // Also start escalation, paging, runbook and postmortem.
+  bool paging_path = false;
+  // Where the paging service sends email.
+  std::string smtp_url = "smtp://127.0.0.1:1";
+};
+
+// What a CLI run printed and how it exited.
+struct CliResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr
+};
+
 class Suite {
  public:
-  static absl::StatusOr<std::unique_ptr<Suite>> Start();
+  static absl::StatusOr<std::unique_ptr<Suite>> Start(SuiteOptions options = {});
   ~Suite();
 
-  // Starts (or restarts, on the same database) the incidents service.
-  absl::Status StartIncidents();
-  void KillIncidents();
+  // Starts (or restarts, on the same database and port) a service: one of
+  // "incidents", "escalation", "paging", "runbook", "postmortem".
+  absl::Status StartService(const std::string& name);
+  // SIGKILL, as a crash would.
+  void KillService(const std::string& name);
+  absl::Status StartIncidents() { return StartService("incidents"); }
+  void KillIncidents() { KillService("incidents"); }
+  // The service's process id (for measurements).
+  int Pid(const std::string& name) const;
+  std::vector<std::string> Services() const;
+
+  // Runs the tocsin CLI against this suite.
+  absl::StatusOr<CliResult> RunCli(const std::vector<std::string>& args);
 
   const std::string& api_key() const { return api_key_; }
   std::string gateway_url(const std::string& path) const;
@@ -59,6 +86,12 @@ class Suite {
 
   incidents::v1::IncidentService::Stub& incidents() { return *incident_stub_; }
   incidents::v1::ResponsePlanService::Stub& plans() { return *plan_stub_; }
+  escalation::v1::ContactService::Stub& contacts() { return *contact_stub_; }
+  escalation::v1::EngagementService::Stub& engagements() { return *engagement_stub_; }
+  paging::v1::PagingService::Stub& paging() { return *paging_stub_; }
+  runbook::v1::RunbookService::Stub& runbook() { return *runbook_stub_; }
+  postmortem::v1::PostmortemService::Stub& postmortem() { return *postmortem_stub_; }
+  std::string grpc_addr(const std::string& service) const;
 
   // POSTs body to the gateway's EventBridge endpoint with the API key.
   absl::StatusOr<http::HttpClientResponse> PostEventBridge(const std::string& body);
@@ -73,22 +106,31 @@ class Suite {
 
  private:
   Suite() = default;
-  absl::StatusOr<std::unique_ptr<testing::Process>> StartService(
-      const std::string& name, const std::string& binary, std::vector<std::string> args,
-      int* grpc_port, int* http_port);
+  struct Service {
+    std::unique_ptr<testing::Process> process;
+    int grpc_port = 0;
+    int http_port = 0;
+    int starts = 0;
+  };
+  absl::Status Launch(const std::string& name, const std::string& binary,
+                      std::vector<std::string> args, Service& service);
 
+  SuiteOptions options_;
   std::string dir_;
   std::unique_ptr<testing::NatsServer> nats_;
   std::string nats_url_;
-  std::unique_ptr<testing::Process> incidents_;
-  std::unique_ptr<testing::Process> gateway_;
-  int incidents_grpc_port_ = 0;
+  std::map<std::string, Service> services_;
   std::string incidents_addr_;
   int gateway_port_ = 0;
   std::string api_key_;
-  int restarts_ = 0;
   std::unique_ptr<incidents::v1::IncidentService::Stub> incident_stub_;
   std::unique_ptr<incidents::v1::ResponsePlanService::Stub> plan_stub_;
+  std::unique_ptr<escalation::v1::ContactService::Stub> contact_stub_;
+  std::unique_ptr<escalation::v1::EngagementService::Stub> engagement_stub_;
+  std::unique_ptr<paging::v1::PagingService::Stub> paging_stub_;
+  std::unique_ptr<runbook::v1::RunbookService::Stub> runbook_stub_;
+  std::unique_ptr<postmortem::v1::PostmortemService::Stub> postmortem_stub_;
+  int cli_runs_ = 0;
   http::HttpClient http_;
 };
 
