@@ -641,7 +641,7 @@ const std::vector<GlobalFlag>& GlobalFlags() {
        }},
       {{"author", "USER"},
        "",
-       "who writes, recorded as \"cli:USER\" (default: $USER)",
+       "who writes, recorded as \"cli:USER\" (default: $USER, else the login name)",
        [](const std::string& value, GlobalOptions& options) {
          options.author = value;
          return absl::OkStatus();
