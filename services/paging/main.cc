@@ -4,6 +4,7 @@
 #include <atomic>
 #include <memory>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
@@ -151,6 +152,17 @@ int Run() {
   std::unique_ptr<bus::Subscription> subscription;
   std::atomic<bool> consuming{false};
   bool warned = false;
+  // A new page is delivered at once rather than at the next tick: the
+  // consumer wakes the delivery ticker (guarded, as the ticker goes first at
+  // shutdown while the consumer may still run).
+  absl::Mutex wake_mu;
+  service::Ticker* delivery_ticker ABSL_GUARDED_BY(wake_mu) = nullptr;
+  auto handle = [&](const bus::Envelope& e) {
+    absl::Status s = core.HandlePageRequested(e);
+    absl::MutexLock l(&wake_mu);
+    if (s.ok() && delivery_ticker != nullptr) delivery_ticker->Wake();
+    return s;
+  };
 
   PagingServiceImpl paging_service(&core);
   auto grpc = service::StartGrpcServer(absl::GetFlag(FLAGS_grpc_listen), {&paging_service});
@@ -167,9 +179,7 @@ int Run() {
 
   auto ticker = std::make_unique<service::Ticker>(absl::Milliseconds(100), [&] {
     if (subscription == nullptr) {
-      auto s = bus.Subscribe(PageRequestsConsumerOptions(), [&core](const bus::Envelope& e) {
-        return core.HandlePageRequested(e);
-      });
+      auto s = bus.Subscribe(PageRequestsConsumerOptions(), handle);
       if (s.ok()) {
         subscription = *std::move(s);
         consuming = true;
@@ -183,6 +193,15 @@ int Run() {
       log::Error("delivery pass failed", {{"error", n.status().ToString()}});
     }
   });
+  {
+    absl::MutexLock l(&wake_mu);
+    delivery_ticker = ticker.get();
+  }
+  auto stop_waking = [&] {
+    absl::MutexLock l(&wake_mu);
+    delivery_ticker = nullptr;
+  };
+  absl::Cleanup unwake = stop_waking;  // before the ticker goes, on every return
 
   metrics::RegisterAdminEndpoints(
       **http, registry,
@@ -207,6 +226,7 @@ int Run() {
   std::string sig = service::WaitForShutdownSignal();
   log::Info("shutting down", {{"signal", sig}});
   grpc->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  stop_waking();
   ticker.reset();
   subscription.reset();
   (*relay)->Stop();
