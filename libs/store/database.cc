@@ -323,7 +323,65 @@ absl::Status Database::Transaction(const std::function<absl::Status()>& body) {
     return absl::FailedPreconditionError(
         "Database::Transaction inside another Transaction or Read");
   }
-  return RunLocked(Mode::kWrite, "BEGIN IMMEDIATE", body);
+  PendingWrite self{&body};
+  std::vector<PendingWrite*> group;
+  {
+    absl::MutexLock l(&queue_mu_);
+    queue_.push_back(&self);
+    // Wait until another thread committed this body, or nobody is committing
+    // and this thread leads the next group.
+    auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mu_) {
+      return self.done || !leader_active_;
+    };
+    queue_mu_.Await(absl::Condition(&ready));
+    if (self.done) return self.result;
+    leader_active_ = true;
+    group.swap(queue_);  // holds this body, and whoever queued before it
+  }
+  RunGroup(group);
+  absl::MutexLock l(&queue_mu_);
+  for (PendingWrite* w : group) w->done = true;
+  leader_active_ = false;
+  return self.result;
+}
+
+int Database::waiting_writers() {
+  absl::MutexLock l(&queue_mu_);
+  return static_cast<int>(queue_.size());
+}
+
+void Database::RunGroup(const std::vector<PendingWrite*>& group) {
+  if (group.size() == 1) {
+    // The common, uncontended case: exactly the single-body semantics.
+    group[0]->result = RunLocked(Mode::kWrite, "BEGIN IMMEDIATE", *group[0]->body);
+    return;
+  }
+  bool any_ok = false;
+  absl::Status status = RunLocked(Mode::kWrite, "BEGIN IMMEDIATE", [&]() -> absl::Status {
+    for (PendingWrite* w : group) {
+      RETURN_IF_ERROR(RunScript(db_, "SAVEPOINT tocsin_group_write"));
+      w->result = (*w->body)();
+      if (sqlite3_get_autocommit(db_)) {
+        return absl::InternalError(
+            "a Database::Transaction body ended the transaction itself");
+      }
+      if (w->result.ok()) {
+        any_ok = true;
+      } else {
+        RETURN_IF_ERROR(RunScript(db_, "ROLLBACK TO tocsin_group_write"));
+      }
+      RETURN_IF_ERROR(RunScript(db_, "RELEASE tocsin_group_write"));
+    }
+    // Nothing to commit when every body failed: roll back (their errors stand).
+    return any_ok ? absl::OkStatus() : absl::CancelledError("every body failed");
+  });
+  if (!any_ok && status.code() == absl::StatusCode::kCancelled) return;
+  // A failed BEGIN or COMMIT fails every body whose changes it carried.
+  if (!status.ok()) {
+    for (PendingWrite* w : group) {
+      if (w->result.ok()) w->result = status;
+    }
+  }
 }
 
 absl::Status Database::Read(const std::function<absl::Status()>& body) {

@@ -153,10 +153,20 @@ class Database {
   Database& operator=(const Database&) = delete;
 
   // Runs body between BEGIN IMMEDIATE and COMMIT, holding the connection.
-  // If body returns an error, rolls back and returns that error; if COMMIT
-  // fails, rolls back and returns its error. FailedPrecondition when called
-  // inside another Transaction() or Read() body.
+  // If body returns an error, its changes are rolled back and that error is
+  // returned; if COMMIT fails, the error is returned. FailedPrecondition when
+  // called inside another Transaction() or Read() body.
+  //
+  // Group commit: bodies that arrive from other threads while a transaction
+  // is committing run together in the next one, each inside its own
+  // SAVEPOINT (a failing body rolls back only its own changes), so one
+  // durable commit serves them all. Bodies run one after another in arrival
+  // order, possibly on another caller's thread; Transaction() returns once
+  // the commit that holds this body's changes is durable.
   absl::Status Transaction(const std::function<absl::Status()>& body);
+
+  // Writers queued for the next group commit (for metrics and tests).
+  int waiting_writers();
 
   // Runs body in a read-only snapshot, holding the connection. Statements
   // that write fail with FailedPrecondition. Inside a Transaction() body on
@@ -194,6 +204,19 @@ class Database {
   // rather than a data race.
   std::atomic<std::thread::id> owner_;
   Mode mode_ ABSL_GUARDED_BY(mu_) = Mode::kNone;
+
+  // Group commit: writers waiting for the next transaction, and whether a
+  // thread is currently running one for them.
+  struct PendingWrite {
+    const std::function<absl::Status()>* body;
+    absl::Status result;
+    bool done = false;
+  };
+  // Runs the group's bodies in one transaction and sets each one's result.
+  void RunGroup(const std::vector<PendingWrite*>& group);
+  absl::Mutex queue_mu_;
+  std::vector<PendingWrite*> queue_ ABSL_GUARDED_BY(queue_mu_);
+  bool leader_active_ ABSL_GUARDED_BY(queue_mu_) = false;
 
   absl::Mutex cache_mu_;
   // Idle prepared statements by SQL text.

@@ -12,6 +12,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/status/status_matchers.h"
+#include "libs/testing/ports.h"
+#include "absl/synchronization/notification.h"
 
 namespace tocsin::store {
 namespace {
@@ -339,6 +341,46 @@ TEST(Database, ConcurrentWritersAllCommit) {
   EXPECT_THAT(QueryText(*db, "SELECT n FROM counter"),
               IsOkAndHolds(std::to_string(kWriters * kEach)));
   EXPECT_THAT(CountRows(*db, "log"), IsOkAndHolds(kWriters * kEach));
+}
+
+TEST(Database, WritersQueuedDuringACommitShareOneAndAFailureStaysItsOwn) {
+  std::unique_ptr<Database> db = OpenOrDie(TempPath("group.db"));
+  ASSERT_NE(db, nullptr);
+  ASSERT_OK(Write(*db, "CREATE TABLE t(v TEXT NOT NULL UNIQUE);"));
+  absl::Notification first_inside, release_first;
+  absl::Status first, second, third, fourth;
+  // The first writer holds the connection until three more are queued.
+  std::thread a([&] {
+    first = db->Transaction([&]() -> absl::Status {
+      first_inside.Notify();
+      release_first.WaitForNotification();
+      return db->Exec("INSERT INTO t VALUES('a')");
+    });
+  });
+  first_inside.WaitForNotification();
+  std::thread b([&] { second = Write(*db, "INSERT INTO t VALUES('b')"); });
+  ASSERT_OK(tocsin::testing::WaitFor([&] { return db->waiting_writers() == 1; },
+                                     absl::Seconds(10)));
+  // Writes, then fails: inside the group its write must be undone alone.
+  std::thread c([&] {
+    third = db->Transaction([&]() -> absl::Status {
+      RETURN_IF_ERROR(db->Exec("INSERT INTO t VALUES('c')"));
+      return absl::AbortedError("changed my mind");
+    });
+  });
+  ASSERT_OK(tocsin::testing::WaitFor([&] { return db->waiting_writers() == 2; },
+                                     absl::Seconds(10)));
+  std::thread d([&] { fourth = Write(*db, "INSERT INTO t VALUES('d')"); });
+  ASSERT_OK(tocsin::testing::WaitFor([&] { return db->waiting_writers() == 3; },
+                                     absl::Seconds(10)));
+  release_first.Notify();
+  for (std::thread* t : {&a, &b, &c, &d}) t->join();
+  EXPECT_OK(first);
+  EXPECT_OK(second);
+  EXPECT_THAT(third, StatusIs(absl::StatusCode::kAborted, HasSubstr("changed my mind")));
+  EXPECT_OK(fourth);
+  EXPECT_THAT(QueryText(*db, "SELECT group_concat(v, ',') FROM (SELECT v FROM t ORDER BY v)"),
+              IsOkAndHolds("a,b,d"));
 }
 
 TEST(Database, WritersThroughTwoConnectionsToOneFileAllCommit) {
