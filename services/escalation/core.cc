@@ -4,6 +4,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "libs/bus/new_event.h"
 #include "libs/log/log.h"
 #include "libs/proto/time.h"
 #include "libs/status/status_macros.h"
@@ -59,15 +60,7 @@ absl::Status EscalationCore::Write(
 Envelope EscalationCore::NewEvent(const std::string& type, const std::string& incident_id,
                                   const std::string& causation_id,
                                   const google::protobuf::Message& payload) {
-  Envelope e;
-  e.set_event_id(ids_->Next("evt"));
-  e.set_type(type);
-  *e.mutable_time() = ToProtoTime(clock_->Now());
-  e.set_source(kService);
-  e.set_incident_id(incident_id);
-  e.set_causation_id(causation_id);
-  e.mutable_payload()->PackFrom(payload);
-  return e;
+  return bus::NewEvent(*ids_, *clock_, kService, type, incident_id, causation_id, payload);
 }
 
 // ---- Contacts ----

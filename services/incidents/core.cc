@@ -4,6 +4,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "libs/bus/new_event.h"
 #include "libs/proto/time.h"
 #include "libs/status/status_macros.h"
 #include "nlohmann/json.hpp"
@@ -105,15 +106,7 @@ absl::Status IncidentsCore::Write(
 Envelope IncidentsCore::NewEvent(const std::string& type, const std::string& incident_id,
                                  const std::string& causation_id,
                                  const google::protobuf::Message& payload) {
-  Envelope e;
-  e.set_event_id(ids_->Next("evt"));
-  e.set_type(type);
-  *e.mutable_time() = ToProtoTime(clock_->Now());
-  e.set_source(kService);
-  e.set_incident_id(incident_id);
-  e.set_causation_id(causation_id);
-  e.mutable_payload()->PackFrom(payload);
-  return e;
+  return bus::NewEvent(*ids_, *clock_, kService, type, incident_id, causation_id, payload);
 }
 
 absl::StatusOr<TimelineEvent> IncidentsCore::AddTimeline(

@@ -9,6 +9,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "libs/bus/new_event.h"
 #include "libs/log/log.h"
 #include "libs/proto/time.h"
 #include "libs/status/status_macros.h"
@@ -101,15 +102,8 @@ absl::Status PagingCore::Write(const std::function<absl::Status(PagingStore::Tx&
 
 Envelope PagingCore::NewEvent(const std::string& type, const Page& page,
                               const google::protobuf::Message& payload) {
-  Envelope e;
-  e.set_event_id(ids_->Next("evt"));
-  e.set_type(type);
-  *e.mutable_time() = ToProtoTime(clock_->Now());
-  e.set_source(kService);
-  e.set_incident_id(page.incident_id());
-  e.set_causation_id(page.request_event_id());
-  e.mutable_payload()->PackFrom(payload);
-  return e;
+  return bus::NewEvent(*ids_, *clock_, kService, type, page.incident_id(),
+                       page.request_event_id(), payload);
 }
 
 std::string PagingCore::NewAcceptCode() {
