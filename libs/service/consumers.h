@@ -22,10 +22,14 @@ class ConsumerSet {
  public:
   explicit ConsumerSet(bus::EventBus* bus) : bus_(bus) {}
 
+  // Adds a consumer; a handler error is logged with the event id (the bus
+  // then naks and redelivers it).
   void Add(bus::ConsumerOptions options, bus::Handler handler);
-  // Subscribes every consumer not yet subscribed; logs failures.
+  // Subscribes every consumer not yet subscribed; logs failures. One Tick at
+  // a time; it may wait for the bus to connect.
   void Tick();
   // OK when all are subscribed, else Unavailable naming those that are not.
+  // Never waits for a Tick in progress (a readiness probe stays fast).
   absl::Status Ready() const;
 
  private:
@@ -36,6 +40,7 @@ class ConsumerSet {
     absl::Status last_error = absl::UnavailableError("not subscribed yet");
   };
   bus::EventBus* const bus_;
+  absl::Mutex tick_mu_;
   mutable absl::Mutex mu_;
   std::vector<Consumer> consumers_ ABSL_GUARDED_BY(mu_);
 };

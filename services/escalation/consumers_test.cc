@@ -14,6 +14,7 @@
 namespace tocsin::escalation {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::SizeIs;
 using ::tocsin::testing::StatusIs;
@@ -85,18 +86,20 @@ class ConsumersTest : public ::testing::Test {
 
 TEST_F(ConsumersTest, NotReadyUntilSubscribed) {
   DownBus down;
-  Consumers consumers(&down, core_.get());
-  consumers.SubscribeMissing();
+  service::ConsumerSet consumers(&down);
+  AddConsumers(consumers, core_.get());
+  consumers.Tick();
   EXPECT_THAT(consumers.Ready(),
               StatusIs(absl::StatusCode::kUnavailable,
-                       HasSubstr("escalation-incidents, escalation-pages")));
+                       AllOf(HasSubstr("escalation-incidents ("), HasSubstr("escalation-pages ("))));
 }
 
 TEST_F(ConsumersTest, IncidentAndPageEventsReachTheCore) {
   bus::FakeEventBus bus;
-  Consumers consumers(&bus, core_.get());
-  consumers.SubscribeMissing();
-  consumers.SubscribeMissing();  // a second call subscribes nothing twice
+  service::ConsumerSet consumers(&bus);
+  AddConsumers(consumers, core_.get());
+  consumers.Tick();
+  consumers.Tick();  // a second call subscribes nothing twice
   ASSERT_OK(consumers.Ready());
 
   ASSERT_OK(bus.Publish(Opened("e1")));
@@ -117,8 +120,9 @@ TEST_F(ConsumersTest, IncidentAndPageEventsReachTheCore) {
 
 TEST_F(ConsumersTest, AnEventThatNeverAppliesIsDeadLetteredAfterTenDeliveries) {
   bus::FakeEventBus bus;
-  Consumers consumers(&bus, core_.get());
-  consumers.SubscribeMissing();
+  service::ConsumerSet consumers(&bus);
+  AddConsumers(consumers, core_.get());
+  consumers.Tick();
   bus::Envelope bad = Opened("e-bad");
   bad.mutable_payload()->PackFrom(v1::Contact());
   ASSERT_OK(bus.Publish(bad));

@@ -102,8 +102,9 @@ int Run() {
     }
   });
   timers.Wake();
-  Consumers consumers(&bus, &core);
-  service::Ticker subscriber(kTick, [&consumers] { consumers.SubscribeMissing(); });
+  service::ConsumerSet consumers(&bus);
+  AddConsumers(consumers, &core);
+  service::Ticker subscriber(kTick, [&consumers] { consumers.Tick(); });
   subscriber.Wake();
 
   http::HttpServerOptions http_options;

@@ -15,6 +15,7 @@
 #include "libs/ids/ids.h"
 #include "libs/log/log.h"
 #include "libs/metrics/admin.h"
+#include "libs/service/consumers.h"
 #include "libs/service/runtime.h"
 #include "libs/service/ticker.h"
 #include "libs/store/outbox.h"
@@ -147,11 +148,6 @@ int Run() {
   options->on_commit = [r = relay->get()] { r->Notify(); };
   PagingCore core(store->get(), clock, &ids, &random, &notifier, *options);
 
-  // The consumer is subscribed from the ticker until it succeeds (the bus
-  // may come up after this service); only the ticker thread touches it.
-  std::unique_ptr<bus::Subscription> subscription;
-  std::atomic<bool> consuming{false};
-  bool warned = false;
   // A new page is delivered at once rather than at the next tick: the
   // consumer wakes the delivery ticker (guarded, as the ticker goes first at
   // shutdown while the consumer may still run).
@@ -177,18 +173,12 @@ int Run() {
   if (!http.ok()) return fail("cannot start HTTP", http.status());
   RegisterAckEndpoints(**http, &core);
 
+  // Subscribed as soon as the bus is up (it may start after this service).
+  auto consumers = std::make_unique<service::ConsumerSet>(&bus);
+  consumers->Add(PageRequestsConsumerOptions(), handle);
+  auto subscriber =
+      std::make_unique<service::Ticker>(absl::Milliseconds(250), [&] { consumers->Tick(); });
   auto ticker = std::make_unique<service::Ticker>(absl::Milliseconds(100), [&] {
-    if (subscription == nullptr) {
-      auto s = bus.Subscribe(PageRequestsConsumerOptions(), handle);
-      if (s.ok()) {
-        subscription = *std::move(s);
-        consuming = true;
-        log::Info("consuming page.requested", {{"consumer", kPageRequestsConsumer}});
-      } else if (!warned) {
-        warned = true;
-        log::Warn("cannot subscribe yet; retrying", {{"error", s.status().ToString()}});
-      }
-    }
     if (absl::StatusOr<int> n = core.RunDueDeliveries(); !n.ok()) {
       log::Error("delivery pass failed", {{"error", n.status().ToString()}});
     }
@@ -210,10 +200,7 @@ int Run() {
           return bus.connected() ? absl::OkStatus()
                                  : absl::UnavailableError("not connected to NATS");
         }},
-       {"consumers", [&consuming] {
-          return consuming ? absl::OkStatus()
-                           : absl::UnavailableError("not yet consuming page.requested");
-        }}});
+       {"consumers", [&consumers] { return consumers->Ready(); }}});
 
   if (absl::Status s = service::WritePortsFile(absl::GetFlag(FLAGS_ports_file), grpc->port,
                                                (*http)->port());
@@ -226,9 +213,10 @@ int Run() {
   std::string sig = service::WaitForShutdownSignal();
   log::Info("shutting down", {{"signal", sig}});
   grpc->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  subscriber.reset();
   stop_waking();
   ticker.reset();
-  subscription.reset();
+  consumers.reset();
   (*relay)->Stop();
   return 0;
 }
