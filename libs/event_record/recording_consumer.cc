@@ -52,21 +52,30 @@ absl::StatusOr<bus::Envelope> AsRecorded(const bus::Envelope& event) {
 
 std::vector<std::string> RecordedEventTypes() { return {kOpened, kResolved}; }
 
-absl::StatusOr<std::unique_ptr<bus::Subscription>> SubscribeRecordingConsumer(
-    bus::EventBus& bus, EventRecord& record, const std::string& durable_name,
-    DeliveryObserver observe) {
+bus::ConsumerOptions RecordingConsumerOptions(const std::string& durable_name) {
   bus::ConsumerOptions options;
   options.durable_name = durable_name;
   options.types = RecordedEventTypes();
-  return bus.Subscribe(
-      options, [&record, durable_name, observe = std::move(observe)](const bus::Envelope& event) {
-        absl::StatusOr<bool> recorded = [&]() -> absl::StatusOr<bool> {
-          ASSIGN_OR_RETURN(bus::Envelope as_recorded, AsRecorded(event));
-          return record.Record(durable_name, as_recorded);
-        }();
-        if (observe) observe(event, recorded);
-        return recorded.status();
-      });
+  return options;
+}
+
+bus::Handler RecordingHandler(EventRecord& record, const std::string& durable_name,
+                              DeliveryObserver observe) {
+  return [&record, durable_name, observe = std::move(observe)](const bus::Envelope& event) {
+    absl::StatusOr<bool> recorded = [&]() -> absl::StatusOr<bool> {
+      ASSIGN_OR_RETURN(bus::Envelope as_recorded, AsRecorded(event));
+      return record.Record(durable_name, as_recorded);
+    }();
+    if (observe) observe(event, recorded);
+    return recorded.status();
+  };
+}
+
+absl::StatusOr<std::unique_ptr<bus::Subscription>> SubscribeRecordingConsumer(
+    bus::EventBus& bus, EventRecord& record, const std::string& durable_name,
+    DeliveryObserver observe) {
+  return bus.Subscribe(RecordingConsumerOptions(durable_name),
+                       RecordingHandler(record, durable_name, std::move(observe)));
 }
 
 }  // namespace tocsin::event_record

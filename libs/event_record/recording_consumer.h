@@ -35,9 +35,16 @@ std::vector<std::string> RecordedEventTypes();
 using DeliveryObserver =
     std::function<void(const bus::Envelope& event, const absl::StatusOr<bool>& recorded)>;
 
-// Subscribes the durable consumer durable_name (bus::ConsumerOptions
-// defaults for redelivery) to RecordedEventTypes(), recording into record,
-// which must outlive the subscription. observe may be empty.
+// The durable consumer durable_name on RecordedEventTypes()
+// (bus::ConsumerOptions defaults for redelivery).
+bus::ConsumerOptions RecordingConsumerOptions(const std::string& durable_name);
+
+// The handler that records each delivery into record (which must outlive
+// it) under durable_name. observe may be empty.
+bus::Handler RecordingHandler(EventRecord& record, const std::string& durable_name,
+                              DeliveryObserver observe = nullptr);
+
+// Subscribes RecordingHandler with RecordingConsumerOptions.
 absl::StatusOr<std::unique_ptr<bus::Subscription>> SubscribeRecordingConsumer(
     bus::EventBus& bus, EventRecord& record, const std::string& durable_name,
     DeliveryObserver observe = nullptr);

@@ -12,63 +12,13 @@
 #include "libs/log/log.h"
 #include "libs/metrics/admin.h"
 #include "libs/service/runtime.h"
+#include "libs/service/consumers.h"
 #include "libs/service/ticker.h"
 #include "prometheus/counter.h"
 #include "prometheus/registry.h"
 
 namespace tocsin::event_record {
 namespace {
-
-// The recording consumer, subscribed by TrySubscribe() once the bus answers.
-class Consumer {
- public:
-  Consumer(bus::EventBus* bus, EventRecord* record, std::string durable_name,
-           DeliveryObserver observe)
-      : bus_(bus),
-        record_(record),
-        durable_name_(std::move(durable_name)),
-        observe_(std::move(observe)) {}
-
-  // Subscribes unless subscribed already; a failure is kept for Ready().
-  // Called from one thread (the Ticker's); the lock is not held while
-  // connecting, so readiness checks answer meanwhile.
-  void TrySubscribe() {
-    {
-      absl::MutexLock l(&mu_);
-      if (subscription_ != nullptr) return;
-    }
-    auto subscription = SubscribeRecordingConsumer(*bus_, *record_, durable_name_, observe_);
-    absl::MutexLock l(&mu_);
-    if (!subscription.ok()) {
-      if (last_error_.ok()) {
-        log::Warn("cannot subscribe yet; retrying",
-                  {{"consumer", durable_name_}, {"error", subscription.status().ToString()}});
-      }
-      last_error_ = subscription.status();
-      return;
-    }
-    subscription_ = std::move(*subscription);
-    log::Info("consuming", {{"consumer", durable_name_}});
-  }
-
-  // Readiness: OK once subscribed.
-  absl::Status Ready() const {
-    absl::MutexLock l(&mu_);
-    if (subscription_ != nullptr) return absl::OkStatus();
-    return absl::UnavailableError(absl::StrCat("consumer ", durable_name_, " not subscribed yet",
-                                               last_error_.ok() ? "" : ": ",
-                                               last_error_.ok() ? "" : last_error_.ToString()));
-  }
-
- private:
-  bus::EventBus* const bus_;
-  EventRecord* const record_;
-  const std::string durable_name_;
-  const DeliveryObserver observe_;
-  mutable absl::Mutex mu_;
-  std::unique_ptr<bus::Subscription> subscription_ ABSL_GUARDED_BY(mu_);
-  absl::Status last_error_ ABSL_GUARDED_BY(mu_);
-};
 
 // Counts and logs each delivery the consumer handled.
 DeliveryObserver ObserveDeliveries(const std::string& service, prometheus::Registry& registry) {
@@ -121,9 +71,11 @@ int RunRecordingService(const RecordingServiceOptions& options,
   service::LazyJetStreamBus bus(bus_options);
 
   auto registry = std::make_shared<prometheus::Registry>();
-  Consumer consumer(&bus, record->get(), options.durable_name,
-                    ObserveDeliveries(options.service, *registry));
-  service::Ticker subscriber(options.subscribe_retry, [&consumer] { consumer.TrySubscribe(); });
+  service::ConsumerSet consumers(&bus);
+  consumers.Add(RecordingConsumerOptions(options.durable_name),
+                RecordingHandler(**record, options.durable_name,
+                                 ObserveDeliveries(options.service, *registry)));
+  service::Ticker subscriber(options.subscribe_retry, [&consumers] { consumers.Tick(); });
   subscriber.Wake();
 
   std::unique_ptr<grpc::Service> api = make_grpc_service(record->get());
@@ -143,7 +95,7 @@ int RunRecordingService(const RecordingServiceOptions& options,
           return bus.connected() ? absl::OkStatus()
                                  : absl::UnavailableError("not connected to NATS");
         }},
-       {"consumers", [&consumer] { return consumer.Ready(); }}});
+       {"consumers", [&consumers] { return consumers.Ready(); }}});
 
   if (absl::Status s = service::WritePortsFile(options.ports_file, grpc->port, (*http)->port());
       !s.ok()) {
