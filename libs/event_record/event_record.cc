@@ -75,11 +75,6 @@ absl::StatusOr<std::vector<ReceivedEvent>> EventRecord::List(const std::string& 
   return events;
 }
 
-absl::Status EventRecord::Ping() {
-  return db_->Read([&]() -> absl::Status {
-    ASSIGN_OR_RETURN(Statement query, db_->Prepare("SELECT 1"));
-    return query.Run().status();
-  });
-}
+absl::Status EventRecord::Ping() { return db_->Ping(); }
 
 }  // namespace tocsin::event_record

@@ -345,6 +345,13 @@ absl::Status Database::Transaction(const std::function<absl::Status()>& body) {
   return self.result;
 }
 
+absl::Status Database::Ping() {
+  return Read([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(Statement s, Prepare("SELECT 1"));
+    return s.Step().status();
+  });
+}
+
 int Database::waiting_writers() {
   absl::MutexLock l(&queue_mu_);
   return static_cast<int>(queue_.size());

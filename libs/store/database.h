@@ -165,6 +165,9 @@ class Database {
   // the commit that holds this body's changes is durable.
   absl::Status Transaction(const std::function<absl::Status()>& body);
 
+  // Readiness: the database answers a query.
+  absl::Status Ping();
+
   // Writers queued for the next group commit (for metrics and tests).
   int waiting_writers();
 

@@ -102,6 +102,12 @@ TEST(Database, OpensFilesInWalModeWithFullSyncAndForeignKeys) {
   EXPECT_TRUE(std::ifstream(path + "-wal").good());
 }
 
+TEST(Database, PingAnswersAndNeedsNoTransaction) {
+  std::unique_ptr<Database> db = OpenOrDie(TempPath("ping.db"));
+  ASSERT_NE(db, nullptr);
+  EXPECT_OK(db->Ping());
+}
+
 TEST(Database, OpensInMemoryDatabases) {
   std::unique_ptr<Database> db = OpenOrDie(":memory:");
   ASSERT_NE(db, nullptr);

@@ -244,11 +244,6 @@ absl::Status SqliteEscalationStore::Read(const std::function<absl::Status(Tx&)>&
   });
 }
 
-absl::Status SqliteEscalationStore::Ping() {
-  return db_->Read([&]() -> absl::Status {
-    ASSIGN_OR_RETURN(Statement s, db_->Prepare("SELECT 1"));
-    return s.Step().status();
-  });
-}
+absl::Status SqliteEscalationStore::Ping() { return db_->Ping(); }
 
 }  // namespace tocsin::escalation

@@ -327,11 +327,6 @@ absl::Status SqliteIncidentStore::Read(const std::function<absl::Status(Tx&)>& b
   });
 }
 
-absl::Status SqliteIncidentStore::Ping() {
-  return db_->Read([&]() -> absl::Status {
-    ASSIGN_OR_RETURN(Statement s, db_->Prepare("SELECT 1"));
-    return s.Step().status();
-  });
-}
+absl::Status SqliteIncidentStore::Ping() { return db_->Ping(); }
 
 }  // namespace tocsin::incidents

@@ -158,11 +158,6 @@ absl::Status SqlitePagingStore::Read(const std::function<absl::Status(Tx&)>& bod
   });
 }
 
-absl::Status SqlitePagingStore::Ping() {
-  return db_->Read([&]() -> absl::Status {
-    ASSIGN_OR_RETURN(Statement s, db_->Prepare("SELECT 1"));
-    return s.Step().status();
-  });
-}
+absl::Status SqlitePagingStore::Ping() { return db_->Ping(); }
 
 }  // namespace tocsin::paging
