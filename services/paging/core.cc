@@ -80,6 +80,13 @@ bus::ConsumerOptions PageRequestsConsumerOptions() {
   return options;
 }
 
+bus::ConsumerOptions IncidentResolvedConsumerOptions() {
+  bus::ConsumerOptions options = PageRequestsConsumerOptions();
+  options.durable_name = kIncidentsConsumer;
+  options.types = {"incident.resolved"};
+  return options;
+}
+
 Page WithoutAcceptCode(Page page) {
   page.clear_accept_code();
   return page;
@@ -163,6 +170,39 @@ absl::Status PagingCore::HandlePageRequested(const Envelope& event) {
     log::Info("page accepted for delivery", {{"page_id", request.page_id()},
                                              {"incident_id", request.incident_id()},
                                              {"event_id", event.event_id()}});
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PagingCore::HandleIncidentResolved(const Envelope& event) {
+  if (event.type() != "incident.resolved" || event.incident_id().empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "event \"", event.event_id(), "\" of type \"", event.type(),
+        "\" is not an incident.resolved naming its incident"));
+  }
+  int cancelled = 0;
+  RETURN_IF_ERROR(Write([&](PagingStore::Tx& tx) -> absl::Status {
+    cancelled = 0;
+    ASSIGN_OR_RETURN(bool fresh, tx.RecordInInbox(kIncidentsConsumer, event.event_id()));
+    if (!fresh) return absl::OkStatus();
+    ASSIGN_OR_RETURN(std::vector<Page> pages, tx.ListPages(event.incident_id()));
+    for (Page& page : pages) {
+      if (page.state() != v1::PAGE_STATE_PENDING) continue;
+      page.set_state(v1::PAGE_STATE_CANCELLED);
+      page.clear_next_attempt();
+      RETURN_IF_ERROR(tx.UpdatePage(page));
+      v1::PageFailed failed;
+      *failed.mutable_page() = WithoutAcceptCode(page);
+      failed.set_error("cancelled: the incident was resolved");
+      failed.set_final(true);
+      RETURN_IF_ERROR(tx.Emit(NewEvent("page.failed", page, failed)));
+      ++cancelled;
+    }
+    return absl::OkStatus();
+  }));
+  if (cancelled > 0) {
+    log::Info("pages cancelled: incident resolved",
+              {{"incident_id", event.incident_id()}, {"pages", absl::StrCat(cancelled)}});
   }
   return absl::OkStatus();
 }

@@ -84,6 +84,11 @@ struct PagingOptions {
 // The consumer options main subscribes HandlePageRequested with.
 bus::ConsumerOptions PageRequestsConsumerOptions();
 
+// The consumer of incident.resolved, which cancels the incident's pages
+// that are not delivered yet.
+inline constexpr char kIncidentsConsumer[] = "paging-incidents";
+bus::ConsumerOptions IncidentResolvedConsumerOptions();
+
 class PagingCore {
  public:
   // All pointers must outlive the core.
@@ -97,6 +102,13 @@ class PagingCore {
 
   // Delivers every page due now (at most batch_size); returns how many
   // delivery attempts were made. Call from one thread at a time.
+  // incident.resolved: every page of the incident still waiting for a
+  // (re)try becomes CANCELLED, with a final page.failed saying why, so a
+  // retrying page never reaches someone after the incident is over. A
+  // delivery already in flight finishes, and its result is recorded on the
+  // cancelled page. Idempotent (inbox).
+  absl::Status HandleIncidentResolved(const Envelope& event);
+
   absl::StatusOr<int> RunDueDeliveries();
 
   // InvalidArgument when page_id or accept_code is empty; NotFound when the

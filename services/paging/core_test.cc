@@ -268,6 +268,31 @@ TEST_F(CoreTest, AcknowledgedPageIsNeverDeliveredAgain) {
   EXPECT_EQ(Stored("pg-1").state(), v1::PAGE_STATE_ACKNOWLEDGED);
 }
 
+TEST_F(CoreTest, ResolvedIncidentCancelsPagesStillWaitingForARetry) {
+  notifier_.results = {absl::UnavailableError("timed out")};
+  ASSERT_OK(core_->HandlePageRequested(
+      PageRequestedEvent("evt-r1", "pg-1", EmailChannel("a@example.com"))));
+  EXPECT_EQ(Deliveries(), 1);  // failed; a retry is scheduled
+  Envelope resolved;
+  resolved.set_event_id("evt-resolved");
+  resolved.set_type("incident.resolved");
+  resolved.set_incident_id("inc-1");
+  ASSERT_OK(core_->HandleIncidentResolved(resolved));
+  ASSERT_OK(core_->HandleIncidentResolved(resolved));  // redelivered: no change
+  clock_.Advance(absl::Hours(1));
+  EXPECT_EQ(Deliveries(), 0);
+  EXPECT_EQ(notifier_.calls.size(), 1u);
+  Page page = Stored("pg-1");
+  EXPECT_EQ(page.state(), v1::PAGE_STATE_CANCELLED);
+  EXPECT_FALSE(page.has_next_attempt());
+  std::vector<std::string> errors;
+  for (const auto& f : FailedEvents()) errors.push_back(f.error());
+  EXPECT_THAT(errors, ElementsAre("timed out", "cancelled: the incident was resolved"));
+  resolved.set_type("incident.opened");
+  EXPECT_THAT(core_->HandleIncidentResolved(resolved),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("incident.resolved")));
+}
+
 TEST_F(CoreTest, AckDuringDeliveryKeepsThePageAcknowledged) {
   notifier_.during = [&] { ASSERT_OK(core_->AcceptPage("pg-1", "12345678", "link")); };
   ASSERT_OK(core_->HandlePageRequested(

@@ -176,6 +176,8 @@ int Run() {
   // Subscribed as soon as the bus is up (it may start after this service).
   auto consumers = std::make_unique<service::ConsumerSet>(&bus);
   consumers->Add(PageRequestsConsumerOptions(), handle);
+  consumers->Add(IncidentResolvedConsumerOptions(),
+                 [&core](const bus::Envelope& e) { return core.HandleIncidentResolved(e); });
   auto subscriber =
       std::make_unique<service::Ticker>(absl::Milliseconds(250), [&] { consumers->Tick(); });
   auto ticker = std::make_unique<service::Ticker>(absl::Milliseconds(100), [&] {
