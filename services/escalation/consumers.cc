@@ -19,7 +19,7 @@ bus::ConsumerOptions WithRedelivery(bus::ConsumerOptions options) {
 bus::ConsumerOptions IncidentConsumerOptions() {
   bus::ConsumerOptions options;
   options.durable_name = kIncidentsConsumer;
-  options.types = {"incident.opened", "incident.resolved"};
+  options.types = {"incident.opened", "incident.updated", "incident.resolved"};
   return WithRedelivery(std::move(options));
 }
 

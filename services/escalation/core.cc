@@ -260,6 +260,17 @@ absl::Status EscalationCore::OnIncidentResolved(EscalationStore::Tx& tx, const E
   return absl::OkStatus();
 }
 
+absl::Status EscalationCore::OnIncidentUpdated(EscalationStore::Tx& tx, const Envelope& event) {
+  ASSIGN_OR_RETURN(auto updated, Unpack<incidents::v1::IncidentUpdated>(event));
+  const Incident& incident = updated.incident();
+  ASSIGN_OR_RETURN(auto known, tx.GetIncident(incident.id()));
+  // Later pages say what the incident says now. An update that arrives
+  // before the opening (redelivery order) is not stored: the opening must
+  // still find the incident unknown and engage.
+  if (!known.has_value() || known->version() >= incident.version()) return absl::OkStatus();
+  return tx.PutIncident(incident);
+}
+
 absl::Status EscalationCore::OnPageAcknowledged(EscalationStore::Tx& tx, const Envelope& event,
                                                 Events& events) {
   ASSIGN_OR_RETURN(auto acknowledged, Unpack<paging::v1::PageAcknowledged>(event));
@@ -283,13 +294,15 @@ absl::Status EscalationCore::OnPageAcknowledged(EscalationStore::Tx& tx, const E
 }
 
 absl::Status EscalationCore::HandleIncidentEvent(const Envelope& event) {
-  if (event.type() != "incident.opened" && event.type() != "incident.resolved") {
+  if (event.type() != "incident.opened" && event.type() != "incident.resolved" &&
+      event.type() != "incident.updated") {
     return absl::OkStatus();
   }
   return Write([&](EscalationStore::Tx& tx, Events& events) -> absl::Status {
     ASSIGN_OR_RETURN(bool fresh, tx.RecordInInbox(kIncidentsConsumer, event.event_id()));
     if (!fresh) return absl::OkStatus();
     if (event.type() == "incident.opened") return OnIncidentOpened(tx, event, events);
+    if (event.type() == "incident.updated") return OnIncidentUpdated(tx, event);
     return OnIncidentResolved(tx, event, events);
   });
 }

@@ -104,6 +104,7 @@ class EscalationCore {
                     const std::string& causation_id, const google::protobuf::Message& payload);
 
   absl::Status OnIncidentOpened(EscalationStore::Tx& tx, const Envelope& event, Events& events);
+  absl::Status OnIncidentUpdated(EscalationStore::Tx& tx, const Envelope& event);
   absl::Status OnIncidentResolved(EscalationStore::Tx& tx, const Envelope& event,
                                   Events& events);
   absl::Status OnPageAcknowledged(EscalationStore::Tx& tx, const Envelope& event,

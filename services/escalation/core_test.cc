@@ -237,6 +237,30 @@ TEST_F(CoreTest, StagesArePagedToTheSecond) {
   EXPECT_EQ(observed_, 8);
 }
 
+TEST_F(CoreTest, LaterStagesSayWhatTheIncidentSaysNow) {
+  ASSERT_OK(core_->CreateContact(Person("alice", {0, 60})));
+  Envelope opened = Opened("e1", "inc-1", {"alice"});
+  incidents::v1::IncidentUpdated updated;
+  incidents::v1::IncidentOpened payload;
+  ASSERT_TRUE(opened.payload().UnpackTo(&payload));
+  *updated.mutable_incident() = payload.incident();
+  updated.mutable_incident()->set_title("Payments down");
+  updated.mutable_incident()->set_impact(1);
+  updated.mutable_incident()->set_version(2);
+  // An update that arrives before the opening changes nothing and does not
+  // stop the opening from engaging.
+  ASSERT_OK(core_->HandleIncidentEvent(Event("u0", "incident.updated", "inc-1", updated)));
+  ASSERT_OK(core_->HandleIncidentEvent(opened));
+  ASSERT_THAT(Pages(), SizeIs(1));
+  EXPECT_EQ(Pages()[0].incident_title(), "Payments latency");
+  ASSERT_OK(core_->HandleIncidentEvent(Event("u1", "incident.updated", "inc-1", updated)));
+  clock_.Advance(absl::Seconds(60));
+  ASSERT_OK(core_->RunDueTimers());
+  ASSERT_THAT(Pages(), SizeIs(2));
+  EXPECT_EQ(Pages()[1].incident_title(), "Payments down");
+  EXPECT_EQ(Pages()[1].impact(), 1);
+}
+
 TEST_F(CoreTest, OneChannelIsExhaustedAtOnce) {
   ASSERT_OK(core_->CreateContact(Person("alice", {0})));
   ASSERT_OK(core_->HandleIncidentEvent(Opened("e1", "inc-1", {"alice"})));
