@@ -175,6 +175,7 @@ TEST_F(PagePathE2E, AlarmPagesEmailThenWebhookAckStopsResolveReachesEveryService
   }
 
   // The timeline shows each step once.
+  ASSERT_OK(WaitForTimeline(incident, "incident.resolved", 1));
   auto counts = TimelineCounts(incident);
   EXPECT_EQ(counts["incident.opened"], 1);
   EXPECT_EQ(counts["engagement.started"], 1);
@@ -243,6 +244,9 @@ TEST_P(PageCrashE2E, KillNineMidEngagementDeliversOnceAndKeepsTheSchedule) {
   ASSERT_OK(webhook_->WaitForCount(1, absl::Seconds(60)));
   ASSERT_OK(backup_->WaitForCount(1, absl::Seconds(60)));
   ASSERT_OK(WaitForTimeline(incident, "engagement.stopped", 1));
+  // The last delivery reaches the timeline after the engagement stopped
+  // (which happens when the last channel is paged).
+  ASSERT_OK(WaitForTimeline(incident, "page.delivered", 3));
   EXPECT_GE(absl::Now(), stage2_due);
   EXPECT_EQ(smtp_->Messages().size(), 1u);
   EXPECT_EQ(webhook_->Requests().size(), 1u);
