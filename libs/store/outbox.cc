@@ -159,23 +159,33 @@ absl::Status OutboxRelay::PublishPending(bool stop_when_asked) {
   while (true) {
     ASSIGN_OR_RETURN(std::vector<PendingRow> rows, ReadPending());
     if (rows.empty()) return absl::OkStatus();
+    // Rows are marked in one transaction per batch (one commit, not one per
+    // event); whatever was published is marked even when the batch stops
+    // early. A crash before the mark republishes, which the bus de-duplicates.
+    std::vector<int64_t> published_seqs;
+    absl::Status status = absl::OkStatus();
     for (const PendingRow& row : rows) {
-      if (stop_when_asked && StopRequested()) return absl::OkStatus();
+      if (stop_when_asked && StopRequested()) break;
       bus::Envelope envelope;
       if (!envelope.ParseFromString(row.envelope)) {
-        return absl::DataLossError(
+        status = absl::DataLossError(
             absl::StrCat("outbox row ", row.seq, " (event ", row.event_id,
                          ") does not hold a valid envelope"));
+        break;
       }
       const absl::Status published = bus_->Publish(envelope);
       if (!published.ok()) {
-        return absl::Status(
+        status = absl::Status(
             published.code(),
             absl::StrCat("publishing outbox event ", row.event_id, ": ",
                          published.message()));
+        break;
       }
-      RETURN_IF_ERROR(MarkPublished(row.seq));
+      published_seqs.push_back(row.seq);
     }
+    RETURN_IF_ERROR(MarkPublished(published_seqs));
+    if (!status.ok()) return status;
+    if (stop_when_asked && StopRequested()) return absl::OkStatus();
   }
 }
 
@@ -195,11 +205,16 @@ OutboxRelay::ReadPending() {
   return rows;
 }
 
-absl::Status OutboxRelay::MarkPublished(int64_t seq) {
+absl::Status OutboxRelay::MarkPublished(const std::vector<int64_t>& seqs) {
+  if (seqs.empty()) return absl::OkStatus();
   return db_->Transaction([&]() -> absl::Status {
-    ASSIGN_OR_RETURN(Statement mark, db_->Prepare(kMarkPublished));
-    RETURN_IF_ERROR(mark.BindAll(clock_->Now(), seq));
-    return mark.Run().status();
+    const absl::Time now = clock_->Now();
+    for (int64_t seq : seqs) {
+      ASSIGN_OR_RETURN(Statement mark, db_->Prepare(kMarkPublished));
+      RETURN_IF_ERROR(mark.BindAll(now, seq));
+      RETURN_IF_ERROR(mark.Run().status());
+    }
+    return absl::OkStatus();
   });
 }
 

@@ -116,7 +116,7 @@ class OutboxRelay {
   // stop_when_asked.
   absl::Status PublishPending(bool stop_when_asked);
   absl::StatusOr<std::vector<PendingRow>> ReadPending();
-  absl::Status MarkPublished(int64_t seq);
+  absl::Status MarkPublished(const std::vector<int64_t>& seqs);
   bool StopRequested();
   bool ShouldWake() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
