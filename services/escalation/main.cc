@@ -9,6 +9,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "libs/service/flags.h"
 #include "libs/clock/clock.h"
 #include "libs/config/config.h"
 #include "libs/http/http_server.h"
@@ -35,13 +36,6 @@ ABSL_FLAG(int, http_port, EnvOrInt("TOCSIN_ESCALATION_HTTP_PORT", 7103),
           "Port for /metrics, /healthz, /readyz (0 picks one). Env TOCSIN_ESCALATION_HTTP_PORT.");
 ABSL_FLAG(std::string, db, EnvOr("TOCSIN_ESCALATION_DB", ".state/escalation.db"),
           "SQLite database file. Env TOCSIN_ESCALATION_DB.");
-ABSL_FLAG(std::string, nats_url, EnvOr("TOCSIN_NATS_URL", "nats://127.0.0.1:4222"),
-          "NATS server URL. Env TOCSIN_NATS_URL.");
-ABSL_FLAG(std::string, nats_credentials_file, EnvOr("TOCSIN_NATS_CREDENTIALS_FILE", ""),
-          "NATS credentials file, if the server requires one.");
-ABSL_FLAG(std::string, ports_file, "",
-          "If set, write the chosen ports here as JSON (for tests and scripts).");
-ABSL_FLAG(std::string, log_level, EnvOr("TOCSIN_LOG_LEVEL", "info"), "debug, info, warn, error.");
 
 namespace tocsin::escalation {
 namespace {
@@ -50,7 +44,7 @@ namespace {
 constexpr absl::Duration kTick = absl::Milliseconds(250);
 
 int Run() {
-  log::Init("escalation", absl::GetFlag(FLAGS_log_level));
+  log::Init("escalation", service::LogLevelFlag());
   service::BlockShutdownSignals();
   const Clock* clock = RealClock::Get();
   auto fail = [](absl::string_view what, const absl::Status& s) {
@@ -61,11 +55,8 @@ int Run() {
   auto store = SqliteEscalationStore::Open(absl::GetFlag(FLAGS_db), clock);
   if (!store.ok()) return fail("cannot open the database", store.status());
 
-  bus::JetStreamBusOptions bus_options;
-  bus_options.url = absl::GetFlag(FLAGS_nats_url);
-  bus_options.client_name = "tocsin-escalation";
-  bus_options.credentials_file = absl::GetFlag(FLAGS_nats_credentials_file);
-  bus_options.domains = {"engagement", "page"};
+  const bus::JetStreamBusOptions bus_options =
+      service::BusOptionsFromFlags("tocsin-escalation", {"engagement", "page"});
   service::LazyJetStreamBus bus(bus_options);
   if (absl::Status s = bus.Connect(); !s.ok()) {
     log::Warn("bus not reachable yet; timers still fire and events wait in the outbox",
@@ -122,7 +113,7 @@ int Run() {
         }},
        {"consumers", [&consumers] { return consumers.Ready(); }}});
 
-  if (absl::Status s = service::WritePortsFile(absl::GetFlag(FLAGS_ports_file), grpc->port,
+  if (absl::Status s = service::WritePortsFile(service::PortsFileFlag(), grpc->port,
                                                (*http)->port());
       !s.ok()) {
     return fail("cannot write the ports file", s);

@@ -10,6 +10,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "libs/service/flags.h"
 #include "libs/config/config.h"
 #include "libs/http/http_server.h"
 #include "libs/log/log.h"
@@ -35,9 +36,6 @@ ABSL_FLAG(std::string, api_keys_file, EnvOr("TOCSIN_GATEWAY_API_KEYS_FILE", ""),
 ABSL_FLAG(int, max_body_bytes, EnvOrInt("TOCSIN_GATEWAY_MAX_BODY_BYTES", 1 << 20),
           "Largest request body accepted.");
 ABSL_FLAG(int, threads, EnvOrInt("TOCSIN_GATEWAY_THREADS", 16), "HTTP worker threads.");
-ABSL_FLAG(std::string, ports_file, "",
-          "If set, write the chosen port here as JSON (for tests and scripts).");
-ABSL_FLAG(std::string, log_level, EnvOr("TOCSIN_LOG_LEVEL", "info"), "debug, info, warn, error.");
 
 namespace tocsin::gateway {
 namespace {
@@ -50,7 +48,7 @@ int Keygen(const std::string& name) {
 }
 
 int Serve() {
-  log::Init("gateway", absl::GetFlag(FLAGS_log_level));
+  log::Init("gateway", service::LogLevelFlag());
   service::BlockShutdownSignals();
   auto fail = [](absl::string_view what, const absl::Status& s) {
     log::Error(what, {{"error", s.ToString()}});
@@ -88,7 +86,7 @@ int Serve() {
                                                  : absl::UnavailableError(
                                                        "incidents service not reachable");
                                     }}});
-  if (absl::Status s = service::WritePortsFile(absl::GetFlag(FLAGS_ports_file), 0,
+  if (absl::Status s = service::WritePortsFile(service::PortsFileFlag(), 0,
                                                (*http)->port());
       !s.ok()) {
     return fail("cannot write the ports file", s);

@@ -7,6 +7,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "libs/service/flags.h"
 #include "libs/clock/clock.h"
 #include "libs/config/config.h"
 #include "libs/http/http_server.h"
@@ -33,21 +34,14 @@ ABSL_FLAG(int, http_port, EnvOrInt("TOCSIN_INCIDENTS_HTTP_PORT", 7102),
           "Port for /metrics, /healthz, /readyz (0 picks one). Env TOCSIN_INCIDENTS_HTTP_PORT.");
 ABSL_FLAG(std::string, db, EnvOr("TOCSIN_INCIDENTS_DB", ".state/incidents.db"),
           "SQLite database file. Env TOCSIN_INCIDENTS_DB.");
-ABSL_FLAG(std::string, nats_url, EnvOr("TOCSIN_NATS_URL", "nats://127.0.0.1:4222"),
-          "NATS server URL. Env TOCSIN_NATS_URL.");
-ABSL_FLAG(std::string, nats_credentials_file, EnvOr("TOCSIN_NATS_CREDENTIALS_FILE", ""),
-          "NATS credentials file, if the server requires one.");
 ABSL_FLAG(std::string, default_plan, EnvOr("TOCSIN_DEFAULT_PLAN", ""),
           "Response plan for alarms that match none; empty keeps them as unmatched.");
-ABSL_FLAG(std::string, ports_file, "",
-          "If set, write the chosen ports here as JSON (for tests and scripts).");
-ABSL_FLAG(std::string, log_level, EnvOr("TOCSIN_LOG_LEVEL", "info"), "debug, info, warn, error.");
 
 namespace tocsin::incidents {
 namespace {
 
 int Run() {
-  log::Init("incidents", absl::GetFlag(FLAGS_log_level));
+  log::Init("incidents", service::LogLevelFlag());
   service::BlockShutdownSignals();
   const Clock* clock = RealClock::Get();
   auto fail = [](absl::string_view what, const absl::Status& s) {
@@ -58,11 +52,8 @@ int Run() {
   auto store = SqliteIncidentStore::Open(absl::GetFlag(FLAGS_db), clock);
   if (!store.ok()) return fail("cannot open the database", store.status());
 
-  bus::JetStreamBusOptions bus_options;
-  bus_options.url = absl::GetFlag(FLAGS_nats_url);
-  bus_options.client_name = "tocsin-incidents";
-  bus_options.credentials_file = absl::GetFlag(FLAGS_nats_credentials_file);
-  bus_options.domains = {"incident", "timeline"};
+  const bus::JetStreamBusOptions bus_options =
+      service::BusOptionsFromFlags("tocsin-incidents", {"incident", "timeline"});
   service::LazyJetStreamBus bus(bus_options);
   if (absl::Status s = bus.Connect(); !s.ok()) {
     log::Warn("bus not reachable yet; alarms are still accepted and events wait in the outbox",
@@ -111,7 +102,7 @@ int Run() {
         }},
        {"consumers", [&consumers] { return consumers.Ready(); }}});
 
-  if (absl::Status s = service::WritePortsFile(absl::GetFlag(FLAGS_ports_file), grpc->port,
+  if (absl::Status s = service::WritePortsFile(service::PortsFileFlag(), grpc->port,
                                                (*http)->port());
       !s.ok()) {
     return fail("cannot write the ports file", s);

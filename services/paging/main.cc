@@ -9,6 +9,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "libs/service/flags.h"
 #include "libs/clock/clock.h"
 #include "libs/config/config.h"
 #include "libs/http/http_server.h"
@@ -40,10 +41,6 @@ ABSL_FLAG(int, http_port, EnvOrInt("TOCSIN_PAGING_HTTP_PORT", 7104),
           "Port for ack links and admin endpoints (0 picks one). Env TOCSIN_PAGING_HTTP_PORT.");
 ABSL_FLAG(std::string, db, EnvOr("TOCSIN_PAGING_DB", ".state/paging.db"),
           "SQLite database file. Env TOCSIN_PAGING_DB.");
-ABSL_FLAG(std::string, nats_url, EnvOr("TOCSIN_NATS_URL", "nats://127.0.0.1:4222"),
-          "NATS server URL. Env TOCSIN_NATS_URL.");
-ABSL_FLAG(std::string, nats_credentials_file, EnvOr("TOCSIN_NATS_CREDENTIALS_FILE", ""),
-          "NATS credentials file, if the server requires one.");
 ABSL_FLAG(std::string, smtp_url, EnvOr("TOCSIN_PAGING_SMTP_URL", "smtp://127.0.0.1:2525"),
           "SMTP server for email pages: smtp://host:port (STARTTLS when offered, required "
           "with a username) or smtps://host:port. Env TOCSIN_PAGING_SMTP_URL.");
@@ -65,9 +62,6 @@ ABSL_FLAG(int, retry_cap_seconds, EnvOrInt("TOCSIN_PAGING_RETRY_CAP_SECONDS", 60
           "Longest backoff between attempts. Env TOCSIN_PAGING_RETRY_CAP_SECONDS.");
 ABSL_FLAG(int, max_attempts, EnvOrInt("TOCSIN_PAGING_MAX_ATTEMPTS", 6),
           "Delivery attempts before a page is FAILED. Env TOCSIN_PAGING_MAX_ATTEMPTS.");
-ABSL_FLAG(std::string, ports_file, "",
-          "If set, write the chosen ports here as JSON (for tests and scripts).");
-ABSL_FLAG(std::string, log_level, EnvOr("TOCSIN_LOG_LEVEL", "info"), "debug, info, warn, error.");
 
 namespace tocsin::paging {
 namespace {
@@ -105,7 +99,7 @@ absl::StatusOr<PagingOptions> CoreOptions() {
 }
 
 int Run() {
-  log::Init("paging", absl::GetFlag(FLAGS_log_level));
+  log::Init("paging", service::LogLevelFlag());
   service::BlockShutdownSignals();
   const Clock* clock = RealClock::Get();
   auto fail = [](absl::string_view what, const absl::Status& s) {
@@ -123,11 +117,8 @@ int Run() {
   auto store = SqlitePagingStore::Open(absl::GetFlag(FLAGS_db), clock);
   if (!store.ok()) return fail("cannot open the database", store.status());
 
-  bus::JetStreamBusOptions bus_options;
-  bus_options.url = absl::GetFlag(FLAGS_nats_url);
-  bus_options.client_name = "tocsin-paging";
-  bus_options.credentials_file = absl::GetFlag(FLAGS_nats_credentials_file);
-  bus_options.domains = {"page"};
+  const bus::JetStreamBusOptions bus_options =
+      service::BusOptionsFromFlags("tocsin-paging", {"page"});
   service::LazyJetStreamBus bus(bus_options);
   if (absl::Status s = bus.Connect(); !s.ok()) {
     log::Warn("bus not reachable yet; pages already accepted are still delivered",
@@ -204,7 +195,7 @@ int Run() {
         }},
        {"consumers", [&consumers] { return consumers->Ready(); }}});
 
-  if (absl::Status s = service::WritePortsFile(absl::GetFlag(FLAGS_ports_file), grpc->port,
+  if (absl::Status s = service::WritePortsFile(service::PortsFileFlag(), grpc->port,
                                                (*http)->port());
       !s.ok()) {
     return fail("cannot write the ports file", s);

@@ -6,6 +6,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "libs/service/flags.h"
 #include "libs/config/config.h"
 #include "libs/event_record/recording_service.h"
 #include "services/runbook/grpc_service.h"
@@ -21,13 +22,6 @@ ABSL_FLAG(int, http_port, EnvOrInt("TOCSIN_RUNBOOK_HTTP_PORT", 7105),
           "Port for /metrics, /healthz, /readyz (0 picks one). Env TOCSIN_RUNBOOK_HTTP_PORT.");
 ABSL_FLAG(std::string, db, EnvOr("TOCSIN_RUNBOOK_DB", ".state/runbook.db"),
           "SQLite database file. Env TOCSIN_RUNBOOK_DB.");
-ABSL_FLAG(std::string, nats_url, EnvOr("TOCSIN_NATS_URL", "nats://127.0.0.1:4222"),
-          "NATS server URL. Env TOCSIN_NATS_URL.");
-ABSL_FLAG(std::string, nats_credentials_file, EnvOr("TOCSIN_NATS_CREDENTIALS_FILE", ""),
-          "NATS credentials file, if the server requires one.");
-ABSL_FLAG(std::string, ports_file, "",
-          "If set, write the chosen ports here as JSON (for tests and scripts).");
-ABSL_FLAG(std::string, log_level, EnvOr("TOCSIN_LOG_LEVEL", "info"), "debug, info, warn, error.");
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
@@ -40,10 +34,10 @@ int main(int argc, char** argv) {
   options.http_host = absl::GetFlag(FLAGS_http_host);
   options.http_port = absl::GetFlag(FLAGS_http_port);
   options.db = absl::GetFlag(FLAGS_db);
-  options.nats_url = absl::GetFlag(FLAGS_nats_url);
-  options.nats_credentials_file = absl::GetFlag(FLAGS_nats_credentials_file);
-  options.ports_file = absl::GetFlag(FLAGS_ports_file);
-  options.log_level = absl::GetFlag(FLAGS_log_level);
+  options.nats_url = tocsin::service::NatsUrlFlag();
+  options.nats_credentials_file = tocsin::service::NatsCredentialsFileFlag();
+  options.ports_file = tocsin::service::PortsFileFlag();
+  options.log_level = tocsin::service::LogLevelFlag();
   return tocsin::event_record::RunRecordingService(
       options, [](tocsin::event_record::EventRecord* record) {
         return std::make_unique<tocsin::runbook::RunbookServiceImpl>(record);
