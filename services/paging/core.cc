@@ -329,9 +329,10 @@ absl::StatusOr<Page> PagingCore::AcceptPage(const std::string& page_id,
                                             const std::string& accept_code,
                                             const std::string& author) {
   RETURN_IF_ERROR(CheckAcceptArguments(page_id, accept_code));
+  RETURN_IF_ERROR(guesses_.Check(page_id));
   Page result;
   bool acknowledged = false;
-  RETURN_IF_ERROR(store_->Write([&](PagingStore::Tx& tx) -> absl::Status {
+  RETURN_IF_ERROR(CountGuess(page_id, store_->Write([&](PagingStore::Tx& tx) -> absl::Status {
     acknowledged = false;
     ASSIGN_OR_RETURN(result, PageForCode(tx, page_id, accept_code));
     if (result.state() == v1::PAGE_STATE_ACKNOWLEDGED) return absl::OkStatus();
@@ -344,7 +345,7 @@ absl::StatusOr<Page> PagingCore::AcceptPage(const std::string& page_id,
     *payload.mutable_page() = WithoutAcceptCode(result);
     acknowledged = true;
     return tx.Emit(NewEvent("page.acknowledged", result, payload));
-  }));
+  })));
   if (acknowledged) {
     if (options_.on_commit) options_.on_commit();
     log::Info("page acknowledged", {{"page_id", page_id},
@@ -354,14 +355,24 @@ absl::StatusOr<Page> PagingCore::AcceptPage(const std::string& page_id,
   return WithoutAcceptCode(std::move(result));
 }
 
+absl::Status PagingCore::CountGuess(const std::string& page_id, absl::Status status) {
+  if (status.ok()) {
+    guesses_.RecordRight(page_id);
+  } else if (status.code() == absl::StatusCode::kPermissionDenied) {
+    guesses_.RecordWrong(page_id);
+  }
+  return status;
+}
+
 absl::StatusOr<Page> PagingCore::CheckAcceptCode(const std::string& page_id,
                                                  const std::string& accept_code) {
   RETURN_IF_ERROR(CheckAcceptArguments(page_id, accept_code));
+  RETURN_IF_ERROR(guesses_.Check(page_id));
   Page page;
-  RETURN_IF_ERROR(store_->Read([&](PagingStore::Tx& tx) -> absl::Status {
+  RETURN_IF_ERROR(CountGuess(page_id, store_->Read([&](PagingStore::Tx& tx) -> absl::Status {
     ASSIGN_OR_RETURN(page, PageForCode(tx, page_id, accept_code));
     return absl::OkStatus();
-  }));
+  })));
   return WithoutAcceptCode(std::move(page));
 }
 

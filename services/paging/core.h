@@ -54,6 +54,7 @@
 #include "absl/time/time.h"
 #include "libs/bus/event_bus.h"
 #include "libs/clock/clock.h"
+#include "services/paging/guess_limiter.h"
 #include "libs/ids/ids.h"
 #include "services/paging/notifier.h"
 #include "services/paging/random.h"
@@ -148,6 +149,9 @@ class PagingCore {
   Random* const random_;
   Notifier* const notifier_;
   const PagingOptions options_;
+  // Counts a code check's outcome for the guess limiter; returns status.
+  absl::Status CountGuess(const std::string& page_id, absl::Status status);
+  GuessLimiter guesses_{clock_};
 };
 
 // The page without its accept code: what events and API answers carry.

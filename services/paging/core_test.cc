@@ -307,6 +307,22 @@ TEST_F(CoreTest, AckDuringDeliveryKeepsThePageAcknowledged) {
   EXPECT_THAT(OutboxTypes(*store_), ElementsAre("page.sent", "page.acknowledged"));
 }
 
+TEST_F(CoreTest, GuessingAcceptCodesIsLockedOutAfterFiveWrongOnes) {
+  ASSERT_OK(core_->HandlePageRequested(
+      PageRequestedEvent("evt-r1", "pg-1", EmailChannel("a@example.com"))));
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_THAT(core_->AcceptPage("pg-1", absl::StrCat("0000000", i), "x"),
+                StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("wrong accept code")));
+  }
+  // Even the right code waits out the minute now; nothing changed meanwhile.
+  EXPECT_THAT(core_->AcceptPage("pg-1", "12345678", "cli:alice"),
+              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("too many wrong")));
+  EXPECT_EQ(Stored("pg-1").state(), v1::PAGE_STATE_PENDING);
+  clock_.Advance(absl::Minutes(1));
+  ASSERT_OK_AND_ASSIGN(Page acked, core_->AcceptPage("pg-1", "12345678", "cli:alice"));
+  EXPECT_EQ(acked.state(), v1::PAGE_STATE_ACKNOWLEDGED);
+}
+
 TEST_F(CoreTest, AcceptIsIdempotent) {
   ASSERT_OK(core_->HandlePageRequested(
       PageRequestedEvent("evt-r1", "pg-1", EmailChannel("a@example.com"))));
