@@ -91,20 +91,14 @@ int RunRecordingService(const RecordingServiceOptions& options,
   metrics::RegisterAdminEndpoints(
       **http, registry,
       {{"database", [r = record->get()] { return r->Ping(); }},
-       {"bus", [&bus] {
-          return bus.connected() ? absl::OkStatus()
-                                 : absl::UnavailableError("not connected to NATS");
-        }},
+       {"bus", [&bus] { return bus.Ready(); }},
        {"consumers", [&consumers] { return consumers.Ready(); }}});
 
-  if (absl::Status s = service::WritePortsFile(options.ports_file, grpc->port, (*http)->port());
+  if (absl::Status s = service::AnnounceReady(options.ports_file, options.service, grpc->port,
+                                              (*http)->port(), options.db);
       !s.ok()) {
     return fail("cannot write the ports file", s);
   }
-  log::Info(absl::StrCat(options.service, " service ready"),
-            {{"grpc_port", absl::StrCat(grpc->port)},
-             {"http_port", absl::StrCat((*http)->port())},
-             {"db", options.db}});
   std::string sig = service::WaitForShutdownSignal();
   log::Info("shutting down", {{"signal", sig}});
   grpc->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
+#include "libs/log/log.h"
 #include "libs/status/status_macros.h"
 #include "nlohmann/json.hpp"
 
@@ -65,6 +66,16 @@ absl::Status WritePortsFile(const std::string& path, int grpc_port, int http_por
   return absl::OkStatus();
 }
 
+absl::Status AnnounceReady(const std::string& ports_file, const std::string& service,
+                           int grpc_port, int http_port, const std::string& db) {
+  RETURN_IF_ERROR(WritePortsFile(ports_file, grpc_port, http_port));
+  log::Info(absl::StrCat(service, " service ready"),
+            {{"grpc_port", absl::StrCat(grpc_port)},
+             {"http_port", absl::StrCat(http_port)},
+             {"db", db}});
+  return absl::OkStatus();
+}
+
 absl::StatusOr<bus::EventBus*> LazyJetStreamBus::Get() {
   absl::MutexLock l(&mu_);
   if (bus_ == nullptr) {
@@ -90,6 +101,10 @@ absl::StatusOr<std::unique_ptr<bus::Subscription>> LazyJetStreamBus::Subscribe(
 }
 
 absl::Status LazyJetStreamBus::Connect() { return Get().status(); }
+
+absl::Status LazyJetStreamBus::Ready() const {
+  return connected() ? absl::OkStatus() : absl::UnavailableError("not connected to NATS");
+}
 
 bool LazyJetStreamBus::connected() const {
   absl::MutexLock l(&mu_);

@@ -36,6 +36,11 @@ absl::StatusOr<GrpcServer> StartGrpcServer(const std::string& address,
 // no-op when path is empty.
 absl::Status WritePortsFile(const std::string& path, int grpc_port, int http_port);
 
+// Once a service listens: writes the ports file (if ports_file is set) and
+// logs "<service> service ready" with its ports and database.
+absl::Status AnnounceReady(const std::string& ports_file, const std::string& service,
+                           int grpc_port, int http_port, const std::string& db);
+
 // An EventBus that connects to JetStream on first use and again after a
 // failed connect, so a service starts (and commits work to its outbox) while
 // NATS is still starting or down. Until connected, Publish and Subscribe
@@ -50,6 +55,8 @@ class LazyJetStreamBus final : public bus::EventBus {
   // Connects now if not connected; OK once connected.
   absl::Status Connect();
   bool connected() const;
+  // Readiness check: OK once connected, else Unavailable.
+  absl::Status Ready() const;
 
  private:
   absl::StatusOr<bus::EventBus*> Get();

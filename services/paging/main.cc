@@ -189,20 +189,14 @@ int Run() {
   metrics::RegisterAdminEndpoints(
       **http, registry,
       {{"database", [s = store->get()] { return s->Ping(); }},
-       {"bus", [&bus] {
-          return bus.connected() ? absl::OkStatus()
-                                 : absl::UnavailableError("not connected to NATS");
-        }},
+       {"bus", [&bus] { return bus.Ready(); }},
        {"consumers", [&consumers] { return consumers->Ready(); }}});
 
-  if (absl::Status s = service::WritePortsFile(service::PortsFileFlag(), grpc->port,
-                                               (*http)->port());
+  if (absl::Status s = service::AnnounceReady(service::PortsFileFlag(), "paging", grpc->port,
+                                              (*http)->port(), absl::GetFlag(FLAGS_db));
       !s.ok()) {
     return fail("cannot write the ports file", s);
   }
-  log::Info("paging service ready", {{"grpc_port", absl::StrCat(grpc->port)},
-                                     {"http_port", absl::StrCat((*http)->port())},
-                                     {"db", absl::GetFlag(FLAGS_db)}});
   std::string sig = service::WaitForShutdownSignal();
   log::Info("shutting down", {{"signal", sig}});
   grpc->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
