@@ -22,6 +22,10 @@ _LIBS = {
     "crypto": (["libcrypto"], []),
     "prometheus": (["prometheus-cpp-core"], []),
     "civetweb": ([], ["-lcivetweb-cpp", "-lcivetweb"]),
+    "microhttpd": (["libmicrohttpd"], []),
+    "cli11": (["CLI11"], []),
+    # Header-only (/usr/include/utf8.h); no .pc file.
+    "utfcpp": ([], []),
     "absl": ([
         "absl_status",
         "absl_statusor",
