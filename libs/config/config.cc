@@ -5,9 +5,12 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
 
 namespace tocsin::config {
 
@@ -17,11 +20,34 @@ std::string EnvOr(const char* name, absl::string_view fallback) {
   return v;
 }
 
+namespace {
+
+absl::Mutex env_mu(absl::kConstInit);
+
+std::vector<std::string>& EnvErrors() ABSL_EXCLUSIVE_LOCKS_REQUIRED(env_mu) {
+  static auto* errors = new std::vector<std::string>();
+  return *errors;
+}
+
+}  // namespace
+
 int EnvOrInt(const char* name, int fallback) {
   int value;
   const char* v = std::getenv(name);
-  if (v == nullptr || !absl::SimpleAtoi(v, &value)) return fallback;
+  if (v == nullptr || *v == '\0') return fallback;
+  if (!absl::SimpleAtoi(v, &value)) {
+    absl::MutexLock l(&env_mu);
+    EnvErrors().push_back(absl::StrCat(name, "=", v, " is not an integer"));
+    return fallback;
+  }
   return value;
+}
+
+absl::Status CheckEnvironment() {
+  absl::MutexLock l(&env_mu);
+  if (EnvErrors().empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "malformed environment: ", absl::StrJoin(EnvErrors(), "; ")));
 }
 
 absl::StatusOr<std::string> ReadSecretFile(const std::string& path) {

@@ -17,7 +17,16 @@ namespace tocsin::config {
 
 // The environment variable's value, or fallback when unset or empty.
 std::string EnvOr(const char* name, absl::string_view fallback);
+// The variable as an integer, or fallback when unset or empty. A value that is
+// not an integer ("six", "10s") also gives fallback, and is recorded so that
+// CheckEnvironment() fails start-up naming the variable: flag defaults are
+// read before main() runs, where no error can be returned.
 int EnvOrInt(const char* name, int fallback);
+
+// OK unless an EnvOrInt() call met a malformed value; then InvalidArgument
+// naming every such variable and its value ("TOCSIN_PAGING_MAX_ATTEMPTS=six
+// is not an integer"). The service host calls it before anything starts.
+absl::Status CheckEnvironment();
 
 // Reads a secret file (trailing newlines trimmed). NotFound / PermissionDenied
 // name the path, never the content.

@@ -20,8 +20,15 @@ TEST(Config, EnvOrFallsBackWhenUnsetOrEmpty) {
   EXPECT_EQ(EnvOr("TOCSIN_TEST_X", "d"), "d");
   setenv("TOCSIN_TEST_N", "42", 1);
   EXPECT_EQ(EnvOrInt("TOCSIN_TEST_N", 7), 42);
-  setenv("TOCSIN_TEST_N", "forty", 1);
-  EXPECT_EQ(EnvOrInt("TOCSIN_TEST_N", 7), 7);
+}
+
+TEST(Config, MalformedIntegerFailsTheEnvironmentCheckNamingTheVariable) {
+  EXPECT_OK(CheckEnvironment());
+  setenv("TOCSIN_TEST_MAX_ATTEMPTS", "six", 1);
+  EXPECT_EQ(EnvOrInt("TOCSIN_TEST_MAX_ATTEMPTS", 7), 7);
+  EXPECT_THAT(CheckEnvironment(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("TOCSIN_TEST_MAX_ATTEMPTS=six is not an integer")));
 }
 
 TEST(Config, SecretPrefersFileAndNeverEchoesContent) {

@@ -3,9 +3,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 
 #include "gtest/gtest.h"
 #include "libs/http/http_client.h"
+#include "libs/metrics/process.h"
+#include "nlohmann/json.hpp"
 #include "libs/status/status_matchers.h"
 #include "prometheus/counter.h"
 #include "prometheus/histogram.h"
@@ -66,6 +69,57 @@ TEST_F(AdminTest, ReadyzReportsTheFailingCheck) {
   EXPECT_NE(r.body.find("database: UNAVAILABLE: disk gone"), std::string::npos) << r.body;
   ASSERT_OK_AND_ASSIGN(r, client_.Send({.url = Url("/healthz")}));
   EXPECT_EQ(r.status, 200);
+}
+
+TEST(AdminEndpoints, ReadyzNamesEveryFailingCheckAndReportsDetails) {
+  ASSERT_OK_AND_ASSIGN(auto server, http::HttpServer::Start({}));
+  auto registry = std::make_shared<prometheus::Registry>();
+  auto gauges = std::make_shared<CallbackGauges>();
+  gauges->Add("tocsin_test_waiting", "Things waiting.", {}, [] { return 4.0; });
+  RegisterBuildInfo(*registry, "test");
+  RegisterAdminEndpoints(
+      *server, {registry, std::make_shared<ProcessCollector>(), gauges},
+      {{"database", [] { return absl::OkStatus(); }},
+       {"bus", [] { return absl::UnavailableError("not connected"); }},
+       {"outbox", [] { return absl::UnavailableError("relay stuck"); }}},
+      {{"deadLetters", [] { return std::string("2 not replayed"); }},
+       {"quiet", [] { return std::string(); }}});
+  http::HttpClient client;
+  const std::string base = "http://127.0.0.1:" + std::to_string(server->port());
+  ASSERT_OK_AND_ASSIGN(auto r, client.Send({.url = base + "/readyz"}));
+  EXPECT_EQ(r.status, 503);
+  auto body = nlohmann::json::parse(r.body);
+  EXPECT_EQ(body["error"]["message"],
+            "bus: UNAVAILABLE: not connected; outbox: UNAVAILABLE: relay stuck");
+  EXPECT_EQ(body["checks"]["database"], "ok");
+  EXPECT_EQ(body["details"]["deadLetters"], "2 not replayed");
+  EXPECT_FALSE(body["details"].contains("quiet"));
+
+  ASSERT_OK_AND_ASSIGN(r, client.Send({.url = base + "/metrics"}));
+  for (const char* family :
+       {"process_cpu_seconds_total ", "process_resident_memory_bytes ", "process_open_fds ",
+        "process_start_time_seconds ", "process_max_fds ", "tocsin_test_waiting 4",
+        "tocsin_build_info{service=\"test\",version=\""}) {
+    EXPECT_NE(r.body.find(family), std::string::npos) << family << " in\n" << r.body;
+  }
+  const std::string path =
+      std::string(getenv("TEST_TMPDIR") ? getenv("TEST_TMPDIR") : "/tmp") + "/all.txt";
+  std::ofstream(path) << r.body;
+  EXPECT_EQ(std::system(("promtool check metrics < " + path + " >/dev/null 2>&1").c_str()), 0)
+      << r.body;
+}
+
+TEST(ProcessCollector, ReportsPlausibleFigures) {
+  auto families = ProcessCollector().Collect();
+  std::map<std::string, double> values;
+  for (const auto& f : families) {
+    values[f.name] = f.type == prometheus::MetricType::Counter ? f.metric[0].counter.value
+                                                               : f.metric[0].gauge.value;
+  }
+  EXPECT_GT(values["process_resident_memory_bytes"], 1e5);
+  EXPECT_GE(values["process_open_fds"], 3);
+  EXPECT_GT(values["process_start_time_seconds"], 1.6e9);  // after 2020
+  EXPECT_GE(values["process_cpu_seconds_total"], 0);
 }
 
 }  // namespace
