@@ -62,6 +62,9 @@ class EventRecord {
   // Readiness: the database answers.
   absl::Status Ping();
 
+  // The database, for the service host (outbox relay, dead letters).
+  store::Database* database() { return db_.get(); }
+
  private:
   EventRecord(std::unique_ptr<store::Database> db, const Clock* clock)
       : db_(std::move(db)), clock_(clock) {}

@@ -105,7 +105,13 @@ std::vector<prometheus::MetricFamily> ProcessCollector::Collect() const {
 void CallbackGauges::Add(const std::string& name, const std::string& help, Labels labels,
                          Callback callback) {
   absl::MutexLock l(&mu_);
-  samples_.push_back({name, help, std::move(labels), std::move(callback)});
+  samples_.push_back({name, help, std::move(labels), std::move(callback), false});
+}
+
+void CallbackGauges::AddCounter(const std::string& name, const std::string& help, Labels labels,
+                                Callback callback) {
+  absl::MutexLock l(&mu_);
+  samples_.push_back({name, help, std::move(labels), std::move(callback), true});
 }
 
 void CallbackGauges::AddFamily(const std::string& name, const std::string& help,
@@ -123,27 +129,31 @@ std::vector<prometheus::MetricFamily> CallbackGauges::Collect() const {
     families = families_;
   }
   std::vector<prometheus::MetricFamily> out;
-  auto family_for = [&out](const std::string& name,
-                           const std::string& help) -> prometheus::MetricFamily& {
+  auto family_for = [&out](const std::string& name, const std::string& help,
+                           bool counter = false) -> prometheus::MetricFamily& {
     for (auto& f : out) {
       if (f.name == name) return f;
     }
     prometheus::MetricFamily f;
     f.name = name;
     f.help = help;
-    f.type = prometheus::MetricType::Gauge;
+    f.type = counter ? prometheus::MetricType::Counter : prometheus::MetricType::Gauge;
     out.push_back(std::move(f));
     return out.back();
   };
   auto add = [](prometheus::MetricFamily& f, const Labels& labels, double value) {
     prometheus::ClientMetric m;
     for (const auto& [k, v] : labels) m.label.push_back({k, v});
-    m.gauge.value = value;
+    if (f.type == prometheus::MetricType::Counter) {
+      m.counter.value = value;
+    } else {
+      m.gauge.value = value;
+    }
     f.metric.push_back(std::move(m));
   };
   for (const Sample& s : samples) {
     absl::StatusOr<double> value = s.callback();
-    prometheus::MetricFamily& f = family_for(s.name, s.help);
+    prometheus::MetricFamily& f = family_for(s.name, s.help, s.counter);
     if (value.ok()) add(f, s.labels, *value);
   }
   for (const Family& fam : families) {

@@ -50,6 +50,9 @@ class CallbackGauges : public prometheus::Collectable {
   // Adds one sample (name + labels) computed by callback at every scrape.
   // Samples with the same name form one family (the first help text wins).
   void Add(const std::string& name, const std::string& help, Labels labels, Callback callback);
+  // The same for a counter kept elsewhere (a total since start).
+  void AddCounter(const std::string& name, const std::string& help, Labels labels,
+                  Callback callback);
   // A family whose samples (label sets and values) come from one callback,
   // e.g. row counts per table.
   using FamilyCallback = std::function<absl::StatusOr<std::vector<std::pair<Labels, double>>>()>;
@@ -63,6 +66,7 @@ class CallbackGauges : public prometheus::Collectable {
     std::string help;
     Labels labels;
     Callback callback;
+    bool counter = false;
   };
   struct Family {
     std::string name;

@@ -18,13 +18,24 @@
 
 namespace tocsin::service {
 
-class ConsumerSet {
+// Where a service declares its consumers (each service does so in one file,
+// services/<name>/consumers.cc): the ServiceHost, or a ConsumerSet in tests.
+class ConsumerRegistry {
+ public:
+  virtual ~ConsumerRegistry() = default;
+  virtual void AddConsumer(bus::ConsumerOptions options, bus::Handler handler) = 0;
+};
+
+class ConsumerSet : public ConsumerRegistry {
  public:
   explicit ConsumerSet(bus::EventBus* bus) : bus_(bus) {}
 
   // Adds a consumer; a handler error is logged with the event id (the bus
   // then naks and redelivers it).
   void Add(bus::ConsumerOptions options, bus::Handler handler);
+  void AddConsumer(bus::ConsumerOptions options, bus::Handler handler) override {
+    Add(std::move(options), std::move(handler));
+  }
   // Subscribes every consumer not yet subscribed; logs failures. One Tick at
   // a time; it may wait for the bus to connect.
   void Tick();

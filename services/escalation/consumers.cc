@@ -30,10 +30,10 @@ bus::ConsumerOptions PageConsumerOptions() {
   return WithRedelivery(std::move(options));
 }
 
-void AddConsumers(service::ConsumerSet& consumers, EscalationCore* core) {
-  consumers.Add(IncidentConsumerOptions(),
+void AddConsumers(service::ConsumerRegistry& consumers, EscalationCore* core) {
+  consumers.AddConsumer(IncidentConsumerOptions(),
                 [core](const bus::Envelope& e) { return core->HandleIncidentEvent(e); });
-  consumers.Add(PageConsumerOptions(),
+  consumers.AddConsumer(PageConsumerOptions(),
                 [core](const bus::Envelope& e) { return core->HandlePageEvent(e); });
 }
 

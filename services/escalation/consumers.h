@@ -2,8 +2,7 @@
 // handlers, added to the service's ConsumerSet (libs/service), which
 // subscribes them once the bus is up and reports them in /readyz.
 //
-//   service::ConsumerSet consumers(&bus);
-//   AddConsumers(consumers, &core);
+//   AddConsumers(host, core);   // host: the service's ServiceHost
 //
 // kIncidentsConsumer receives incident.opened and incident.resolved;
 // kPagesConsumer receives page.acknowledged (one domain per consumer).
@@ -24,8 +23,9 @@ namespace tocsin::escalation {
 bus::ConsumerOptions IncidentConsumerOptions();
 bus::ConsumerOptions PageConsumerOptions();
 
-// Adds both consumers to `consumers`; core must outlive them.
-void AddConsumers(service::ConsumerSet& consumers, EscalationCore* core);
+// Adds both consumers to `consumers` (the service host, or a ConsumerSet in
+// tests); core must outlive them.
+void AddConsumers(service::ConsumerRegistry& consumers, EscalationCore* core);
 
 }  // namespace tocsin::escalation
 

@@ -49,12 +49,19 @@ absl::Status EscalationCore::Write(
     for (const Envelope& e : events) RETURN_IF_ERROR(tx.Emit(e));
     return absl::OkStatus();
   }));
-  if (events.empty()) return absl::OkStatus();
-  if (options_.on_commit) options_.on_commit();
   if (options_.on_event) {
     for (const Envelope& e : events) options_.on_event(e);
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<double> EscalationCore::CountActiveEngagements() {
+  int64_t n = 0;
+  RETURN_IF_ERROR(store_->Read([&](EscalationStore::Tx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(n, tx.CountActiveEngagements());
+    return absl::OkStatus();
+  }));
+  return static_cast<double>(n);
 }
 
 Envelope EscalationCore::NewEvent(const std::string& type, const std::string& incident_id,

@@ -52,9 +52,6 @@ inline constexpr char kIncidentsConsumer[] = "escalation-incidents";
 inline constexpr char kPagesConsumer[] = "escalation-pages";
 
 struct EscalationOptions {
-  // Called after every committed write that emitted events (wakes the
-  // outbox relay).
-  std::function<void()> on_commit;
   // Called after commit with each event emitted, in order (metrics, logs).
   std::function<void(const Envelope&)> on_event;
 };
@@ -88,6 +85,9 @@ class EscalationCore {
   // transaction; returns how many stages it paged.
   absl::StatusOr<int> RunDueTimers();
 
+  // Engagements still paging (ACTIVE), for a gauge.
+  absl::StatusOr<double> CountActiveEngagements();
+
   // The engagements of request.incident_id in the order they started, or
   // every ACTIVE engagement when it is empty.
   absl::StatusOr<v1::ListEngagementsResponse> ListEngagements(
@@ -97,7 +97,7 @@ class EscalationCore {
   using Events = std::vector<Envelope>;
 
   // Runs body in one transaction, appends the events it collected to the
-  // outbox, and after the commit calls on_commit and on_event.
+  // outbox (whose commit wakes the relay), and after the commit calls on_event.
   absl::Status Write(const std::function<absl::Status(EscalationStore::Tx&, Events&)>& body);
   // Builds an envelope for an event of this service.
   Envelope NewEvent(const std::string& type, const std::string& incident_id,

@@ -153,6 +153,14 @@ class SqliteEscalationStore::SqliteTx final : public EscalationStore::Tx {
     return AllBodies<Engagement>(s, "engagement");
   }
 
+  absl::StatusOr<int64_t> CountActiveEngagements() override {
+    ASSIGN_OR_RETURN(Statement s,
+                     db_.Prepare("SELECT COUNT(*) FROM engagements WHERE state = ?"));
+    RETURN_IF_ERROR(s.BindAll(static_cast<int>(v1::ENGAGEMENT_STATE_ACTIVE)));
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    return row ? s.ColumnInt64(0) : 0;
+  }
+
   absl::StatusOr<std::vector<std::string>> DueEngagements(absl::Time now, int limit) override {
     ASSIGN_OR_RETURN(Statement s, db_.Prepare(
         "SELECT id FROM engagements WHERE state = ? AND next_due <= ? "

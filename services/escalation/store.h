@@ -59,6 +59,8 @@ class EscalationStore {
         const std::string& incident_id) = 0;
     // Every ACTIVE engagement, in the order they started.
     virtual absl::StatusOr<std::vector<Engagement>> ListActiveEngagements() = 0;
+    // How many engagements are ACTIVE.
+    virtual absl::StatusOr<int64_t> CountActiveEngagements() = 0;
     // Ids of ACTIVE engagements whose next stage is due at or before `now`,
     // earliest due first, at most `limit`.
     virtual absl::StatusOr<std::vector<std::string>> DueEngagements(absl::Time now,
