@@ -39,8 +39,15 @@ Gateway::Gateway(ApiKeyStore keys, AlarmSink* sink, prometheus::Registry& regist
                             .Add({}, metrics::LatencyBuckets())) {}
 
 void Gateway::Register(http::HttpServer& server) {
-  server.Handle("POST", "/v1/events/eventbridge",
-                [this](const http::HttpRequest& r) { return HandleEventBridge(r); });
+  // The key is checked as soon as the headers are in: a caller without one
+  // never gets to send (or make us read) a body.
+  server.Handle(
+      "POST", "/v1/events/eventbridge",
+      [this](const http::HttpRequest& r) { return HandleEventBridge(r); },
+      {.authorize = [this](const http::HttpRequest& r) -> std::optional<http::HttpResponse> {
+        if (auto refused = Authenticate(r)) return Count(*std::move(refused));
+        return std::nullopt;
+      }});
 }
 
 http::HttpResponse Gateway::Count(http::HttpResponse response) {

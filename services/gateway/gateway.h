@@ -7,7 +7,7 @@
 // Answers (JSON):
 //   200 {"results":[{"eventId","outcome","incidentId","responsePlan","detail","duplicate"}]}
 //   400 invalid_json / invalid_event   the body or an event is malformed; nothing stored
-//   401 missing_api_key / invalid_api_key
+//   401 missing_api_key / invalid_api_key   answered before the body is read
 //   413 body_too_large                 over the size limit (1 MiB by default)
 //   415 unsupported_media_type         Content-Type is not JSON
 //   503 incidents_unavailable          the incidents service could not commit; retry
@@ -34,6 +34,7 @@ class Gateway {
   // Adds the ingestion routes to server.
   void Register(http::HttpServer& server);
 
+  // Authenticates too, so it is safe to call on its own.
   http::HttpResponse HandleEventBridge(const http::HttpRequest& request);
 
  private:
