@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "libs/proto/time.h"
 #include "libs/status/status_macros.h"
+#include "libs/store/dead_letters.h"
 #include "libs/store/inbox.h"
 #include "libs/store/migrations.h"
 #include "libs/store/outbox.h"
@@ -35,7 +36,8 @@ CREATE INDEX pages_due ON pages(state, next_attempt);
 CREATE INDEX pages_incident ON pages(incident_id, create_time);
 )sql"},
   };
-  for (const auto& shared : {store::OutboxMigrations(), store::InboxMigrations()}) {
+  for (const auto& shared : {store::OutboxMigrations(), store::InboxMigrations(),
+                             store::DeadLetterMigrations()}) {
     m.insert(m.end(), shared.begin(), shared.end());
   }
   return m;
