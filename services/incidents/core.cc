@@ -213,8 +213,10 @@ absl::StatusOr<v1::IngestAlarmsResponse> IncidentsCore::IngestAlarms(
   RETURN_IF_ERROR(store_->Write([&](IncidentStore::Tx& tx) -> absl::Status {
     response.Clear();
     wrote = false;
+    // Plans do not change inside the transaction: read them once per batch.
+    ASSIGN_OR_RETURN(const std::vector<ResponsePlan> plans, tx.ListPlans());
     for (const v1::Alarm& alarm : request.alarms()) {
-      ASSIGN_OR_RETURN(v1::IngestAlarmResponse result, IngestInTx(tx, alarm, &wrote));
+      ASSIGN_OR_RETURN(v1::IngestAlarmResponse result, IngestInTx(tx, plans, alarm, &wrote));
       *response.add_results() = std::move(result);
     }
     return absl::OkStatus();
@@ -223,9 +225,9 @@ absl::StatusOr<v1::IngestAlarmsResponse> IncidentsCore::IngestAlarms(
   return response;
 }
 
-absl::StatusOr<v1::IngestAlarmResponse> IncidentsCore::IngestInTx(IncidentStore::Tx& tx,
-                                                                  const v1::Alarm& alarm,
-                                                                  bool* wrote) {
+absl::StatusOr<v1::IngestAlarmResponse> IncidentsCore::IngestInTx(
+    IncidentStore::Tx& tx, const std::vector<ResponsePlan>& plans, const v1::Alarm& alarm,
+    bool* wrote) {
   v1::IngestAlarmResponse response;
   ASSIGN_OR_RETURN(auto seen, tx.GetIngestRecord(alarm.event_id()));
   if (seen.has_value()) {
@@ -259,7 +261,6 @@ absl::StatusOr<v1::IngestAlarmResponse> IncidentsCore::IngestInTx(IncidentStore:
     return record();
   }
 
-  ASSIGN_OR_RETURN(std::vector<ResponsePlan> plans, tx.ListPlans());
   const ResponsePlan* plan = SelectPlan(plans, alarm);
   std::optional<ResponsePlan> fallback;
   if (plan == nullptr && !options_.default_plan.empty()) {

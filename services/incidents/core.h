@@ -112,9 +112,10 @@ class IncidentsCore {
   absl::Status DeletePlan(const std::string& name);
 
  private:
-  // One alarm inside the batch's transaction; sets *wrote when it changed
-  // anything (it was not a duplicate).
+  // One alarm inside the batch's transaction, under the plans read at its
+  // start; sets *wrote when it changed anything (it was not a duplicate).
   absl::StatusOr<v1::IngestAlarmResponse> IngestInTx(IncidentStore::Tx& tx,
+                                                     const std::vector<ResponsePlan>& plans,
                                                      const v1::Alarm& alarm, bool* wrote);
   // Runs a write and calls on_commit after it committed.
   absl::Status Write(const std::function<absl::Status(IncidentStore::Tx&)>& body);
