@@ -74,7 +74,7 @@ bus::ConsumerOptions PageRequestsConsumerOptions() {
   bus::ConsumerOptions options;
   options.durable_name = kPageRequestsConsumer;
   options.types = {kPageRequested};
-  options.max_deliver = 10;
+  options.max_failures = 10;
   options.ack_wait = absl::Seconds(30);
   options.nak_delay = absl::Seconds(2);
   return options;
