@@ -4,7 +4,8 @@
 //
 //   auto paging_admin = AdminClient::Create(MakeChannel("127.0.0.1:7004"));
 //   ASSIGN_OR_RETURN(std::vector<DeadLetter> letters,
-//                    paging_admin->ListDeadLetters({.include_replayed = true}));
+//                    paging_admin->ListDeadLetters({.include_replayed =
+//                    true}));
 //   ASSIGN_OR_RETURN(std::string service, DeadLetterService("paging-17"));
 //
 // Deadlines and errors as in incidents_client.h; ReplayDeadLetter answers
@@ -36,7 +37,8 @@ struct ListDeadLettersParams {
 class AdminClient {
  public:
   static std::unique_ptr<AdminClient> Create(
-      std::shared_ptr<grpc::Channel> channel, const ClientOptions& options = {});
+      std::shared_ptr<grpc::Channel> channel,
+      const ClientOptions& options = {});
 
   AdminClient(const AdminClient&) = delete;
   AdminClient& operator=(const AdminClient&) = delete;

@@ -93,9 +93,9 @@ TEST_F(AdminClientTest, ReplayReturnsTheLetterAsReplayed) {
 TEST_F(AdminClientTest, ReplayErrorsKeepTheirCodeAndMessage) {
   EXPECT_THAT(client_->ReplayDeadLetter("paging-9"),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("paging-9")));
-  EXPECT_THAT(client_->ReplayDeadLetter("paging-3"),
-              StatusIs(absl::StatusCode::kFailedPrecondition,
-                       HasSubstr("replayed")));
+  EXPECT_THAT(
+      client_->ReplayDeadLetter("paging-3"),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("replayed")));
   admin_.FailReplays(absl::InvalidArgumentError("incident \"inc-1\" unknown"));
   EXPECT_THAT(client_->ReplayDeadLetter("paging-1"),
               StatusIs(absl::StatusCode::kInvalidArgument,
@@ -105,9 +105,9 @@ TEST_F(AdminClientTest, ReplayErrorsKeepTheirCodeAndMessage) {
 
 TEST(AdminClientWithoutServerTest, CallsAnswerUnavailable) {
   ASSERT_OK_AND_ASSIGN(const int port, ::tocsin::testing::PickUnusedPort());
-  auto client = AdminClient::Create(
-      MakeChannel(absl::StrCat("127.0.0.1:", port)),
-      {.deadline = absl::Seconds(5)});
+  auto client =
+      AdminClient::Create(MakeChannel(absl::StrCat("127.0.0.1:", port)),
+                          {.deadline = absl::Seconds(5)});
 
   EXPECT_THAT(client->ListDeadLetters({}),
               StatusIs(absl::StatusCode::kUnavailable, ::testing::_));

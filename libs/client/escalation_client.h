@@ -25,7 +25,8 @@ namespace tocsin::client {
 class EscalationClient {
  public:
   static std::unique_ptr<EscalationClient> Create(
-      std::shared_ptr<grpc::Channel> channel, const ClientOptions& options = {});
+      std::shared_ptr<grpc::Channel> channel,
+      const ClientOptions& options = {});
 
   EscalationClient(const EscalationClient&) = delete;
   EscalationClient& operator=(const EscalationClient&) = delete;

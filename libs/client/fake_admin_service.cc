@@ -61,10 +61,9 @@ std::vector<absl::Time> FakeAdminService::deadlines() {
 
 void FakeAdminService::RecordDeadline(const grpc::ServerContext& context) {
   const auto deadline = context.deadline();
-  deadlines_.push_back(
-      deadline == std::chrono::system_clock::time_point::max()
-          ? absl::InfiniteFuture()
-          : absl::FromChrono(deadline));
+  deadlines_.push_back(deadline == std::chrono::system_clock::time_point::max()
+                           ? absl::InfiniteFuture()
+                           : absl::FromChrono(deadline));
 }
 
 grpc::Status FakeAdminService::ListDeadLetters(
@@ -79,8 +78,9 @@ grpc::Status FakeAdminService::ListDeadLetters(
     listed.push_back(dead_letter);
   }
   std::sort(listed.begin(), listed.end(), Newer);
-  const int limit = request->limit() <= 0 ? kDefaultLimit
-                                          : std::min(request->limit(), kMaxLimit);
+  const int limit = request->limit() <= 0
+                        ? kDefaultLimit
+                        : std::min(request->limit(), kMaxLimit);
   if (listed.size() > static_cast<size_t>(limit)) listed.resize(limit);
   for (v1::DeadLetter& dead_letter : listed) {
     *response->add_dead_letters() = std::move(dead_letter);

@@ -27,12 +27,12 @@ class FakeContactService final
   // Creates and updates so far.
   int writes();
 
-  grpc::Status CreateContact(grpc::ServerContext*,
-                             const escalation::v1::CreateContactRequest* request,
-                             escalation::v1::Contact* response) override;
-  grpc::Status UpdateContact(grpc::ServerContext*,
-                             const escalation::v1::UpdateContactRequest* request,
-                             escalation::v1::Contact* response) override;
+  grpc::Status CreateContact(
+      grpc::ServerContext*, const escalation::v1::CreateContactRequest* request,
+      escalation::v1::Contact* response) override;
+  grpc::Status UpdateContact(
+      grpc::ServerContext*, const escalation::v1::UpdateContactRequest* request,
+      escalation::v1::Contact* response) override;
   grpc::Status GetContact(grpc::ServerContext*,
                           const escalation::v1::GetContactRequest* request,
                           escalation::v1::Contact* response) override;

@@ -17,7 +17,8 @@ template <typename T, typename Items>
 grpc::Status ServePage(const std::vector<T>& all, const std::string& token,
                        int page_size, Items* items, std::string* next_token) {
   size_t start = 0;
-  if (!token.empty() && (!absl::SimpleAtoi(token, &start) || start > all.size())) {
+  if (!token.empty() &&
+      (!absl::SimpleAtoi(token, &start) || start > all.size())) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         absl::StrCat("bad page token \"", token, "\""));
   }

@@ -59,7 +59,8 @@ class FakeIncidentService final
 
  private:
   absl::Mutex mu_;
-  std::map<std::string, incidents::v1::Incident> incidents_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, incidents::v1::Incident> incidents_
+      ABSL_GUARDED_BY(mu_);
   std::vector<incidents::v1::TimelineEvent> timeline_ ABSL_GUARDED_BY(mu_);
   std::vector<incidents::v1::UnmatchedAlarm> unmatched_ ABSL_GUARDED_BY(mu_);
   std::vector<incidents::v1::ResolveIncidentRequest> resolves_

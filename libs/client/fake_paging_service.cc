@@ -30,9 +30,9 @@ std::vector<v1::AcceptPageRequest> FakePagingService::accepts() {
   return accepts_;
 }
 
-grpc::Status FakePagingService::AcceptPage(
-    grpc::ServerContext*, const v1::AcceptPageRequest* request,
-    v1::Page* response) {
+grpc::Status FakePagingService::AcceptPage(grpc::ServerContext*,
+                                           const v1::AcceptPageRequest* request,
+                                           v1::Page* response) {
   absl::MutexLock lock(&mu_);
   accepts_.push_back(*request);
   auto it = pages_.find(request->page_id());

@@ -36,7 +36,8 @@ struct ListIncidentsParams {
 class IncidentsClient {
  public:
   static std::unique_ptr<IncidentsClient> Create(
-      std::shared_ptr<grpc::Channel> channel, const ClientOptions& options = {});
+      std::shared_ptr<grpc::Channel> channel,
+      const ClientOptions& options = {});
 
   IncidentsClient(const IncidentsClient&) = delete;
   IncidentsClient& operator=(const IncidentsClient&) = delete;

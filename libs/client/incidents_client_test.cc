@@ -44,9 +44,9 @@ class IncidentsClientTest : public ::testing::Test {
 TEST_F(IncidentsClientTest, ListIncidentsFollowsPageTokensToTheLastPage) {
   // More incidents than fit on two of the fake's pages.
   for (int i = 1; i <= 5; ++i) {
-    incidents_.AddIncident(
-        MakeIncident(absl::StrCat("inc-", i), i == 2 ? v1::INCIDENT_STATUS_RESOLVED
-                                                     : v1::INCIDENT_STATUS_OPEN));
+    incidents_.AddIncident(MakeIncident(
+        absl::StrCat("inc-", i),
+        i == 2 ? v1::INCIDENT_STATUS_RESOLVED : v1::INCIDENT_STATUS_OPEN));
   }
 
   ASSERT_OK_AND_ASSIGN(std::vector<v1::Incident> open,
@@ -100,9 +100,9 @@ TEST_F(IncidentsClientTest, PlansRoundTrip) {
 
 TEST(IncidentsClientWithoutServerTest, CallsAnswerUnavailable) {
   ASSERT_OK_AND_ASSIGN(const int port, ::tocsin::testing::PickUnusedPort());
-  auto client = IncidentsClient::Create(
-      MakeChannel(absl::StrCat("127.0.0.1:", port)),
-      {.deadline = absl::Seconds(5)});
+  auto client =
+      IncidentsClient::Create(MakeChannel(absl::StrCat("127.0.0.1:", port)),
+                              {.deadline = absl::Seconds(5)});
 
   EXPECT_THAT(client->ListIncidents({}),
               StatusIs(absl::StatusCode::kUnavailable, ::testing::_));

@@ -24,7 +24,8 @@ namespace tocsin::client {
 class PagingClient {
  public:
   static std::unique_ptr<PagingClient> Create(
-      std::shared_ptr<grpc::Channel> channel, const ClientOptions& options = {});
+      std::shared_ptr<grpc::Channel> channel,
+      const ClientOptions& options = {});
 
   PagingClient(const PagingClient&) = delete;
   PagingClient& operator=(const PagingClient&) = delete;

@@ -46,14 +46,16 @@ TEST_F(PagingClientTest, AcceptPageWithTheRightCodeAcknowledgesIt) {
 }
 
 TEST_F(PagingClientTest, ListAndGetPages) {
-  ASSERT_OK_AND_ASSIGN(std::vector<v1::Page> pages, client_->ListPages("inc-1"));
+  ASSERT_OK_AND_ASSIGN(std::vector<v1::Page> pages,
+                       client_->ListPages("inc-1"));
   ASSERT_EQ(pages.size(), 1u);
   EXPECT_EQ(pages[0].accept_code(), "");
   ASSERT_OK_AND_ASSIGN(std::vector<v1::Page> none, client_->ListPages("inc-2"));
   EXPECT_THAT(none, IsEmpty());
   ASSERT_OK_AND_ASSIGN(v1::Page page, client_->GetPage("pg-1"));
   EXPECT_EQ(page.accept_code(), "12345678");
-  EXPECT_THAT(client_->GetPage("pg-2"), StatusIs(absl::StatusCode::kNotFound, ::testing::_));
+  EXPECT_THAT(client_->GetPage("pg-2"),
+              StatusIs(absl::StatusCode::kNotFound, ::testing::_));
 }
 
 }  // namespace
