@@ -195,6 +195,79 @@ TEST_F(EventBridgeE2E, SameEventPostedHundredTimesOpensOneIncident) {
   EXPECT_EQ(timeline.size(), 1u);
 }
 
+TEST_F(EventBridgeE2E, BatchWithABadEventStoresNothingAndTheCorrectedOneOpensEachOnce) {
+  // The middle event parses, but has no source: the incidents service's
+  // rules refuse it, so the whole request is refused before anything is kept.
+  auto bad = nlohmann::json::parse(AlarmEvent("b-2", "ServerCpuB2"));
+  bad["source"] = "";
+  const std::string first = AlarmEvent("b-1", "ServerCpuB1");
+  const std::string third = AlarmEvent("b-3", "ServerCpuB3");
+  ASSERT_OK_AND_ASSIGN(auto r,
+                       suite_->PostEventBridge(absl::StrCat("[", first, ",", bad.dump(), ",",
+                                                            third, "]")));
+  EXPECT_EQ(r.status, 400) << r.body;
+  auto error = nlohmann::json::parse(r.body)["error"];
+  EXPECT_EQ(error["code"], "invalid_event");
+  EXPECT_THAT(error["message"].get<std::string>(), HasSubstr("event[1] (id \"b-2\")"));
+  EXPECT_TRUE(NonMarkerIncidents().empty());
+
+  // Corrected, the same batch is answered per event, and nothing of the
+  // first try shows as a duplicate.
+  bad["source"] = "aws.cloudwatch";
+  ASSERT_OK_AND_ASSIGN(r, suite_->PostEventBridge(
+                              absl::StrCat("[", first, ",", bad.dump(), ",", third, "]")));
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto results = nlohmann::json::parse(r.body)["results"];
+  ASSERT_EQ(results.size(), 3u);
+  for (const auto& result : results) {
+    EXPECT_EQ(result["outcome"], "opened") << result;
+    EXPECT_EQ(result["duplicate"], false) << result;
+  }
+  Flush();
+  auto opened = OpenedPerIncident();
+  EXPECT_EQ(opened.size(), 3u);
+  EXPECT_EQ(opened[results[0]["incidentId"]], 1);
+  EXPECT_EQ(opened[results[2]["incidentId"]], 1);
+}
+
+TEST_F(EventBridgeE2E, AlarmWithAHugeReasonOpensAnIncidentAndKeepsTheReasonWhole) {
+  const std::string reason(900 * 1000, 'r');
+  auto event = nlohmann::json::parse(AlarmEvent("huge-1", "ServerCpuHuge"));
+  event["detail"]["state"]["reason"] = reason;
+  ASSERT_OK_AND_ASSIGN(auto r, suite_->PostEventBridge(event.dump()));
+  ASSERT_EQ(r.status, 200) << r.body.substr(0, 500);
+  auto result = nlohmann::json::parse(r.body)["results"][0];
+  EXPECT_EQ(result["outcome"], "opened");
+  const std::string incident_id = result["incidentId"];
+
+  // incident.opened reached the bus, small, with the reason cut visibly.
+  bus::Envelope opened_event;
+  ASSERT_OK(testing::WaitFor(
+      [&] {
+        for (const auto& e : observer_->Received()) {
+          if (e.incident_id() == incident_id) {
+            opened_event = e;
+            return true;
+          }
+        }
+        return false;
+      },
+      absl::Seconds(30)));
+  EXPECT_LT(opened_event.ByteSizeLong(), 100u * 1024);
+  incidents::v1::IncidentOpened opened;
+  ASSERT_TRUE(opened_event.payload().UnpackTo(&opened));
+  EXPECT_THAT(opened.alarm().reason(), HasSubstr("[truncated "));
+
+  // The full alarm is readable through the API.
+  incidents::v1::ListIncidentAlarmsRequest req;
+  req.set_incident_id(incident_id);
+  incidents::v1::ListIncidentAlarmsResponse resp;
+  grpc::ClientContext ctx;
+  ASSERT_TRUE(suite_->incidents().ListIncidentAlarms(&ctx, req, &resp).ok());
+  ASSERT_EQ(resp.alarms_size(), 1);
+  EXPECT_EQ(resp.alarms(0).alarm().reason(), reason);
+}
+
 struct BadRequest {
   std::string what;
   std::string body;

@@ -132,8 +132,11 @@ absl::Status Suite::StartService(const std::string& name) {
   if (name == "paging") {
     args.push_back("--smtp_url=" + options_.smtp_url);
     args.push_back("--public_url=http://127.0.0.1:1");
-    // A crash mid-delivery is retried after the lease; keep tests quick.
-    args.push_back("--delivery_lease_seconds=2");
+    // A crash mid-delivery is retried after the lease; keep tests quick. The
+    // lease must outlast the notifier timeouts (checked at start-up).
+    args.push_back("--delivery_lease_seconds=6");
+    args.push_back("--smtp_timeout_seconds=5");
+    args.push_back("--webhook_timeout_seconds=5");
   }
   RETURN_IF_ERROR(Launch(name, binary->second, args, service));
   if (name == "incidents") incidents_addr_ = grpc_addr("incidents");

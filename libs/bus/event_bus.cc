@@ -1,9 +1,14 @@
 #include "libs/bus/event_bus.h"
 
+#include <algorithm>
+#include <exception>
+
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "libs/text/text.h"
 
 namespace tocsin::bus {
 namespace {
@@ -43,6 +48,12 @@ std::string StreamFor(const std::string& type) {
 
 std::string DeadLetterSubject(const std::string& durable_name) {
   return absl::StrCat(kSubjectPrefix, kDeadLetterDomain, ".", durable_name);
+}
+
+std::string TypeOfSubject(const std::string& subject) {
+  absl::string_view type = subject;
+  absl::ConsumePrefix(&type, kSubjectPrefix);
+  return std::string(type);
 }
 
 std::string DomainOf(const std::string& type) {
@@ -118,9 +129,9 @@ absl::Status ValidateConsumerOptions(const ConsumerOptions& options) {
           absl::StrJoin(options.types, ", ")));
     }
   }
-  if (options.max_deliver < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("max_deliver must be at least 1, not ", options.max_deliver));
+  if (options.max_failures < 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "max_failures must be at least 1, not ", options.max_failures));
   }
   if (options.ack_wait <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -131,7 +142,38 @@ absl::Status ValidateConsumerOptions(const ConsumerOptions& options) {
         "nak_delay must not be negative, not ",
         absl::FormatDuration(options.nak_delay)));
   }
+  if (options.max_nak_delay < options.nak_delay) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "max_nak_delay (", absl::FormatDuration(options.max_nak_delay),
+        ") must not be shorter than nak_delay (",
+        absl::FormatDuration(options.nak_delay), ")"));
+  }
   return absl::OkStatus();
+}
+
+absl::Duration RetryDelay(const ConsumerOptions& options, int64_t deliveries) {
+  absl::Duration delay = options.nak_delay;
+  if (delay <= absl::ZeroDuration()) return absl::ZeroDuration();
+  // Doubling a positive delay reaches any cap within a few dozen steps.
+  for (int64_t n = 1; n < deliveries && delay < options.max_nak_delay; ++n) {
+    delay *= 2;
+  }
+  return std::min(delay, options.max_nak_delay);
+}
+
+absl::Status CallHandler(const Handler& handler, const Envelope& envelope) {
+  try {
+    return handler(envelope);
+  } catch (const std::exception& e) {
+    return absl::InternalError(
+        absl::StrCat("handler threw an exception: ", e.what()));
+  } catch (...) {
+    return absl::InternalError("handler threw an exception that is not a std::exception");
+  }
+}
+
+std::string ErrorLine(const absl::Status& status) {
+  return text::UntrustedLine(status.ToString(), text::kMaxDetailBytes);
 }
 
 absl::StatusOr<Envelope> ParseEnvelope(const void* data, int len) {

@@ -1,8 +1,12 @@
 #include "libs/bus/event_bus.h"
 
+#include <stdexcept>
+#include <string>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libs/status/status_matchers.h"
+#include "libs/text/text.h"
 
 namespace tocsin::bus {
 namespace {
@@ -96,9 +100,9 @@ TEST(ValidateConsumerOptions, RejectsBadOptions) {
   EXPECT_THAT(ValidateConsumerOptions(options),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("mixes domains")));
   options = good;
-  options.max_deliver = 0;
+  options.max_failures = 0;
   EXPECT_THAT(ValidateConsumerOptions(options),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("max_deliver")));
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("max_failures")));
   options = good;
   options.ack_wait = absl::ZeroDuration();
   EXPECT_THAT(ValidateConsumerOptions(options),
@@ -107,6 +111,54 @@ TEST(ValidateConsumerOptions, RejectsBadOptions) {
   options.nak_delay = -absl::Seconds(1);
   EXPECT_THAT(ValidateConsumerOptions(options),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("nak_delay")));
+  options = good;
+  options.nak_delay = absl::Seconds(10);
+  options.max_nak_delay = absl::Seconds(5);
+  EXPECT_THAT(ValidateConsumerOptions(options),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("max_nak_delay")));
+  EXPECT_OK(ValidateConsumerOptions(good));
+}
+
+TEST(RetryDelay, DoublesWithEachDeliveryUpToTheCap) {
+  ConsumerOptions options;
+  options.nak_delay = absl::Seconds(1);
+  options.max_nak_delay = absl::Seconds(30);
+
+  EXPECT_EQ(RetryDelay(options, 1), absl::Seconds(1));
+  EXPECT_EQ(RetryDelay(options, 2), absl::Seconds(2));
+  EXPECT_EQ(RetryDelay(options, 5), absl::Seconds(16));
+  EXPECT_EQ(RetryDelay(options, 6), absl::Seconds(30));
+  EXPECT_EQ(RetryDelay(options, int64_t{1} << 40), absl::Seconds(30));
+  options.nak_delay = absl::ZeroDuration();
+  EXPECT_EQ(RetryDelay(options, 1000), absl::ZeroDuration());
+}
+
+TEST(CallHandler, TurnsAThrownExceptionIntoAPermanentError) {
+  Handler throwing = [](const Envelope&) -> absl::Status {
+    throw std::runtime_error("database handle is null");
+  };
+  Handler failing = [](const Envelope&) { return absl::UnavailableError("locked"); };
+
+  EXPECT_THAT(CallHandler(throwing, Envelope()),
+              StatusIs(absl::StatusCode::kInternal, HasSubstr("database handle is null")));
+  EXPECT_THAT(CallHandler(failing, Envelope()),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("locked")));
+}
+
+TEST(ErrorLine, IsOneBoundedLineOfValidUtf8) {
+  std::string line = ErrorLine(absl::InternalError(
+      "first\nsecond \xff" + std::string(10000, 'x')));
+
+  EXPECT_THAT(line, HasSubstr("INTERNAL: first second"));
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+  EXPECT_LE(line.size(), text::kMaxDetailBytes);
+  EXPECT_TRUE(text::IsValidUtf8(line));
+  EXPECT_THAT(line, HasSubstr("truncated"));
+}
+
+TEST(TypeOfSubject, DropsThePrefix) {
+  EXPECT_EQ(TypeOfSubject("tocsin.incident.opened"), "incident.opened");
+  EXPECT_EQ(TypeOfSubject("other"), "other");
 }
 
 TEST(ParseEnvelope, ReturnsTheSerializedEnvelope) {

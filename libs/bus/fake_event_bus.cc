@@ -1,6 +1,7 @@
 #include "libs/bus/fake_event_bus.h"
 
 #include <algorithm>
+#include <exception>
 #include <map>
 #include <utility>
 
@@ -8,6 +9,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/strings/str_cat.h"
+#include "libs/status/retry.h"
 #include "libs/status/status_macros.h"
 
 namespace tocsin::bus {
@@ -15,12 +18,19 @@ namespace {
 
 class FakeSubscription;
 
+// What a consumer knows of one message it has not finished.
+struct Progress {
+  int64_t deliveries = 0;
+  // Permanent failures; at max_failures it only goes to the dead letter.
+  int failures = 0;
+  std::string last_error;
+};
+
 // A durable consumer: what it reads and how far it got.
 struct Consumer {
-  ConsumerOptions options;
   absl::flat_hash_set<std::string> types;
-  // Index in the message log -> deliveries so far.
-  absl::flat_hash_map<size_t, int> deliveries;
+  // Index in the message log -> its deliveries and failures so far.
+  absl::flat_hash_map<size_t, Progress> progress;
   // Acked, dead-lettered or skipped: never delivered again.
   absl::flat_hash_set<size_t> finished;
   // One past the newest message delivered: JetStream's delivered sequence.
@@ -49,9 +59,10 @@ namespace {
 class FakeSubscription : public Subscription {
  public:
   FakeSubscription(std::shared_ptr<FakeEventBusState> state,
-                   std::string durable_name, Handler handler)
+                   ConsumerOptions options, Handler handler)
       : state_(std::move(state)),
-        durable_name_(std::move(durable_name)),
+        durable_name_(options.durable_name),
+        options_(std::move(options)),
         handler_(std::move(handler)) {}
 
   ~FakeSubscription() override {
@@ -63,6 +74,7 @@ class FakeSubscription : public Subscription {
         +[](int* in_flight) { return *in_flight == 0; }, &in_flight_));
   }
 
+  const ConsumerOptions& options() const { return options_; }
   const Handler& handler() const { return handler_; }
   // Handler calls in progress; guarded by the state's mu.
   int& in_flight() { return in_flight_; }
@@ -70,6 +82,7 @@ class FakeSubscription : public Subscription {
  private:
   const std::shared_ptr<FakeEventBusState> state_;
   const std::string durable_name_;
+  const ConsumerOptions options_;
   const Handler handler_;
   int in_flight_ = 0;
 };
@@ -102,18 +115,34 @@ absl::StatusOr<std::unique_ptr<Subscription>> FakeEventBus::Subscribe(
     // Like a JetStream filter update: the consumer keeps its position, so
     // older messages of the new types that it never saw are skipped.
     for (size_t i = 0; i < consumer.position; ++i) {
-      if (!consumer.deliveries.contains(i)) consumer.finished.insert(i);
+      if (!consumer.progress.contains(i)) consumer.finished.insert(i);
     }
   }
-  consumer.options = options;
   consumer.types = std::move(types);
-  auto subscription = std::make_unique<FakeSubscription>(
-      state_, options.durable_name, std::move(handler));
+  auto subscription =
+      std::make_unique<FakeSubscription>(state_, options, std::move(handler));
   consumer.live.push_back(subscription.get());
   return subscription;
 }
 
-int FakeEventBus::DeliverOnce() {
+namespace {
+
+// Calls the hook; an exception it throws is an error to retry.
+absl::Status CallDeadLetterHook(const ConsumerOptions& options,
+                                const DeadLetter& dead_letter) {
+  try {
+    return options.dead_letter(dead_letter);
+  } catch (const std::exception& e) {
+    return absl::InternalError(
+        absl::StrCat("dead_letter hook threw an exception: ", e.what()));
+  } catch (...) {
+    return absl::InternalError("dead_letter hook threw an exception");
+  }
+}
+
+}  // namespace
+
+FakeEventBus::Pass FakeEventBus::DeliverPass() {
   absl::MutexLock pump(&state_->pump_mu);
   // What is pending now; messages published during the pass wait for the next.
   std::vector<std::pair<std::string, size_t>> pending;
@@ -129,41 +158,89 @@ int FakeEventBus::DeliverOnce() {
       }
     }
   }
-  int calls = 0;
+  Pass pass;
   for (const auto& [name, index] : pending) {
     FakeSubscription* subscription;
     Envelope envelope;
-    int deliveries;
+    Progress progress;
     {
       absl::MutexLock lock(&state_->mu);
       Consumer& consumer = state_->consumers[name];
       if (consumer.live.empty() || consumer.finished.contains(index)) continue;
       subscription = consumer.live[consumer.next_live++ % consumer.live.size()];
       ++subscription->in_flight();
-      deliveries = ++consumer.deliveries[index];
+      Progress& stored = consumer.progress[index];
+      ++stored.deliveries;
+      progress = stored;
       consumer.position = std::max(consumer.position, index + 1);
       envelope = state_->log[index];
     }
-    absl::Status handled = subscription->handler()(envelope);
-    ++calls;
+    const ConsumerOptions& options = subscription->options();
+    Delivery delivery{Delivery::Outcome::kApplied, progress.deliveries,
+                      envelope.type()};
+    bool dead = progress.failures >= options.max_failures;
+    if (!dead) {
+      absl::Status handled = CallHandler(subscription->handler(), envelope);
+      ++pass.calls;
+      if (handled.ok()) {
+        delivery.outcome = Delivery::Outcome::kApplied;
+      } else if (IsTransient(handled)) {
+        delivery.outcome = Delivery::Outcome::kRetryTransient;
+      } else {
+        ++progress.failures;
+        progress.last_error = ErrorLine(handled);
+        dead = progress.failures >= options.max_failures;
+        delivery.outcome = Delivery::Outcome::kRetryPermanent;
+      }
+    }
+    if (dead) {
+      DeadLetter dead_letter{
+          name,
+          SubjectFor(envelope.type()),
+          absl::StrCat(name, ":", StreamFor(envelope.type()), ":", index + 1),
+          envelope.SerializeAsString(),
+          envelope,
+          progress.last_error,
+          progress.deliveries};
+      const bool kept = !options.dead_letter ||
+                        CallDeadLetterHook(options, dead_letter).ok();
+      delivery.outcome = kept ? Delivery::Outcome::kDeadLettered
+                              : Delivery::Outcome::kRetryTransient;
+      if (kept && !options.dead_letter) {
+        absl::MutexLock lock(&state_->mu);
+        state_->dead_letters.push_back(std::move(dead_letter));
+      }
+    }
+    {
+      absl::MutexLock lock(&state_->mu);
+      Consumer& consumer = state_->consumers[name];
+      if (delivery.outcome == Delivery::Outcome::kApplied ||
+          delivery.outcome == Delivery::Outcome::kDeadLettered) {
+        consumer.finished.insert(index);
+        consumer.progress.erase(index);
+      } else {
+        consumer.progress[index] = progress;
+      }
+    }
+    if (delivery.outcome != Delivery::Outcome::kRetryTransient) {
+      pass.progress = true;
+    }
+    if (options.on_outcome) options.on_outcome(delivery);
     absl::MutexLock lock(&state_->mu);
     --subscription->in_flight();
-    Consumer& consumer = state_->consumers[name];
-    if (handled.ok()) {
-      consumer.finished.insert(index);
-    } else if (deliveries >= consumer.options.max_deliver) {
-      consumer.finished.insert(index);
-      state_->dead_letters.push_back(
-          {name, std::move(envelope), handled.ToString(), deliveries});
-    }
   }
-  return calls;
+  return pass;
 }
+
+int FakeEventBus::DeliverOnce() { return DeliverPass().calls; }
 
 int FakeEventBus::DeliverPending() {
   int total = 0;
-  while (int calls = DeliverOnce()) total += calls;
-  return total;
+  for (;;) {
+    Pass pass = DeliverPass();
+    total += pass.calls;
+    if (!pass.progress) return total;
+  }
 }
 
 void FakeEventBus::SetPublishFailure(absl::Status status) {

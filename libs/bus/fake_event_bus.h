@@ -17,11 +17,22 @@
 //   share its messages round-robin.
 // - Nothing is delivered until the test pumps: DeliverOnce hands every
 //   pending message to its consumer once; DeliverPending repeats that until
-//   nothing is pending, so failures are retried and events the handlers
-//   publish are delivered too. Handlers run on the calling thread. A failed
-//   message is retried on the next pass (nak_delay and ack_wait are not
-//   simulated); after max_deliver failed deliveries it is dead-lettered
-//   (see DeadLetters) and never delivered again.
+//   a pass makes no progress, so failures are retried and events the
+//   handlers publish are delivered too. Handlers run on the calling thread.
+// - A failed message is retried on the next pass (nak_delay, max_nak_delay
+//   and ack_wait are not simulated), as event_bus.h says: a transient error
+//   forever, never dead-lettered; the max_failures-th permanent failure
+//   dead-letters it, through ConsumerOptions::dead_letter when set (an error
+//   from it: retried next pass, without the handler), else into
+//   DeadLetters(). A dead-lettered message is never delivered again.
+//   DeadLetter::id is "<durable>:<stream>:<n>" (n: the message's position in
+//   the publish order, from 1) and DeadLetter::data the serialized envelope.
+// - A pass in which every delivery was retried as transient (or every dead
+//   letter failed) makes no progress: DeliverPending returns after it, and
+//   the messages stay pending for the next pump.
+// - Publish validates envelopes, so the fake never holds bytes that are not
+//   an Envelope, and it delivers only the types a consumer names (it never
+//   reports Delivery::Outcome::kSkipped).
 //
 // Thread-safe, except that one pump runs at a time and a handler must not
 // pump, nor destroy its own Subscription (destruction waits for a handler in
@@ -38,15 +49,6 @@
 #include "libs/bus/event_bus.h"
 
 namespace tocsin::bus {
-
-// A message a consumer gave up on.
-struct DeadLetter {
-  std::string durable_name;
-  Envelope envelope;
-  // The handler's last error, as absl::Status::ToString().
-  std::string error;
-  int deliveries = 0;
-};
 
 // Messages, consumers and dead letters, shared by a FakeEventBus and its
 // subscriptions (defined in fake_event_bus.cc).
@@ -70,7 +72,8 @@ class FakeEventBus : public EventBus {
   // the number of handler calls.
   int DeliverOnce();
 
-  // Passes until none delivers anything. Returns the number of handler calls.
+  // Passes until one makes no progress (delivers nothing, or only retries
+  // transient failures). Returns the number of handler calls.
   int DeliverPending();
 
   // Makes Publish return status (e.g. absl::UnavailableError(...)) until
@@ -80,10 +83,17 @@ class FakeEventBus : public EventBus {
   // Stored envelopes in publish order, each event_id once.
   std::vector<Envelope> Published() const;
 
-  // Dead-lettered messages, oldest first.
+  // Messages dead-lettered by consumers without a dead_letter hook, oldest
+  // first.
   std::vector<DeadLetter> DeadLetters() const;
 
  private:
+  struct Pass {
+    int calls = 0;      // handler calls
+    bool progress = false;  // anything but transient retries
+  };
+  Pass DeliverPass();
+
   const std::shared_ptr<FakeEventBusState> state_;
 };
 

@@ -2,6 +2,11 @@
 
 #include <nats/nats.h>
 
+#include <algorithm>
+#include <cstring>
+#include <exception>
+#include <map>
+#include <optional>
 #include <thread>
 #include <utility>
 
@@ -10,8 +15,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/notification.h"
+#include "libs/log/log.h"
+#include "libs/status/retry.h"
 #include "libs/status/status_macros.h"
-#include "spdlog/spdlog.h"
+#include "libs/text/text.h"
 
 namespace tocsin::bus {
 namespace {
@@ -23,6 +30,12 @@ constexpr absl::Duration kFetchTimeout = absl::Milliseconds(250);
 constexpr absl::Duration kFetchRetryPause = absl::Milliseconds(250);
 // Longest error text carried in kErrorHeader.
 constexpr size_t kMaxErrorHeaderLength = 1024;
+// What a NATS header block adds to a message: "NATS/1.0\r\n", one
+// "key: value\r\n" per header, "\r\n".
+constexpr size_t kHeaderBlockOverhead = 12;
+constexpr size_t kHeaderLineOverhead = 4;
+// The header JetStream publishes carry the de-duplication key in.
+constexpr char kMsgIdHeader[] = "Nats-Msg-Id";
 
 int64_t Millis(absl::Duration d) { return absl::ToInt64Milliseconds(d); }
 int64_t Nanos(absl::Duration d) { return absl::ToInt64Nanoseconds(d); }
@@ -59,6 +72,9 @@ absl::Status ToStatus(natsStatus status, jsErrCode js_error,
       return absl::UnauthenticatedError(message);
     case NATS_NOT_PERMITTED:
       return absl::PermissionDeniedError(message);
+    case NATS_MAX_PAYLOAD:
+      return absl::InvalidArgumentError(absl::StrCat(
+          message, " (larger than the NATS server's max_payload)"));
     case NATS_SSL_ERROR:
     case NATS_SECURE_CONNECTION_WANTED:
     case NATS_SECURE_CONNECTION_REQUIRED:
@@ -69,25 +85,21 @@ absl::Status ToStatus(natsStatus status, jsErrCode js_error,
   }
 }
 
-// Header values are one line.
+// Header values are one line of valid UTF-8.
 std::string HeaderValue(absl::string_view text) {
-  std::string value(text.substr(0, kMaxErrorHeaderLength));
-  for (char& c : value) {
-    if (c == '\r' || c == '\n') c = ' ';
-  }
-  return value;
+  return text::UntrustedLine(text, kMaxErrorHeaderLength);
 }
 
 void OnDisconnected(natsConnection* nc, void* /*closure*/) {
   if (!natsConnection_IsClosed(nc)) {
-    spdlog::warn("NATS connection lost; reconnecting");
+    log::Warn("NATS connection lost; reconnecting");
   }
 }
 
 void OnReconnected(natsConnection* nc, void* /*closure*/) {
   char url[256] = "";
   natsConnection_GetConnectedUrl(nc, url, sizeof(url));
-  spdlog::info("NATS connection restored to {}", url);
+  log::Info("NATS connection restored", {{"url", url}});
 }
 
 }  // namespace
@@ -100,7 +112,9 @@ class JetStreamConnection {
         js_(js),
         publish_timeout_(options.publish_timeout),
         duplicate_window_(options.duplicate_window),
-        replicas_(options.replicas) {}
+        replicas_(options.replicas),
+        stream_max_age_(options.stream_max_age),
+        stream_max_bytes_(options.stream_max_bytes) {}
 
   JetStreamConnection(const JetStreamConnection&) = delete;
   JetStreamConnection& operator=(const JetStreamConnection&) = delete;
@@ -112,8 +126,8 @@ class JetStreamConnection {
 
   jsCtx* js() const { return js_; }
 
-  // Creates the stream unless it exists; an existing stream must store
-  // spec.subjects and is otherwise left alone.
+  // Creates the stream, with the limits, unless it exists; an existing stream
+  // must store spec.subjects and is otherwise left alone.
   absl::Status EnsureStream(const StreamSpec& spec) const {
     jsStreamConfig config;
     jsStreamConfig_Init(&config);
@@ -124,6 +138,9 @@ class JetStreamConnection {
     config.Storage = js_FileStorage;
     config.Duplicates = Nanos(duplicate_window_);
     config.Replicas = replicas_;
+    config.MaxAge = stream_max_age_ > absl::ZeroDuration() ? Nanos(stream_max_age_) : 0;
+    config.MaxBytes = stream_max_bytes_ > 0 ? stream_max_bytes_ : -1;
+    config.Discard = js_DiscardOld;
     jsStreamInfo* info = nullptr;
     jsErrCode js_error = static_cast<jsErrCode>(0);
     natsStatus status = js_AddStream(&info, js_, &config, nullptr, &js_error);
@@ -185,17 +202,34 @@ class JetStreamConnection {
   }
 
   // Publishes and waits for the stream's acknowledgement. msg_id is the
-  // de-duplication key.
+  // de-duplication key; what names the message in errors ("event X of type
+  // T").
   absl::Status Publish(
       const std::string& subject, const void* data, int len,
       const std::string& msg_id,
-      const std::vector<std::pair<const char*, std::string>>& headers) const {
+      const std::vector<std::pair<const char*, std::string>>& headers,
+      const std::string& what) const {
     // While reconnecting, the client would buffer the message and wait out
     // the whole timeout for an ack; say so at once instead.
     if (natsConnection_Status(nc_) != NATS_CONN_STATUS_CONNECTED) {
       return absl::UnavailableError(absl::StrCat(
           "publishing ", msg_id, " to ", subject,
           ": not connected to NATS (reconnecting)"));
+    }
+    // The server closes the connection of a client that sends more than its
+    // max_payload: refuse here, as the permanent error it is.
+    const int64_t max_payload = natsConnection_GetMaxPayload(nc_);
+    size_t header_bytes = kHeaderBlockOverhead + kHeaderLineOverhead +
+                          strlen(kMsgIdHeader) + msg_id.size();
+    for (const auto& [key, value] : headers) {
+      header_bytes += kHeaderLineOverhead + strlen(key) + value.size();
+    }
+    if (max_payload > 0 &&
+        static_cast<int64_t>(len + header_bytes) > max_payload) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          what, " is ", len, " bytes (", len + header_bytes,
+          " with headers); the NATS server accepts at most ", max_payload,
+          " (max_payload)"));
     }
     natsMsg* msg = nullptr;
     natsStatus status = natsMsg_Create(&msg, subject.c_str(), nullptr,
@@ -233,6 +267,8 @@ class JetStreamConnection {
   const absl::Duration publish_timeout_;
   const absl::Duration duplicate_window_;
   const int replicas_;
+  const absl::Duration stream_max_age_;
+  const int64_t stream_max_bytes_;
 };
 
 namespace {
@@ -260,6 +296,12 @@ class JetStreamSubscription : public Subscription {
   }
 
  private:
+  // A message's permanent failures so far.
+  struct Failures {
+    int count = 0;
+    std::string last_error;
+  };
+
   void Run() {
     bool failing = false;
     while (!stop_.HasBeenNotified()) {
@@ -271,16 +313,16 @@ class JetStreamSubscription : public Subscription {
           natsSubscription_Fetch(&list, sub_, 1, Millis(kFetchTimeout), &js_error);
       if (status == NATS_OK) {
         if (failing) {
-          spdlog::info("consumer {}: fetching again", options_.durable_name);
+          log::Info("consumer fetching again", {{"consumer", options_.durable_name}});
           failing = false;
         }
         for (int i = 0; i < list.Count; ++i) Handle(list.Msgs[i]);
         natsMsgList_Destroy(&list);
       } else if (status != NATS_TIMEOUT) {
         if (!failing) {
-          spdlog::warn("consumer {}: fetch failed, retrying: {}",
-                       options_.durable_name,
-                       std::string(ToStatus(status, js_error, "fetch").message()));
+          log::Warn("consumer fetch failed; retrying",
+                    {{"consumer", options_.durable_name},
+                     {"error", ErrorLine(ToStatus(status, js_error, "fetch"))}});
           failing = true;
         }
         stop_.WaitForNotificationWithTimeout(kFetchRetryPause);
@@ -292,74 +334,154 @@ class JetStreamSubscription : public Subscription {
     jsMsgMetaData* meta = nullptr;
     if (natsMsg_GetMetaData(&meta, msg) != NATS_OK) {
       // Only a JetStream delivery has metadata; nothing to ack otherwise.
-      spdlog::warn("consumer {}: ignoring a message without JetStream metadata",
-                   options_.durable_name);
+      log::Warn("consumer ignores a message without JetStream metadata",
+                {{"consumer", options_.durable_name}});
       return;
     }
     const int64_t deliveries = static_cast<int64_t>(meta->NumDelivered);
-    const std::string dead_letter_id = absl::StrCat(
-        options_.durable_name, ":", meta->Stream, ":", meta->Sequence.Stream);
+    const uint64_t sequence = meta->Sequence.Stream;
+    const std::string id =
+        absl::StrCat(options_.durable_name, ":", meta->Stream, ":", sequence);
     jsMsgMetaData_Destroy(meta);
+    const std::string subject = natsMsg_GetSubject(msg);
+    Delivery delivery{Delivery::Outcome::kApplied, deliveries,
+                      TypeOfSubject(subject)};
+    delivery.outcome = Decide(msg, sequence, id, subject, deliveries, delivery.type);
+    if (options_.on_outcome) {
+      try {
+        options_.on_outcome(delivery);
+      } catch (const std::exception& e) {
+        log::Error("consumer's on_outcome threw an exception",
+                   {{"consumer", options_.durable_name},
+                    {"error", text::UntrustedLine(e.what(), text::kMaxDetailBytes)}});
+      }
+    }
+  }
 
-    if (!wanted_.contains(natsMsg_GetSubject(msg))) {
-      Ack(msg, "a message of a type this consumer skips");
-      return;
+  // Acks, naks or dead-letters msg; sets type to the envelope's.
+  Delivery::Outcome Decide(natsMsg* msg, uint64_t sequence, const std::string& id,
+                           const std::string& subject, int64_t deliveries,
+                           std::string& type) {
+    if (!wanted_.contains(subject)) {
+      Ack(msg, id);
+      return Delivery::Outcome::kSkipped;
     }
     absl::StatusOr<Envelope> envelope =
         ParseEnvelope(natsMsg_GetData(msg), natsMsg_GetDataLength(msg));
     if (!envelope.ok()) {
-      DeadLetter(msg, dead_letter_id, deliveries, envelope.status().ToString());
-      return;
+      return Bury(msg, sequence, id, subject, deliveries, std::nullopt,
+                  ErrorLine(envelope.status()));
     }
-    if (deliveries > options_.max_deliver) {
-      DeadLetter(msg, dead_letter_id, deliveries,
-                 absl::StrCat("delivered ", deliveries,
-                              " times without success (max_deliver ",
-                              options_.max_deliver, ")"));
-      return;
+    type = envelope->type();
+    // Its dead-lettering failed: it only goes to the dead letter again.
+    if (auto known = failures_.find(sequence);
+        known != failures_.end() && known->second.count >= options_.max_failures) {
+      return Bury(msg, sequence, id, subject, deliveries, *std::move(envelope),
+                  known->second.last_error);
     }
-    absl::Status handled = handler_(*envelope);
+    absl::Status handled = CallHandler(handler_, *envelope);
     if (handled.ok()) {
-      Ack(msg, absl::StrCat("event ", envelope->event_id()));
-    } else if (deliveries >= options_.max_deliver) {
-      DeadLetter(msg, dead_letter_id, deliveries, handled.ToString());
-    } else {
-      natsMsg_NakWithDelay(msg, Millis(options_.nak_delay), nullptr);
+      Ack(msg, id);
+      failures_.erase(sequence);
+      return Delivery::Outcome::kApplied;
     }
+    if (IsTransient(handled)) {
+      Nak(msg, id, RetryDelay(options_, deliveries));
+      return Delivery::Outcome::kRetryTransient;
+    }
+    Failures& failures = Track(sequence);
+    ++failures.count;
+    failures.last_error = ErrorLine(handled);
+    if (failures.count >= options_.max_failures) {
+      return Bury(msg, sequence, id, subject, deliveries, *std::move(envelope),
+                  failures.last_error);
+    }
+    Nak(msg, id, options_.nak_delay);
+    return Delivery::Outcome::kRetryPermanent;
   }
 
-  void Ack(natsMsg* msg, absl::string_view what) {
+  // The failure count of the message at sequence, making room if need be.
+  Failures& Track(uint64_t sequence) {
+    if (failures_.count(sequence) == 0 && failures_.size() >= kMaxTrackedMessages) {
+      failures_.erase(failures_.begin());
+    }
+    return failures_[sequence];
+  }
+
+  void Ack(natsMsg* msg, const std::string& id) {
     jsErrCode js_error = static_cast<jsErrCode>(0);
     natsStatus status = natsMsg_AckSync(msg, nullptr, &js_error);
     if (status != NATS_OK) {
-      spdlog::warn("consumer {}: ack of {} failed, it will be redelivered: {}",
-                   options_.durable_name, std::string(what),
-                   std::string(ToStatus(status, js_error, "ack").message()));
+      log::Warn("consumer's ack failed; the message will be redelivered",
+                {{"consumer", options_.durable_name},
+                 {"message_id", id},
+                 {"error", ErrorLine(ToStatus(status, js_error, "ack"))}});
     }
   }
 
-  // Publishes the message body to the dead-letter subject, then terminates
-  // the message. If the publish fails, the message is nak'ed and comes back.
-  void DeadLetter(natsMsg* msg, const std::string& dead_letter_id,
-                  int64_t deliveries, const std::string& error) {
-    const std::string subject = natsMsg_GetSubject(msg);
-    absl::Status published = connection_->Publish(
-        DeadLetterSubject(options_.durable_name), natsMsg_GetData(msg),
-        natsMsg_GetDataLength(msg), dead_letter_id,
-        {{kErrorHeader, HeaderValue(error)},
-         {kSubjectHeader, subject},
-         {kDeliveriesHeader, absl::StrCat(deliveries)}});
-    if (!published.ok()) {
-      spdlog::warn("consumer {}: could not dead-letter {} from {}, retrying: {}",
-                   options_.durable_name, dead_letter_id, subject,
-                   std::string(published.message()));
-      natsMsg_NakWithDelay(msg, Millis(options_.nak_delay), nullptr);
-      return;
+  void Nak(natsMsg* msg, const std::string& id, absl::Duration delay) {
+    natsStatus status = natsMsg_NakWithDelay(msg, Millis(delay), nullptr);
+    if (status != NATS_OK) {
+      log::Warn("consumer's nak failed; the message comes back after ack_wait",
+                {{"consumer", options_.durable_name},
+                 {"message_id", id},
+                 {"error", ErrorLine(ToStatus(status, static_cast<jsErrCode>(0),
+                                              "nak"))}});
     }
-    spdlog::warn("consumer {}: dead-lettered {} from {} after {} deliveries: {}",
-                 options_.durable_name, dead_letter_id, subject, deliveries,
-                 error);
+  }
+
+  // Hands the message to the dead_letter hook, or publishes its body to the
+  // dead-letter subject; then terminates it. If that fails, the message is
+  // nak'ed and remembered, so it comes back to the dead letter only.
+  Delivery::Outcome Bury(natsMsg* msg, uint64_t sequence, const std::string& id,
+                         const std::string& subject, int64_t deliveries,
+                         std::optional<Envelope> envelope, const std::string& error) {
+    absl::Status kept;
+    if (options_.dead_letter) {
+      DeadLetter dead_letter{
+          options_.durable_name,
+          subject,
+          id,
+          std::string(natsMsg_GetData(msg), natsMsg_GetDataLength(msg)),
+          std::move(envelope),
+          error,
+          deliveries};
+      try {
+        kept = options_.dead_letter(dead_letter);
+      } catch (const std::exception& e) {
+        kept = absl::InternalError(
+            absl::StrCat("dead_letter hook threw an exception: ", e.what()));
+      }
+    } else {
+      kept = connection_->Publish(
+          DeadLetterSubject(options_.durable_name), natsMsg_GetData(msg),
+          natsMsg_GetDataLength(msg), id,
+          {{kErrorHeader, HeaderValue(error)},
+           {kSubjectHeader, HeaderValue(subject)},
+           {kDeliveriesHeader, absl::StrCat(deliveries)}},
+          absl::StrCat("dead letter ", id));
+    }
+    if (!kept.ok()) {
+      log::Warn("consumer could not dead-letter a message; retrying",
+                {{"consumer", options_.durable_name},
+                 {"message_id", id},
+                 {"subject", subject},
+                 {"error", ErrorLine(kept)}});
+      Failures& failures = Track(sequence);
+      failures.count = std::max(failures.count, options_.max_failures);
+      failures.last_error = error;
+      Nak(msg, id, RetryDelay(options_, deliveries));
+      return Delivery::Outcome::kRetryTransient;
+    }
+    log::Warn("consumer dead-lettered a message",
+              {{"consumer", options_.durable_name},
+               {"message_id", id},
+               {"subject", subject},
+               {"deliveries", absl::StrCat(deliveries)},
+               {"error", error}});
     natsMsg_Term(msg, nullptr);
+    failures_.erase(sequence);
+    return Delivery::Outcome::kDeadLettered;
   }
 
   const std::shared_ptr<JetStreamConnection> connection_;
@@ -367,6 +489,9 @@ class JetStreamSubscription : public Subscription {
   const ConsumerOptions options_;
   const Handler handler_;
   const absl::flat_hash_set<std::string> wanted_;
+  // Stream sequence -> permanent failures of messages not finished yet
+  // (oldest first); touched by thread_ only.
+  std::map<uint64_t, Failures> failures_;
   absl::Notification stop_;
   // Last: starts once everything above is set.
   std::thread thread_;
@@ -382,6 +507,13 @@ absl::StatusOr<std::unique_ptr<JetStreamBus>> JetStreamBus::Connect(
   if (options.replicas < 1) {
     return absl::InvalidArgumentError(
         absl::StrCat("replicas must be at least 1, not ", options.replicas));
+  }
+  if (options.stream_max_age > absl::ZeroDuration() &&
+      options.duplicate_window > options.stream_max_age) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "duplicate_window (", absl::FormatDuration(options.duplicate_window),
+        ") must not be longer than stream_max_age (",
+        absl::FormatDuration(options.stream_max_age), ")"));
   }
 
   natsOptions* raw_options = nullptr;
@@ -453,9 +585,10 @@ JetStreamBus::~JetStreamBus() = default;
 absl::Status JetStreamBus::Publish(const Envelope& envelope) {
   RETURN_IF_ERROR(ValidateEnvelope(envelope));
   const std::string data = envelope.SerializeAsString();
-  return connection_->Publish(SubjectFor(envelope.type()), data.data(),
-                              static_cast<int>(data.size()), envelope.event_id(),
-                              {});
+  return connection_->Publish(
+      SubjectFor(envelope.type()), data.data(), static_cast<int>(data.size()),
+      envelope.event_id(), {},
+      absl::StrCat("event ", envelope.event_id(), " of type ", envelope.type()));
 }
 
 absl::StatusOr<std::unique_ptr<Subscription>> JetStreamBus::Subscribe(

@@ -2,6 +2,19 @@
 // a fresh event id ("evt-…"), the type, the time by the service's clock, the
 // emitting service, the incident it concerns, the id of what caused it, and
 // the typed payload.
+//
+// The envelope always fits the bus: FitToSize(envelope, kMaxEventBytes)
+// (fit.h) makes its strings valid UTF-8 and cuts the payload's longest
+// strings, with a visible "…[truncated N bytes]" marker, until it is at most
+// kMaxEventBytes serialized. Keep the full text where the service stores it
+// (the incidents store keeps the whole alarm).
+//
+// When even that cannot fit (the payload's other fields alone are too large,
+// or its type is not a generated message), the payload is replaced by an
+// empty message of its type, the source, incident and causation ids are cut
+// to 1 KiB if they must be, and an error is logged: the event still goes out
+// (never blocking the outbox behind it), its consumers refuse its empty
+// payload and dead-letter it, so it is set aside where operators see it.
 #ifndef TOCSIN_LIBS_BUS_NEW_EVENT_H_
 #define TOCSIN_LIBS_BUS_NEW_EVENT_H_
 

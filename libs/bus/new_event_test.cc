@@ -1,8 +1,11 @@
 #include "libs/bus/new_event.h"
 
+#include "gmock/gmock.h"
+#include "google/protobuf/wrappers.pb.h"
 #include "gtest/gtest.h"
 #include "libs/proto/time.h"
 #include "tocsin/events/v1/envelope.pb.h"
+#include "tocsin/incidents/v1/incidents.pb.h"
 
 namespace tocsin::bus {
 namespace {
@@ -23,6 +26,40 @@ TEST(NewEvent, FillsEveryEnvelopeField) {
   ASSERT_TRUE(e.payload().UnpackTo(&unpacked));
   EXPECT_EQ(unpacked.event_id(), "inner");
   EXPECT_EQ(NewEvent(ids, clock, "x", "a.b", "", "", payload).event_id(), "evt-2");
+}
+
+TEST(NewEvent, EveryEventFitsTheBus) {
+  FakeClock clock;
+  SequentialIdGenerator ids;
+  incidents::v1::IncidentOpened opened;
+  opened.mutable_incident()->set_title("bad \xff title");
+  opened.mutable_alarm()->set_reason(std::string(300 * 1000, 'r'));
+
+  Envelope e = NewEvent(ids, clock, "incidents", "incident.opened", "inc-1", "alarm-9", opened);
+
+  EXPECT_LE(e.ByteSizeLong(), kMaxEventBytes);
+  incidents::v1::IncidentOpened received;
+  ASSERT_TRUE(e.payload().UnpackTo(&received));
+  EXPECT_EQ(received.incident().title(), "bad \uFFFD title");
+  EXPECT_THAT(received.alarm().reason(), ::testing::HasSubstr("…[truncated "));
+  EXPECT_EQ(e.incident_id(), "inc-1");
+}
+
+TEST(NewEvent, AnEventThatCannotFitGoesOutWithAnEmptyPayloadOfItsType) {
+  FakeClock clock;
+  SequentialIdGenerator ids;
+  google::protobuf::BytesValue huge;
+  huge.set_value(std::string(kMaxEventBytes + 1, 'b'));
+
+  Envelope e = NewEvent(ids, clock, "incidents", "incident.opened", "inc-1", "alarm-9", huge);
+
+  EXPECT_LE(e.ByteSizeLong(), kMaxEventBytes);
+  EXPECT_EQ(e.event_id(), "evt-1");
+  EXPECT_EQ(e.incident_id(), "inc-1");
+  EXPECT_TRUE(e.payload().Is<google::protobuf::BytesValue>());
+  google::protobuf::BytesValue received;
+  ASSERT_TRUE(e.payload().UnpackTo(&received));
+  EXPECT_EQ(received.value(), "");
 }
 
 }  // namespace

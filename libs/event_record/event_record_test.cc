@@ -35,7 +35,7 @@ std::vector<std::vector<std::string>> Rows(const std::vector<ReceivedEvent>& eve
 // "event_id: error" of each dead letter, oldest first.
 std::vector<std::string> DeadLetters(const bus::FakeEventBus& bus) {
   std::vector<std::string> dead;
-  for (const auto& d : bus.DeadLetters()) dead.push_back(d.envelope.event_id() + ": " + d.error);
+  for (const auto& d : bus.DeadLetters()) dead.push_back(d.envelope->event_id() + ": " + d.error);
   return dead;
 }
 
@@ -127,8 +127,8 @@ TEST_F(EventRecordTest, PoisonEventsAreDeadLetteredAndLaterEventsRecorded) {
                           AllOf(StartsWith("evt-no-incident: INVALID_ARGUMENT"),
                                 HasSubstr("names no incident"))));
   for (const auto& d : bus.DeadLetters()) {
-    EXPECT_EQ(d.durable_name, kConsumer);
-    EXPECT_EQ(d.deliveries, bus::ConsumerOptions().max_deliver);
+    EXPECT_EQ(d.consumer, kConsumer);
+    EXPECT_EQ(d.attempts, bus::ConsumerOptions().max_failures);
   }
 }
 

@@ -9,7 +9,7 @@
 // An event whose payload is not its type's message (IncidentOpened,
 // IncidentResolved), or that names no incident in its envelope nor in its
 // payload, is refused with InvalidArgument: the bus retries it up to
-// max_deliver times, then dead-letters it, and the events after it are
+// max_failures times, then dead-letters it, and the events after it are
 // recorded meanwhile. An event with an empty envelope incident id is recorded
 // under its payload's incident id.
 #ifndef TOCSIN_LIBS_EVENT_RECORD_RECORDING_CONSUMER_H_

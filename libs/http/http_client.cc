@@ -2,14 +2,48 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
+#include "libs/http/redact.h"
 
 namespace tocsin::http {
 namespace {
 
+// Where the write callback puts the reply body.
+struct Sink {
+  std::string* body;
+  size_t max_bytes;
+  bool truncated = false;
+};
+
 size_t Append(char* data, size_t size, size_t n, void* out) {
-  static_cast<std::string*>(out)->append(data, size * n);
-  return size * n;
+  auto* sink = static_cast<Sink*>(out);
+  const size_t bytes = size * n;
+  const size_t room = sink->max_bytes - std::min(sink->max_bytes, sink->body->size());
+  if (bytes <= room) {
+    sink->body->append(data, bytes);
+    return bytes;
+  }
+  sink->body->append(data, room);
+  sink->truncated = true;
+  return 0;  // aborts the transfer: CURLE_WRITE_ERROR
+}
+
+long Millis(absl::Duration d) {
+  return static_cast<long>(std::max<int64_t>(1, absl::ToInt64Milliseconds(d)));
+}
+
+absl::StatusCode CodeFor(CURLcode rc) {
+  switch (rc) {
+    case CURLE_OPERATION_TIMEDOUT:
+      return absl::StatusCode::kDeadlineExceeded;
+    case CURLE_URL_MALFORMAT:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+      return absl::StatusCode::kInvalidArgument;
+    default:
+      return absl::StatusCode::kUnavailable;
+  }
 }
 
 struct GlobalInit {
@@ -31,6 +65,8 @@ absl::StatusOr<HttpClientResponse> HttpClient::Send(
   if (curl == nullptr) return absl::InternalError("curl_easy_init failed");
   curl_easy_reset(curl);
   HttpClientResponse response;
+  Sink sink{&response.body, request.max_response_bytes};
+  char error[CURL_ERROR_SIZE] = {0};
   curl_slist* headers = nullptr;
   for (const auto& [name, value] : request.headers) {
     headers = curl_slist_append(headers, absl::StrCat(name, ": ", value).c_str());
@@ -38,6 +74,8 @@ absl::StatusOr<HttpClientResponse> HttpClient::Send(
   // No "Expect: 100-continue" round trip on larger bodies.
   headers = curl_slist_append(headers, "Expect:");
   curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   if (request.method != "GET" && request.method != "HEAD") {
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
@@ -47,16 +85,24 @@ absl::StatusOr<HttpClientResponse> HttpClient::Send(
   if (request.method == "HEAD") curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Append);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
-                   static_cast<long>(absl::ToInt64Milliseconds(request.timeout)));
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, Millis(request.timeout));
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                   Millis(std::min(request.connect_timeout, request.timeout)));
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   CURLcode rc = curl_easy_perform(curl);
   curl_slist_free_all(headers);
-  if (rc != CURLE_OK) {
-    return absl::UnavailableError(absl::StrCat(request.method, " ", request.url,
-                                               " failed: ", curl_easy_strerror(rc)));
+  // The write callback stopping the transfer at the cap is an answer, not a
+  // failure: the status line and headers are in.
+  const bool capped = rc == CURLE_WRITE_ERROR && sink.truncated;
+  if (rc != CURLE_OK && !capped) {
+    const std::string detail = error[0] != '\0' ? error : curl_easy_strerror(rc);
+    return absl::Status(CodeFor(rc),
+                        absl::StrCat(request.method, " ", RedactUrl(request.url),
+                                     " failed: ", RedactUrlsIn(detail)));
   }
+  response.truncated = sink.truncated;
   long status = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
   response.status = static_cast<int>(status);

@@ -1,13 +1,22 @@
 #include "libs/store/database.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
 #include <utility>
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "libs/status/status_macros.h"
+#include "libs/store/sqlite_status.h"
 
 namespace tocsin::store {
 namespace {
@@ -16,35 +25,23 @@ namespace {
 // the same SQL means nested use, which is rare enough not to cache.
 constexpr size_t kMaxCachedPerSql = 4;
 
-// The one place SQLite result codes become absl codes.
-absl::Status SqliteError(sqlite3* db, int rc, absl::string_view sql) {
+// The one place SQLite result codes become absl::Status (codes from
+// StatusCodeForSqlite); observer, if any, hears of busy and locked errors.
+absl::Status SqliteError(sqlite3* db, int rc, absl::string_view sql,
+                         DatabaseObserver* observer = nullptr) {
+  if (observer != nullptr && IsSqliteBusy(rc)) observer->OnBusy();
   std::string message = absl::StrCat(
       "sqlite: ", db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc),
       " (code ", rc, ") in: ", absl::StripAsciiWhitespace(sql));
-  switch (rc & 0xff) {
-    case SQLITE_CONSTRAINT:
-      switch (rc) {
-        case SQLITE_CONSTRAINT_FOREIGNKEY:
-          return absl::FailedPreconditionError(message);
-        case SQLITE_CONSTRAINT_NOTNULL:
-        case SQLITE_CONSTRAINT_CHECK:
-          return absl::InvalidArgumentError(message);
-        default:
-          return absl::AlreadyExistsError(message);
-      }
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-      return absl::UnavailableError(message);
-    default:
-      return absl::InternalError(message);
-  }
+  return absl::Status(StatusCodeForSqlite(rc), message);
 }
 
 // Runs every statement of sql to completion, after check(statement, text).
 absl::Status RunScript(
     sqlite3* db, absl::string_view sql,
     const std::function<absl::Status(sqlite3_stmt*, absl::string_view)>&
-        check) {
+        check,
+    DatabaseObserver* observer) {
   const char* next = sql.data();
   const char* const end = sql.data() + sql.size();
   while (next < end) {
@@ -53,7 +50,8 @@ absl::Status RunScript(
     int rc = sqlite3_prepare_v2(db, next, static_cast<int>(end - next), &stmt,
                                 &tail);
     if (rc != SQLITE_OK) {
-      return SqliteError(db, rc, absl::string_view(next, end - next));
+      return SqliteError(db, rc, absl::string_view(next, end - next),
+                         observer);
     }
     const absl::string_view text(next, tail - next);
     next = tail;
@@ -62,15 +60,17 @@ absl::Status RunScript(
     RETURN_IF_ERROR(check(stmt, text));
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
     }
-    if (rc != SQLITE_DONE) return SqliteError(db, rc, text);
+    if (rc != SQLITE_DONE) return SqliteError(db, rc, text, observer);
   }
   return absl::OkStatus();
 }
 
-absl::Status RunScript(sqlite3* db, absl::string_view sql) {
-  return RunScript(db, sql, [](sqlite3_stmt*, absl::string_view) {
-    return absl::OkStatus();
-  });
+absl::Status RunScript(sqlite3* db, absl::string_view sql,
+                       DatabaseObserver* observer) {
+  return RunScript(
+      db, sql,
+      [](sqlite3_stmt*, absl::string_view) { return absl::OkStatus(); },
+      observer);
 }
 
 // Runs a PRAGMA and returns the first column of its first row ("" if none).
@@ -88,6 +88,42 @@ absl::StatusOr<std::string> Pragma(sqlite3* db, absl::string_view sql) {
   }
   if (rc != SQLITE_DONE) return SqliteError(db, rc, sql);
   return value;
+}
+
+// Creates path with mode 0600 when it does not exist; otherwise removes group
+// and other permissions from it and from its -wal and -shm files (SQLite
+// creates those with the database file's mode, but keeps existing ones as
+// they are). A file owned by someone else (EPERM) keeps its mode.
+absl::Status PrepareFile(const std::string& path) {
+  const int fd =
+      open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    close(fd);
+    return absl::OkStatus();
+  }
+  if (errno != EEXIST) {
+    return absl::ErrnoToStatus(
+        errno, absl::StrCat("cannot create database file ", path));
+  }
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    const std::string file = absl::StrCat(path, suffix);
+    struct stat st;
+    if (stat(file.c_str(), &st) != 0) {
+      if (errno == ENOENT && *suffix != '\0') continue;
+      return absl::ErrnoToStatus(errno, absl::StrCat("cannot stat ", file));
+    }
+    if ((st.st_mode & 077) == 0) continue;
+    if (chmod(file.c_str(), st.st_mode & 0700) != 0 && errno != EPERM) {
+      return absl::ErrnoToStatus(
+          errno, absl::StrCat("cannot make ", file, " private (mode 0600)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// A monotonic reading for durations reported to the observer.
+absl::Duration Elapsed(std::chrono::steady_clock::time_point since) {
+  return absl::FromChrono(std::chrono::steady_clock::now() - since);
 }
 
 }  // namespace
@@ -170,7 +206,7 @@ absl::StatusOr<bool> Statement::Step() {
   const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  return SqliteError(sqlite3_db_handle(stmt_), rc, sql_);
+  return SqliteError(sqlite3_db_handle(stmt_), rc, sql_, db_->observer());
 }
 
 absl::StatusOr<int64_t> Statement::Run() {
@@ -223,6 +259,9 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(
     const DatabaseOptions& options) {
   if (options.path.empty()) {
     return absl::InvalidArgumentError("DatabaseOptions.path is empty");
+  }
+  if (options.path != ":memory:" && !absl::StartsWith(options.path, "file:")) {
+    RETURN_IF_ERROR(PrepareFile(options.path));
   }
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(
@@ -287,7 +326,8 @@ absl::Status Database::CheckWritable(sqlite3_stmt* stmt,
 }
 
 absl::Status Database::RunLocked(Mode mode, absl::string_view begin_sql,
-                                 const std::function<absl::Status()>& body) {
+                                 const std::function<absl::Status()>& body,
+                                 absl::Duration* held) {
   absl::MutexLock lock(&mu_);
   owner_.store(std::this_thread::get_id());
   mode_ = mode;
@@ -296,18 +336,22 @@ absl::Status Database::RunLocked(Mode mode, absl::string_view begin_sql,
     owner_.store(std::thread::id());
   };
 
-  RETURN_IF_ERROR(RunScript(db_, begin_sql));
+  const auto start = std::chrono::steady_clock::now();
+  RETURN_IF_ERROR(RunScript(db_, begin_sql, observer()));
   absl::Status status = body();
   if (status.ok() && sqlite3_get_autocommit(db_)) {
     return absl::InternalError(
         "a Database::Transaction or Read body ended the transaction itself");
   }
   if (status.ok()) {
-    status = RunScript(db_, "COMMIT");
-    if (status.ok()) return status;
+    status = RunScript(db_, "COMMIT", observer());
+    if (status.ok()) {
+      if (held != nullptr) *held = Elapsed(start);
+      return status;
+    }
   }
   if (!sqlite3_get_autocommit(db_)) {
-    absl::Status rollback = RunScript(db_, "ROLLBACK");
+    absl::Status rollback = RunScript(db_, "ROLLBACK", observer());
     if (!rollback.ok()) {
       return absl::Status(
           status.code(),
@@ -316,6 +360,59 @@ absl::Status Database::RunLocked(Mode mode, absl::string_view begin_sql,
     }
   }
   return status;
+}
+
+absl::Status Database::RunBody(const std::function<absl::Status()>& body,
+                               std::vector<std::string>& topics) {
+  std::vector<std::string> mine;
+  signals_ = &mine;
+  absl::Status status = body();
+  signals_ = nullptr;
+  if (status.ok()) {
+    for (std::string& topic : mine) {
+      if (std::find(topics.begin(), topics.end(), topic) == topics.end()) {
+        topics.push_back(std::move(topic));
+      }
+    }
+  }
+  return status;
+}
+
+void Database::SignalOnCommit(absl::string_view topic) {
+  if (!HeldByThisThread()) return;
+  mu_.AssertHeld();
+  if (signals_ == nullptr) return;
+  if (std::find(signals_->begin(), signals_->end(), topic) == signals_->end()) {
+    signals_->emplace_back(topic);
+  }
+}
+
+int Database::AddCommitListener(std::string topic,
+                                std::function<void()> listener) {
+  absl::MutexLock lock(&listeners_mu_);
+  const int id = next_listener_id_++;
+  listeners_[id] = Listener{std::move(topic), std::move(listener)};
+  return id;
+}
+
+void Database::RemoveCommitListener(int id) {
+  absl::MutexLock lock(&listeners_mu_);
+  listeners_.erase(id);
+}
+
+void Database::RunListeners(const std::vector<std::string>& topics) {
+  if (topics.empty()) return;
+  absl::MutexLock lock(&listeners_mu_);
+  for (const auto& [id, listener] : listeners_) {
+    if (std::find(topics.begin(), topics.end(), listener.topic) !=
+        topics.end()) {
+      listener.run();
+    }
+  }
+}
+
+void Database::SetObserver(DatabaseObserver* observer) {
+  observer_.store(observer);
 }
 
 absl::Status Database::Transaction(const std::function<absl::Status()>& body) {
@@ -338,7 +435,9 @@ absl::Status Database::Transaction(const std::function<absl::Status()>& body) {
     leader_active_ = true;
     group.swap(queue_);  // holds this body, and whoever queued before it
   }
-  RunGroup(group);
+  // Listeners run before any body's Transaction() returns, so a writer that
+  // signalled knows its listeners have run once it is back.
+  RunListeners(RunGroup(group));
   absl::MutexLock l(&queue_mu_);
   for (PendingWrite* w : group) w->done = true;
   leader_active_ = false;
@@ -357,38 +456,60 @@ int Database::waiting_writers() {
   return static_cast<int>(queue_.size());
 }
 
-void Database::RunGroup(const std::vector<PendingWrite*>& group) {
+std::vector<std::string> Database::RunGroup(
+    const std::vector<PendingWrite*>& group) {
+  DatabaseObserver* const watcher = observer();
+  std::vector<std::string> topics;
+  absl::Duration held;
   if (group.size() == 1) {
     // The common, uncontended case: exactly the single-body semantics.
-    group[0]->result = RunLocked(Mode::kWrite, "BEGIN IMMEDIATE", *group[0]->body);
-    return;
+    group[0]->result = RunLocked(
+        Mode::kWrite, "BEGIN IMMEDIATE",
+        [&] { return RunBody(*group[0]->body, topics); }, &held);
+    if (!group[0]->result.ok()) {
+      if (watcher != nullptr) watcher->OnRollback();
+      return {};
+    }
+    if (watcher != nullptr) watcher->OnCommit(held, 1);
+    return topics;
   }
-  bool any_ok = false;
+  int committed = 0;
+  bool every_body_failed = false;
   absl::Status status = RunLocked(Mode::kWrite, "BEGIN IMMEDIATE", [&]() -> absl::Status {
     for (PendingWrite* w : group) {
-      RETURN_IF_ERROR(RunScript(db_, "SAVEPOINT tocsin_group_write"));
-      w->result = (*w->body)();
+      RETURN_IF_ERROR(RunScript(db_, "SAVEPOINT tocsin_group_write", observer()));
+      w->result = RunBody(*w->body, topics);
       if (sqlite3_get_autocommit(db_)) {
         return absl::InternalError(
             "a Database::Transaction body ended the transaction itself");
       }
       if (w->result.ok()) {
-        any_ok = true;
+        ++committed;
       } else {
-        RETURN_IF_ERROR(RunScript(db_, "ROLLBACK TO tocsin_group_write"));
+        RETURN_IF_ERROR(RunScript(db_, "ROLLBACK TO tocsin_group_write", observer()));
       }
-      RETURN_IF_ERROR(RunScript(db_, "RELEASE tocsin_group_write"));
+      RETURN_IF_ERROR(RunScript(db_, "RELEASE tocsin_group_write", observer()));
     }
     // Nothing to commit when every body failed: roll back (their errors stand).
-    return any_ok ? absl::OkStatus() : absl::CancelledError("every body failed");
-  });
-  if (!any_ok && status.code() == absl::StatusCode::kCancelled) return;
-  // A failed BEGIN or COMMIT fails every body whose changes it carried.
+    every_body_failed = committed == 0;
+    return every_body_failed ? absl::CancelledError("every body failed") : absl::OkStatus();
+  }, &held);
   if (!status.ok()) {
+    // A failed BEGIN or COMMIT fails every body whose changes it carried
+    // (when every body failed, their own errors stand).
     for (PendingWrite* w : group) {
-      if (w->result.ok()) w->result = status;
+      if (w->result.ok() && !every_body_failed) w->result = status;
+      if (watcher != nullptr) watcher->OnRollback();
+    }
+    return {};
+  }
+  if (watcher != nullptr) {
+    watcher->OnCommit(held, committed);
+    for (int i = committed; i < static_cast<int>(group.size()); ++i) {
+      watcher->OnRollback();
     }
   }
+  return topics;
 }
 
 absl::Status Database::Read(const std::function<absl::Status()>& body) {
@@ -404,10 +525,12 @@ absl::Status Database::Read(const std::function<absl::Status()>& body) {
 
 absl::Status Database::Exec(absl::string_view sql) {
   RETURN_IF_ERROR(CheckUsable(sql));
-  return RunScript(db_, sql,
-                   [this](sqlite3_stmt* stmt, absl::string_view text) {
-                     return CheckWritable(stmt, text);
-                   });
+  return RunScript(
+      db_, sql,
+      [this](sqlite3_stmt* stmt, absl::string_view text) {
+        return CheckWritable(stmt, text);
+      },
+      observer());
 }
 
 absl::StatusOr<Statement> Database::Prepare(absl::string_view sql) {
@@ -427,7 +550,7 @@ absl::StatusOr<Statement> Database::Prepare(absl::string_view sql) {
     const int rc =
         sqlite3_prepare_v3(db_, key.c_str(), static_cast<int>(key.size() + 1),
                            SQLITE_PREPARE_PERSISTENT, &stmt, &tail);
-    if (rc != SQLITE_OK) return SqliteError(db_, rc, sql);
+    if (rc != SQLITE_OK) return SqliteError(db_, rc, sql, observer());
     if (stmt == nullptr) {
       return absl::InvalidArgumentError(
           absl::StrCat("no SQL statement in \"", sql, "\""));
@@ -452,6 +575,55 @@ void Database::ReturnToCache(std::string sql, sqlite3_stmt* stmt) {
   } else {
     sqlite3_finalize(stmt);
   }
+}
+
+absl::StatusOr<int64_t> DeleteInBatches(Database& db,
+                                        absl::string_view delete_sql,
+                                        absl::Time cutoff, int batch_size) {
+  if (batch_size < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("batch_size must be at least 1, got ", batch_size));
+  }
+  int64_t total = 0;
+  while (true) {
+    int64_t deleted = 0;
+    RETURN_IF_ERROR(db.Transaction([&]() -> absl::Status {
+      ASSIGN_OR_RETURN(Statement remove, db.Prepare(delete_sql));
+      RETURN_IF_ERROR(remove.BindAll(cutoff, batch_size));
+      ASSIGN_OR_RETURN(deleted, remove.Run());
+      return absl::OkStatus();
+    }));
+    total += deleted;
+    if (deleted < batch_size) return total;
+  }
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> TableSizes(
+    Database& db) {
+  std::vector<std::pair<std::string, int64_t>> sizes;
+  RETURN_IF_ERROR(db.Read([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(
+        Statement tables,
+        db.Prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND "
+                   "name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name"));
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, tables.Step());
+      if (!row) break;
+      sizes.emplace_back(tables.ColumnText(0), 0);
+    }
+    for (auto& [name, rows] : sizes) {
+      // A table name cannot be a parameter; quote it as an identifier.
+      ASSIGN_OR_RETURN(
+          Statement count,
+          db.Prepare(absl::StrCat(
+              "SELECT COUNT(*) FROM \"",
+              absl::StrReplaceAll(name, {{"\"", "\"\""}}), "\"")));
+      ASSIGN_OR_RETURN(bool row, count.Step());
+      if (row) rows = count.ColumnInt64(0);
+    }
+    return absl::OkStatus();
+  }));
+  return sizes;
 }
 
 }  // namespace tocsin::store

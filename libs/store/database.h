@@ -3,7 +3,12 @@
 // Each Tocsin service owns one database file. Open() configures it the way
 // every service needs: WAL journal, synchronous=FULL (a committed transaction
 // survives a power cut: it is the commit point of every Tocsin operation),
-// foreign keys on, and a busy timeout towards other processes.
+// foreign keys on, and a busy timeout towards other processes. The file is
+// created with mode 0600, and an existing one (with its -wal and -shm files)
+// is tightened to 0600, since it holds contacts' addresses and tokens; SQLite
+// gives the -wal and -shm files it creates the database file's mode. A file
+// the process does not own (chmod fails with EPERM) keeps its mode: whoever
+// owns it chose it.
 //
 // Concurrency model: one connection guarded by one mutex. All SQL runs inside
 // a body passed to Transaction() (BEGIN IMMEDIATE ... COMMIT) or Read()
@@ -27,10 +32,22 @@
 //     return insert.Run().status();
 //   }));
 //
-// SQLite result codes become absl codes: a UNIQUE or PRIMARY KEY violation is
-// AlreadyExists, a FOREIGN KEY violation FailedPrecondition, NOT NULL / CHECK
-// violations InvalidArgument, SQLITE_BUSY / SQLITE_LOCKED Unavailable (retry),
-// anything else Internal. Messages carry SQLite's text and the statement.
+// Commit signals: a body calls SignalOnCommit(topic) (AppendToOutbox does,
+// with kOutboxTopic), and once the transaction is durable the listeners
+// registered for that topic run, so whoever waits for new rows (the outbox
+// relay) learns of them without the writer telling it.
+//
+// SQLite result codes become absl codes, so that retry loops tell transient
+// from permanent (libs/status/retry.h):
+//   UNIQUE or PRIMARY KEY violation      AlreadyExists
+//   FOREIGN KEY violation                FailedPrecondition
+//   NOT NULL / CHECK violation           InvalidArgument
+//   BUSY, LOCKED (another writer), FULL (disk full), IOERR (any extended
+//   code), NOMEM, PROTOCOL, CANTOPEN (the file vanished or the directory is
+//   unreachable mid-run)                 Unavailable: retry, it may pass
+//   CORRUPT, NOTADB                      DataLoss
+//   anything else                        Internal
+// Messages carry SQLite's text and the statement.
 //
 // Times are stored as INTEGER microseconds since the Unix epoch
 // (ToDbMicros / FromDbMicros, Statement::Bind(int, absl::Time), ColumnTime).
@@ -45,6 +62,7 @@
 #include <string>
 #include <thread>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -78,6 +96,25 @@ struct DatabaseOptions {
 };
 
 class Database;
+
+// What a Database reports for metrics (commit latency, busy retries,
+// rollbacks); libs/store knows nothing of the metrics library. Callbacks run
+// on the thread that did the work, some with the connection held: keep them
+// cheap (increment a counter) and never call back into the Database.
+struct DatabaseObserver {
+  virtual ~DatabaseObserver() = default;
+  // A write transaction committed durably: took is the time from BEGIN to
+  // the end of COMMIT (bodies included, measured with a monotonic clock),
+  // bodies how many Transaction() bodies' changes it carried (more than one
+  // with group commit).
+  virtual void OnCommit(absl::Duration took, int bodies) {}
+  // A statement, BEGIN or COMMIT failed with SQLITE_BUSY or SQLITE_LOCKED
+  // (after the busy timeout); the caller sees Unavailable.
+  virtual void OnBusy() {}
+  // A Transaction() body's changes were rolled back: it failed, or the
+  // commit that was to carry them failed. Once per body.
+  virtual void OnRollback() {}
+};
 
 // A prepared statement, valid only inside the Transaction() or Read() body
 // that prepared it; destroy it before the body returns. Parameters are
@@ -184,6 +221,28 @@ class Database {
   // Only inside a Transaction() or Read() body.
   absl::StatusOr<Statement> Prepare(absl::string_view sql);
 
+  // Asks for topic's commit listeners to run once the transaction this body
+  // belongs to has committed (with group commit: after the group's commit);
+  // never when the body fails or the commit fails. Several signals of one
+  // topic in a commit run its listeners once. Only inside a Transaction()
+  // body; elsewhere (outside any body, or inside a Read() of its own) it
+  // does nothing.
+  void SignalOnCommit(absl::string_view topic);
+
+  // Registers listener for topic; returns its id for RemoveCommitListener.
+  // Listeners run on the committing thread after the commit is durable,
+  // outside the connection's lock, before the Transaction() calls whose
+  // bodies signalled return. They must be cheap (wake a thread) and must not
+  // use this Database nor add or remove listeners. Thread-safe.
+  int AddCommitListener(std::string topic, std::function<void()> listener);
+  // Unregisters a listener; once this returns it is not running and never
+  // runs again. Unknown ids are ignored.
+  void RemoveCommitListener(int id);
+
+  // Sets (or, with nullptr, clears) the observer; not owned, must outlive
+  // the Database or be cleared. Set it before the Database is used.
+  void SetObserver(DatabaseObserver* observer);
+
  private:
   enum class Mode { kNone, kRead, kWrite };
 
@@ -194,9 +253,19 @@ class Database {
   absl::Status CheckWritable(sqlite3_stmt* stmt, absl::string_view sql) const
       ABSL_NO_THREAD_SAFETY_ANALYSIS;
   // Runs body with the mutex held and mode_ set, between begin_sql and
-  // COMMIT (ROLLBACK on error).
+  // COMMIT (ROLLBACK on error). When it commits and held is not null, *held
+  // is the time from BEGIN to the end of COMMIT.
   absl::Status RunLocked(Mode mode, absl::string_view begin_sql,
-                         const std::function<absl::Status()>& body);
+                         const std::function<absl::Status()>& body,
+                         absl::Duration* held = nullptr);
+  // Runs one Transaction() body collecting its SignalOnCommit topics into
+  // topics (only kept when it succeeds).
+  absl::Status RunBody(const std::function<absl::Status()>& body,
+                       std::vector<std::string>& topics)
+      ABSL_NO_THREAD_SAFETY_ANALYSIS;
+  // Runs topics' listeners (each listener once).
+  void RunListeners(const std::vector<std::string>& topics);
+  DatabaseObserver* observer() const { return observer_.load(); }
   void ReturnToCache(std::string sql, sqlite3_stmt* stmt);
 
   friend class Statement;
@@ -207,6 +276,9 @@ class Database {
   // rather than a data race.
   std::atomic<std::thread::id> owner_;
   Mode mode_ ABSL_GUARDED_BY(mu_) = Mode::kNone;
+  // Where SignalOnCommit records topics while a Transaction() body runs.
+  std::vector<std::string>* signals_ ABSL_GUARDED_BY(mu_) = nullptr;
+  std::atomic<DatabaseObserver*> observer_{nullptr};
 
   // Group commit: writers waiting for the next transaction, and whether a
   // thread is currently running one for them.
@@ -215,8 +287,9 @@ class Database {
     absl::Status result;
     bool done = false;
   };
-  // Runs the group's bodies in one transaction and sets each one's result.
-  void RunGroup(const std::vector<PendingWrite*>& group);
+  // Runs the group's bodies in one transaction and sets each one's result;
+  // returns the topics signalled by the bodies it committed.
+  std::vector<std::string> RunGroup(const std::vector<PendingWrite*>& group);
   absl::Mutex queue_mu_;
   std::vector<PendingWrite*> queue_ ABSL_GUARDED_BY(queue_mu_);
   bool leader_active_ ABSL_GUARDED_BY(queue_mu_) = false;
@@ -225,7 +298,36 @@ class Database {
   // Idle prepared statements by SQL text.
   absl::flat_hash_map<std::string, std::vector<sqlite3_stmt*>> cache_
       ABSL_GUARDED_BY(cache_mu_);
+
+  // Held while listeners run, so RemoveCommitListener waits for them.
+  absl::Mutex listeners_mu_;
+  struct Listener {
+    std::string topic;
+    std::function<void()> run;
+  };
+  absl::flat_hash_map<int, Listener> listeners_ ABSL_GUARDED_BY(listeners_mu_);
+  int next_listener_id_ ABSL_GUARDED_BY(listeners_mu_) = 1;
 };
+
+// For retention: runs delete_sql, a DELETE of at most ?2 rows selected by
+// the cutoff ?1, e.g.
+//   DELETE FROM inbox WHERE rowid IN
+//       (SELECT rowid FROM inbox WHERE received_at < ?1 LIMIT ?2)
+// in a Transaction() of its own, again until one deletes fewer than
+// batch_size rows, so a large prune never holds the connection for long and
+// writers get their turn between batches. Returns how many rows went.
+// InvalidArgument for batch_size < 1. Not inside a Transaction() or Read().
+absl::StatusOr<int64_t> DeleteInBatches(Database& db,
+                                        absl::string_view delete_sql,
+                                        absl::Time cutoff, int batch_size);
+
+// Rows in every table of db (SQLite's own excepted), by table name, for a
+// table-size gauge. Counting costs a scan of each table's smallest index
+// (milliseconds for a hundred thousand rows) with the connection held for
+// reading: fine once per metrics scrape for tables kept bounded by pruning,
+// too slow to call per request.
+absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> TableSizes(
+    Database& db);
 
 }  // namespace tocsin::store
 

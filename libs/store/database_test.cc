@@ -1,5 +1,8 @@
 #include "libs/store/database.h"
 
+#include <sqlite3.h>
+#include <sys/stat.h>
+
 #include <cstdint>
 #include <fstream>
 #include <memory>
@@ -11,15 +14,18 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "absl/synchronization/notification.h"
+#include "libs/status/retry.h"
 #include "libs/status/status_matchers.h"
 #include "libs/testing/ports.h"
-#include "absl/synchronization/notification.h"
 
 namespace tocsin::store {
 namespace {
 
 using ::testing::AllOf;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Pair;
 using ::tocsin::testing::StatusIs;
 
 MATCHER_P(IsOkAndHolds, expected,
@@ -82,6 +88,71 @@ absl::StatusOr<int64_t> CountRows(Database& db, const std::string& table) {
 absl::Status Write(Database& db, const std::string& sql) {
   return db.Transaction([&] { return db.Exec(sql); });
 }
+
+// Counts what a Database reports.
+class CountingObserver : public DatabaseObserver {
+ public:
+  void OnCommit(absl::Duration took, int bodies) override {
+    absl::MutexLock lock(&mu_);
+    ++commits_;
+    bodies_.push_back(bodies);
+    if (took < absl::ZeroDuration()) negative_took_ = true;
+  }
+  void OnBusy() override {
+    absl::MutexLock lock(&mu_);
+    ++busy_;
+  }
+  void OnRollback() override {
+    absl::MutexLock lock(&mu_);
+    ++rollbacks_;
+  }
+  int commits() {
+    absl::MutexLock lock(&mu_);
+    return commits_;
+  }
+  std::vector<int> bodies() {
+    absl::MutexLock lock(&mu_);
+    return bodies_;
+  }
+  int busy() {
+    absl::MutexLock lock(&mu_);
+    return busy_;
+  }
+  int rollbacks() {
+    absl::MutexLock lock(&mu_);
+    return rollbacks_;
+  }
+  bool negative_took() {
+    absl::MutexLock lock(&mu_);
+    return negative_took_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  int commits_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<int> bodies_ ABSL_GUARDED_BY(mu_);
+  int busy_ ABSL_GUARDED_BY(mu_) = 0;
+  int rollbacks_ ABSL_GUARDED_BY(mu_) = 0;
+  bool negative_took_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+// Permission bits of path, or -1 when it does not exist.
+int Mode(const std::string& path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) return -1;
+  return static_cast<int>(st.st_mode & 07777);
+}
+
+// Sets the process umask for the scope (the test's files' modes must not
+// depend on the umask the test runner happened to have).
+class ScopedUmask {
+ public:
+  explicit ScopedUmask(mode_t mask) : old_(umask(mask)) {}
+  ~ScopedUmask() { umask(old_); }
+
+ private:
+  mode_t old_;
+};
 
 TEST(Database, OpensFilesInWalModeWithFullSyncAndForeignKeys) {
   const std::string path = TempPath("pragmas.db");
@@ -212,6 +283,113 @@ TEST(Database, WriterHeldUpByAnotherProcessIsUnavailable) {
   EXPECT_THAT(inner, StatusIs(absl::StatusCode::kUnavailable,
                               HasSubstr("database is locked")));
   EXPECT_THAT(CountRows(*second, "t"), IsOkAndHolds(1));
+}
+
+TEST(Database, ExclusiveLockOfAnotherConnectionIsUnavailableAndObserved) {
+  const std::string path = TempPath("exclusive.db");
+  DatabaseOptions options;
+  options.path = path;
+  options.busy_timeout = absl::Milliseconds(20);
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Database> db, Database::Open(options));
+  CountingObserver observer;
+  db->SetObserver(&observer);
+  ASSERT_OK(Write(*db, "CREATE TABLE t(x)"));
+  // Another process (a backup, a sqlite3 shell) holds the write lock.
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+
+  const absl::Status held = Write(*db, "INSERT INTO t VALUES(1)");
+
+  EXPECT_THAT(held, StatusIs(absl::StatusCode::kUnavailable,
+                             HasSubstr("database is locked")));
+  EXPECT_TRUE(IsTransient(held));
+  EXPECT_EQ(observer.busy(), 1);
+  EXPECT_EQ(observer.rollbacks(), 1);
+  // Released, the same write goes through.
+  ASSERT_EQ(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(other);
+  ASSERT_OK(Write(*db, "INSERT INTO t VALUES(1)"));
+  EXPECT_THAT(CountRows(*db, "t"), IsOkAndHolds(1));
+  EXPECT_EQ(observer.busy(), 1);
+}
+
+TEST(Database, FullDiskIsUnavailableAndTheTransactionLeavesNothing) {
+  std::unique_ptr<Database> db = OpenOrDie(TempPath("full.db"));
+  ASSERT_NE(db, nullptr);
+  ASSERT_OK(Write(*db, "CREATE TABLE t(x BLOB)"));
+  // The file may not grow by more than a page: as good as a full disk.
+  ASSERT_OK_AND_ASSIGN(std::string pages, Pragma(*db, "page_count"));
+  ASSERT_OK(Pragma(*db, "max_page_count = " +
+                            std::to_string(std::stoll(pages) + 1))
+                .status());
+
+  const absl::Status full = db->Transaction([&]() -> absl::Status {
+    return db->Exec(
+        "INSERT INTO t VALUES(zeroblob(100000)); "
+        "INSERT INTO t VALUES(zeroblob(100000));");
+  });
+
+  EXPECT_THAT(full, StatusIs(absl::StatusCode::kUnavailable,
+                             HasSubstr("database or disk is full")));
+  EXPECT_TRUE(IsTransient(full));
+  EXPECT_THAT(CountRows(*db, "t"), IsOkAndHolds(0));
+}
+
+TEST(Database, FileThatIsNotADatabaseIsDataLoss) {
+  const std::string path = TempPath("not_a_database.db");
+  {
+    std::ofstream file(path, std::ios::binary);
+    file << std::string(8192, 'x');
+  }
+  DatabaseOptions options;
+  options.path = path;
+
+  EXPECT_THAT(Database::Open(options),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr("file is not a database")));
+}
+
+TEST(Database, NewFilesAreReadableByTheOwnerOnly) {
+  ScopedUmask permissive(0);
+  const std::string path = TempPath("private.db");
+  std::unique_ptr<Database> db = OpenOrDie(path);
+  ASSERT_NE(db, nullptr);
+  ASSERT_OK(Write(*db, "CREATE TABLE t(x); INSERT INTO t VALUES(1);"));
+
+  EXPECT_EQ(Mode(path), 0600);
+  EXPECT_EQ(Mode(path + "-wal"), 0600);
+  EXPECT_EQ(Mode(path + "-shm"), 0600);
+}
+
+TEST(Database, ExistingFilesAreMadePrivateOnOpen) {
+  ScopedUmask permissive(0);
+  const std::string path = TempPath("loose.db");
+  std::unique_ptr<Database> first = OpenOrDie(path);
+  ASSERT_NE(first, nullptr);
+  ASSERT_OK(Write(*first, "CREATE TABLE t(x); INSERT INTO t VALUES(1);"));
+  // As an older Tocsin (or a copy by hand) left them.
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    ASSERT_EQ(chmod((path + suffix).c_str(), 0644), 0);
+  }
+
+  std::unique_ptr<Database> second = OpenOrDie(path);
+  ASSERT_NE(second, nullptr);
+
+  EXPECT_EQ(Mode(path), 0600);
+  EXPECT_EQ(Mode(path + "-wal"), 0600);
+  EXPECT_EQ(Mode(path + "-shm"), 0600);
+  EXPECT_THAT(CountRows(*second, "t"), IsOkAndHolds(1));
+}
+
+TEST(Database, OpenInAMissingDirectoryNamesThePath) {
+  DatabaseOptions options;
+  options.path = TempPath("no/such/dir/x.db");
+  EXPECT_THAT(Database::Open(options),
+              StatusIs(absl::StatusCode::kNotFound,
+                       HasSubstr("no/such/dir/x.db")));
 }
 
 TEST(Database, SqlOutsideTransactionOrReadIsRefused) {
@@ -387,6 +565,175 @@ TEST(Database, WritersQueuedDuringACommitShareOneAndAFailureStaysItsOwn) {
   EXPECT_OK(fourth);
   EXPECT_THAT(QueryText(*db, "SELECT group_concat(v, ',') FROM (SELECT v FROM t ORDER BY v)"),
               IsOkAndHolds("a,b,d"));
+}
+
+TEST(Database, CommitListenersRunAfterACommitThatSignalledTheirTopic) {
+  std::unique_ptr<Database> db = OpenOrDie(TempPath("signals.db"));
+  ASSERT_NE(db, nullptr);
+  ASSERT_OK(Write(*db, "CREATE TABLE t(x)"));
+  int outbox = 0, other = 0;
+  db->AddCommitListener("outbox", [&] { ++outbox; });
+  db->AddCommitListener("other", [&] { ++other; });
+
+  // Signalled twice in one commit: the listener runs once, before
+  // Transaction() returns.
+  ASSERT_OK(db->Transaction([&]() -> absl::Status {
+    db->SignalOnCommit("outbox");
+    RETURN_IF_ERROR(db->Exec("INSERT INTO t VALUES(1)"));
+    db->SignalOnCommit("outbox");
+    return absl::OkStatus();
+  }));
+  EXPECT_EQ(outbox, 1);
+  EXPECT_EQ(other, 0);
+
+  // A rolled-back transaction signals nothing.
+  EXPECT_THAT(db->Transaction([&]() -> absl::Status {
+    RETURN_IF_ERROR(db->Exec("INSERT INTO t VALUES(2)"));
+    db->SignalOnCommit("outbox");
+    return absl::AbortedError("conflict");
+  }),
+              StatusIs(absl::StatusCode::kAborted, HasSubstr("conflict")));
+  EXPECT_EQ(outbox, 1);
+
+  // Outside a Transaction() body a signal is ignored.
+  db->SignalOnCommit("outbox");
+  ASSERT_OK(db->Read([&] {
+    db->SignalOnCommit("outbox");
+    return absl::OkStatus();
+  }));
+  ASSERT_OK(Write(*db, "INSERT INTO t VALUES(3)"));
+  EXPECT_EQ(outbox, 1);
+}
+
+TEST(Database, RemovedCommitListenerNeverRunsAgain) {
+  std::unique_ptr<Database> db = OpenOrDie(TempPath("remove_listener.db"));
+  ASSERT_NE(db, nullptr);
+  int calls = 0;
+  const int id = db->AddCommitListener("outbox", [&] { ++calls; });
+  auto signal = [&] {
+    return db->Transaction([&] {
+      db->SignalOnCommit("outbox");
+      return absl::OkStatus();
+    });
+  };
+  ASSERT_OK(signal());
+
+  db->RemoveCommitListener(id);
+  db->RemoveCommitListener(id);  // unknown ids are ignored
+  ASSERT_OK(signal());
+
+  EXPECT_EQ(calls, 1);
+}
+
+TEST(Database, GroupCommitSignalsOnlyForTheBodiesItCommitted) {
+  std::unique_ptr<Database> db = OpenOrDie(TempPath("group_signals.db"));
+  ASSERT_NE(db, nullptr);
+  ASSERT_OK(Write(*db, "CREATE TABLE t(v TEXT NOT NULL);"));
+  CountingObserver observer;
+  db->SetObserver(&observer);
+  std::atomic<int> a_calls{0}, b_calls{0}, c_calls{0};
+  db->AddCommitListener("a", [&] { ++a_calls; });
+  db->AddCommitListener("b", [&] { ++b_calls; });
+  db->AddCommitListener("c", [&] { ++c_calls; });
+  absl::Notification first_inside, release_first;
+  absl::Status first, second, third;
+  std::thread holder([&] {
+    first = db->Transaction([&]() -> absl::Status {
+      first_inside.Notify();
+      release_first.WaitForNotification();
+      return db->Exec("INSERT INTO t VALUES('first')");
+    });
+  });
+  first_inside.WaitForNotification();
+  // Two writers queue behind it and share the next commit; one fails.
+  std::thread b([&] {
+    second = db->Transaction([&]() -> absl::Status {
+      db->SignalOnCommit("b");
+      return db->Exec("INSERT INTO t VALUES('b')");
+    });
+  });
+  ASSERT_OK(tocsin::testing::WaitFor([&] { return db->waiting_writers() == 1; },
+                                     absl::Seconds(10)));
+  std::thread c([&] {
+    third = db->Transaction([&]() -> absl::Status {
+      db->SignalOnCommit("c");
+      RETURN_IF_ERROR(db->Exec("INSERT INTO t VALUES('c')"));
+      return absl::AbortedError("changed my mind");
+    });
+  });
+  ASSERT_OK(tocsin::testing::WaitFor([&] { return db->waiting_writers() == 2; },
+                                     absl::Seconds(10)));
+  release_first.Notify();
+  for (std::thread* t : {&holder, &b, &c}) t->join();
+
+  EXPECT_OK(first);
+  EXPECT_OK(second);
+  EXPECT_THAT(third, StatusIs(absl::StatusCode::kAborted, HasSubstr("changed my mind")));
+  EXPECT_EQ(a_calls.load(), 0);
+  EXPECT_EQ(b_calls.load(), 1);
+  EXPECT_EQ(c_calls.load(), 0);
+  // One commit for the holder, one for the group of two (one rolled back).
+  EXPECT_THAT(observer.bodies(), ElementsAre(1, 1));
+  EXPECT_EQ(observer.rollbacks(), 1);
+  EXPECT_FALSE(observer.negative_took());
+}
+
+TEST(Database, ObserverHearsOfCommitsAndRollbacks) {
+  std::unique_ptr<Database> db = OpenOrDie(TempPath("observed.db"));
+  ASSERT_NE(db, nullptr);
+  CountingObserver observer;
+  db->SetObserver(&observer);
+
+  ASSERT_OK(Write(*db, "CREATE TABLE t(x)"));
+  ASSERT_OK(Write(*db, "INSERT INTO t VALUES(1)"));
+  EXPECT_THAT(Write(*db, "INSERT INTO nowhere VALUES(1)"),
+              StatusIs(absl::StatusCode::kInternal, HasSubstr("no such table")));
+  ASSERT_OK(CountRows(*db, "t").status());  // reads are not commits
+
+  EXPECT_EQ(observer.commits(), 2);
+  EXPECT_EQ(observer.rollbacks(), 1);
+  EXPECT_EQ(observer.busy(), 0);
+}
+
+TEST(Database, DeleteInBatchesRemovesOnlyMatchingRowsOneBatchPerCommit) {
+  std::unique_ptr<Database> db = OpenOrDie(TempPath("batches.db"));
+  ASSERT_NE(db, nullptr);
+  ASSERT_OK(Write(*db,
+                  "CREATE TABLE t(at INTEGER NOT NULL);"
+                  "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
+                  "FROM n WHERE i < 2600) INSERT INTO t SELECT i FROM n;"));
+  CountingObserver observer;
+  db->SetObserver(&observer);
+  constexpr absl::string_view kDelete =
+      "DELETE FROM t WHERE rowid IN "
+      "(SELECT rowid FROM t WHERE at < ?1 LIMIT ?2)";
+
+  // Times are microseconds: rows 1..2500 are before 2501us.
+  ASSERT_OK_AND_ASSIGN(
+      int64_t deleted,
+      DeleteInBatches(*db, kDelete, FromDbMicros(2501), /*batch_size=*/1000));
+
+  EXPECT_EQ(deleted, 2500);
+  EXPECT_THAT(CountRows(*db, "t"), IsOkAndHolds(100));
+  EXPECT_THAT(QueryText(*db, "SELECT MIN(at) FROM t"),
+              IsOkAndHolds(std::string("2501")));
+  // 1000 + 1000 + 500: three short transactions, not one long one.
+  EXPECT_THAT(observer.bodies(), ElementsAre(1, 1, 1));
+  EXPECT_THAT(DeleteInBatches(*db, kDelete, FromDbMicros(2501), 0),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("batch_size")));
+}
+
+TEST(Database, TableSizesCountsEveryTableButSqlitesOwn) {
+  std::unique_ptr<Database> db = OpenOrDie(TempPath("sizes.db"));
+  ASSERT_NE(db, nullptr);
+  ASSERT_OK(Write(*db,
+                  "CREATE TABLE pages(id INTEGER PRIMARY KEY AUTOINCREMENT);"
+                  "CREATE TABLE \"odd \"\"name\"(x);"
+                  "INSERT INTO pages DEFAULT VALUES;"
+                  "INSERT INTO pages DEFAULT VALUES;"));
+
+  EXPECT_THAT(TableSizes(*db),
+              IsOkAndHolds(ElementsAre(Pair("odd \"name", 0), Pair("pages", 2))));
 }
 
 TEST(Database, WritersThroughTwoConnectionsToOneFileAllCommit) {

@@ -17,6 +17,14 @@ CREATE TABLE inbox(
 );
 )sql";
 
+// For PruneInbox.
+constexpr absl::string_view kIndexReceived =
+    "CREATE INDEX inbox_received_at ON inbox(received_at);";
+
+constexpr absl::string_view kPrune =
+    "DELETE FROM inbox WHERE rowid IN (SELECT rowid FROM inbox "
+    "WHERE received_at < ?1 LIMIT ?2)";
+
 constexpr absl::string_view kInsert =
     "INSERT INTO inbox(consumer, event_id, received_at) VALUES(?, ?, ?) "
     "ON CONFLICT DO NOTHING";
@@ -24,7 +32,8 @@ constexpr absl::string_view kInsert =
 }  // namespace
 
 std::vector<Migration> InboxMigrations() {
-  return {{1100, "inbox", std::string(kCreateInbox)}};
+  return {{1100, "inbox", std::string(kCreateInbox)},
+          {1101, "inbox_received_at", std::string(kIndexReceived)}};
 }
 
 absl::StatusOr<bool> RecordInInbox(Database& db, absl::string_view consumer,
@@ -38,6 +47,11 @@ absl::StatusOr<bool> RecordInInbox(Database& db, absl::string_view consumer,
   RETURN_IF_ERROR(insert.BindAll(consumer, event_id, now));
   ASSIGN_OR_RETURN(int64_t inserted, insert.Run());
   return inserted == 1;
+}
+
+absl::StatusOr<int64_t> PruneInbox(Database& db, absl::Time older_than,
+                                   int batch_size) {
+  return DeleteInBatches(db, kPrune, older_than, batch_size);
 }
 
 }  // namespace tocsin::store

@@ -21,10 +21,13 @@
 // consumer names the consuming purpose (e.g. the durable consumer name), so
 // one service can consume the same event for two purposes. Schema:
 // InboxMigrations() (versions 1100-1199 are reserved for it; see
-// migrations.h).
+// migrations.h). Records stay until PruneInbox() removes them: keep them
+// longer than the bus can redeliver (its stream's max age), or a late
+// redelivery is applied twice.
 #ifndef TOCSIN_LIBS_STORE_INBOX_H_
 #define TOCSIN_LIBS_STORE_INBOX_H_
 
+#include <cstdint>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -35,7 +38,7 @@
 
 namespace tocsin::store {
 
-// The inbox table, as version 1100.
+// The inbox table and its index by time, as versions 1100-1101.
 std::vector<Migration> InboxMigrations();
 
 // Records (consumer, event_id). Returns true the first time (apply the
@@ -44,6 +47,12 @@ std::vector<Migration> InboxMigrations();
 // InvalidArgument when consumer or event_id is empty.
 absl::StatusOr<bool> RecordInInbox(Database& db, absl::string_view consumer,
                                    absl::string_view event_id, absl::Time now);
+
+// Deletes records made before older_than (by RecordInInbox's now), in
+// transactions of at most batch_size rows (see DeleteInBatches); returns how
+// many went. Not inside a Transaction().
+absl::StatusOr<int64_t> PruneInbox(Database& db, absl::Time older_than,
+                                   int batch_size = 1000);
 
 }  // namespace tocsin::store
 

@@ -137,6 +137,27 @@ TEST_F(InboxTest, RecordingOutsideATransactionIsRefused) {
   EXPECT_TRUE(fresh);
 }
 
+TEST_F(InboxTest, PruneForgetsOnlyRecordsMadeBeforeTheCutoff) {
+  ASSERT_OK(Record("escalation", "old-1").status());
+  ASSERT_OK(Record("paging", "old-2").status());
+  ASSERT_OK(Record("escalation", "old-3").status());
+  clock_.Advance(absl::Hours(49));
+  ASSERT_OK(Record("escalation", "recent").status());
+
+  ASSERT_OK_AND_ASSIGN(int64_t pruned,
+                       PruneInbox(*db_, clock_.Now() - absl::Hours(48),
+                                  /*batch_size=*/2));
+
+  EXPECT_EQ(pruned, 3);
+  // The recent record still de-duplicates; a pruned one is forgotten.
+  ASSERT_OK_AND_ASSIGN(bool recent_again, Record("escalation", "recent"));
+  EXPECT_FALSE(recent_again);
+  ASSERT_OK_AND_ASSIGN(bool old_again, Record("escalation", "old-1"));
+  EXPECT_TRUE(old_again);
+  ASSERT_OK_AND_ASSIGN(pruned, PruneInbox(*db_, clock_.Now() - absl::Hours(48)));
+  EXPECT_EQ(pruned, 0);
+}
+
 TEST_F(InboxTest, RefusesEmptyIds) {
   EXPECT_THAT(Record("", "evt-1"), StatusIs(absl::StatusCode::kInvalidArgument,
                                             HasSubstr("consumer")));

@@ -10,15 +10,20 @@
 // version), or when the list is not strictly increasing.
 //
 // Version ranges: 1-999 belong to the service's own tables; 1000 and above
-// are reserved for tables shared through libs/store (outbox 1000-1099, see
-// outbox.h; inbox 1100-1199, see inbox.h). Append the shared lists after the
-// service's own so the whole list stays increasing:
+// are reserved for tables shared through libs/store and other libraries:
+//   1000-1099  outbox        (outbox.h)
+//   1100-1199  inbox         (inbox.h)
+//   1200-1299  received_events (libs/event_record)
+//   1300-1399  dead_letters  (dead_letters.h)
+// Append the shared lists after the service's own, in that order, so the
+// whole list stays increasing:
 //
 //   std::vector<Migration> migrations = {
 //       {1, "incidents", "CREATE TABLE incidents(...);"},
 //       {2, "incident_title", "ALTER TABLE incidents ADD COLUMN title TEXT;"},
 //   };
-//   for (const auto& shared : {OutboxMigrations(), InboxMigrations()}) {
+//   for (const auto& shared : {OutboxMigrations(), InboxMigrations(),
+//                              DeadLetterMigrations()}) {
 //     migrations.insert(migrations.end(), shared.begin(), shared.end());
 //   }
 //   RETURN_IF_ERROR(Migrate(*db, migrations, *clock));

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
@@ -14,7 +15,9 @@
 #include "libs/bus/event_bus.h"
 #include "libs/clock/clock.h"
 #include "libs/status/status_matchers.h"
+#include "libs/testing/ports.h"
 #include "libs/store/database.h"
+#include "libs/store/dead_letters.h"
 #include "libs/store/migrations.h"
 #include "tocsin/events/v1/envelope.pb.h"
 
@@ -24,7 +27,19 @@ namespace {
 using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
 using ::tocsin::testing::StatusIs;
+
+MATCHER_P(IsOkAndHolds, expected,
+          "is OK and holds a value that " +
+              ::testing::PrintToString(expected)) {
+  if (!arg.ok()) {
+    *result_listener << "status is " << arg.status();
+    return false;
+  }
+  return ::testing::ExplainMatchResult(expected, *arg, result_listener);
+}
 
 // Stands in for JetStream: stores each event_id once (Nats-Msg-Id
 // de-duplication) and can be told to fail.
@@ -32,6 +47,9 @@ class RecordingBus : public bus::EventBus {
  public:
   absl::Status Publish(const bus::Envelope& envelope) override {
     absl::MutexLock lock(&mu_);
+    if (auto it = refused_.find(envelope.event_id()); it != refused_.end()) {
+      return it->second;
+    }
     if (succeed_before_failing_ > 0) {
       --succeed_before_failing_;
     } else if (fail_next_ > 0) {
@@ -54,6 +72,16 @@ class RecordingBus : public bus::EventBus {
     absl::MutexLock lock(&mu_);
     fail_next_ = n;
     succeed_before_failing_ = after;
+  }
+  // Publish answers status for event_id (until Accept(event_id)), as
+  // JetStream does for a message over its max payload.
+  void Refuse(const std::string& event_id, absl::Status status) {
+    absl::MutexLock lock(&mu_);
+    refused_[event_id] = std::move(status);
+  }
+  void Accept(const std::string& event_id) {
+    absl::MutexLock lock(&mu_);
+    refused_.erase(event_id);
   }
   // Stores messages but answers as if the acknowledgement never came, as
   // when the publisher dies right after the server stored the message.
@@ -92,6 +120,7 @@ class RecordingBus : public bus::EventBus {
   std::vector<std::string> attempts_ ABSL_GUARDED_BY(mu_);
   std::vector<bus::Envelope> stored_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_set<std::string> seen_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, absl::Status> refused_ ABSL_GUARDED_BY(mu_);
 };
 
 bus::Envelope Event(const std::string& id) {
@@ -103,12 +132,23 @@ bus::Envelope Event(const std::string& id) {
   return envelope;
 }
 
-// A relay driven by RunOnce() alone: its background pass would come only
-// after an hour or a Notify().
-OutboxRelayOptions Manual() {
+OutboxRelayOptions Defaults() {
   OutboxRelayOptions options;
+  options.dead_letter_prefix = "test";
+  return options;
+}
+
+// A relay driven by RunOnce() and commits: its background pass would come
+// only after an hour otherwise.
+OutboxRelayOptions Manual() {
+  OutboxRelayOptions options = Defaults();
   options.poll_interval = absl::Hours(1);
   return options;
+}
+
+// What JetStream answers for a message over the server's max payload.
+absl::Status TooLarge() {
+  return absl::InvalidArgumentError("nats: maximum payload exceeded");
 }
 
 class OutboxTest : public ::testing::Test {
@@ -123,11 +163,15 @@ class OutboxTest : public ::testing::Test {
   // Closes the database (if open) and opens the file again, as a restarted
   // process would.
   void Reopen() {
+    relay_db_.reset();
     db_.reset();
     DatabaseOptions options;
     options.path = path_;
     ASSERT_OK_AND_ASSIGN(db_, Database::Open(options));
-    ASSERT_OK(Migrate(*db_, OutboxMigrations(), clock_));
+    std::vector<Migration> migrations = OutboxMigrations();
+    for (const Migration& m : DeadLetterMigrations()) migrations.push_back(m);
+    ASSERT_OK(Migrate(*db_, migrations, clock_));
+    ASSERT_OK_AND_ASSIGN(relay_db_, Database::Open(options));
   }
 
   // Appends the events in one committed transaction.
@@ -158,19 +202,35 @@ class OutboxTest : public ::testing::Test {
     return rows;
   }
 
+  std::vector<DeadLetterRecord> DeadLetters() {
+    auto listed = ListDeadLetters(*db_, /*include_replayed=*/true, 100);
+    EXPECT_OK(listed.status());
+    return listed.ok() ? *listed : std::vector<DeadLetterRecord>();
+  }
+
   FakeClock clock_{absl::FromUnixSeconds(1767225600)};
   RecordingBus bus_;
   std::string path_;
+  // The service's connection, where Commit() appends.
   std::unique_ptr<Database> db_;
+  // A second connection to the same file (as another process would have).
+  // A relay started on it is not woken by Commit()'s commits, only by
+  // RunOnce(), Notify() and its poll, so tests decide when it publishes.
+  std::unique_ptr<Database> relay_db_;
 };
 
 using Row = std::pair<std::string, absl::optional<absl::Time>>;
+
+struct CountingCommits : DatabaseObserver {
+  void OnCommit(absl::Duration, int) override { ++count; }
+  int count = 0;
+};
 
 TEST_F(OutboxTest, RelayPublishesCommittedRowsInOrderAndMarksThem) {
   OutboxRelayOptions options = Manual();
   options.batch_size = 2;
   ASSERT_OK_AND_ASSIGN(auto relay,
-                       OutboxRelay::Start(db_.get(), &bus_, &clock_, options));
+                       OutboxRelay::Start(relay_db_.get(), &bus_, &clock_, options));
   ASSERT_OK(Commit({"e1", "e2"}));
   ASSERT_OK(Commit({"e3"}));
   ASSERT_OK(Commit({"e4", "e5"}));
@@ -200,7 +260,7 @@ TEST_F(OutboxTest, RelayPublishesCommittedRowsInOrderAndMarksThem) {
 
 TEST_F(OutboxTest, RowsOfARolledBackTransactionNeverPublish) {
   ASSERT_OK_AND_ASSIGN(auto relay,
-                       OutboxRelay::Start(db_.get(), &bus_, &clock_, Manual()));
+                       OutboxRelay::Start(relay_db_.get(), &bus_, &clock_, Manual()));
   ASSERT_OK(Commit({"before"}));
   absl::Status failed = db_->Transaction([&]() -> absl::Status {
     RETURN_IF_ERROR(AppendToOutbox(*db_, Event("rolled-back"), clock_.Now()));
@@ -251,7 +311,7 @@ TEST_F(OutboxTest, AppendRefusesIncompleteAndDuplicateEvents) {
 
 TEST_F(OutboxTest, RowsStayPendingWhileTheBusFailsAndPublishAfterItRecovers) {
   ASSERT_OK_AND_ASSIGN(auto relay,
-                       OutboxRelay::Start(db_.get(), &bus_, &clock_, Manual()));
+                       OutboxRelay::Start(relay_db_.get(), &bus_, &clock_, Manual()));
   ASSERT_OK(Commit({"e1", "e2", "e3", "e4", "e5"}));
   // e1 and e2 go through, then the bus fails twice.
   bus_.FailNext(2, /*after=*/2);
@@ -269,6 +329,9 @@ TEST_F(OutboxTest, RowsStayPendingWhileTheBusFailsAndPublishAfterItRecovers) {
                           Row("e3", absl::nullopt), Row("e4", absl::nullopt),
                           Row("e5", absl::nullopt)));
 
+  // Transient failures never set anything aside.
+  EXPECT_THAT(DeadLetters(), IsEmpty());
+
   ASSERT_OK(relay->RunOnce());
 
   EXPECT_THAT(bus_.Attempts(), ElementsAre("e1", "e2", "e3", "e4", "e5"));
@@ -278,7 +341,7 @@ TEST_F(OutboxTest, RowsStayPendingWhileTheBusFailsAndPublishAfterItRecovers) {
 
 TEST_F(OutboxTest, BackgroundRelayPublishesAfterNotify) {
   ASSERT_OK_AND_ASSIGN(auto relay,
-                       OutboxRelay::Start(db_.get(), &bus_, &clock_, Manual()));
+                       OutboxRelay::Start(relay_db_.get(), &bus_, &clock_, Manual()));
   ASSERT_OK(Commit({"e1"}));
   relay->Notify();
   ASSERT_TRUE(bus_.WaitForStored(1));
@@ -294,10 +357,10 @@ TEST_F(OutboxTest, BackgroundRelayPublishesAfterNotify) {
 }
 
 TEST_F(OutboxTest, BackgroundRelayPollsWithoutNotify) {
-  OutboxRelayOptions options;
+  OutboxRelayOptions options = Defaults();
   options.poll_interval = absl::Milliseconds(5);
   ASSERT_OK_AND_ASSIGN(auto relay,
-                       OutboxRelay::Start(db_.get(), &bus_, &clock_, options));
+                       OutboxRelay::Start(relay_db_.get(), &bus_, &clock_, options));
   ASSERT_OK(Commit({"e1", "e2"}));
 
   ASSERT_TRUE(bus_.WaitForStored(2));
@@ -310,7 +373,7 @@ TEST_F(OutboxTest, BackgroundRelayBacksOffAndLosesNothing) {
   options.min_backoff = absl::Milliseconds(1);
   options.max_backoff = absl::Milliseconds(4);
   ASSERT_OK_AND_ASSIGN(auto relay,
-                       OutboxRelay::Start(db_.get(), &bus_, &clock_, options));
+                       OutboxRelay::Start(relay_db_.get(), &bus_, &clock_, options));
   bus_.FailNext(4, /*after=*/1);
   ASSERT_OK(Commit({"e1", "e2", "e3", "e4"}));
   relay->Notify();
@@ -328,7 +391,7 @@ TEST_F(OutboxTest, CrashBetweenPublishAndMarkRepublishesTheSameEventId) {
   ASSERT_OK(Commit({"e1", "e2"}));
   {
     ASSERT_OK_AND_ASSIGN(
-        auto relay, OutboxRelay::Start(db_.get(), &bus_, &clock_, Manual()));
+        auto relay, OutboxRelay::Start(relay_db_.get(), &bus_, &clock_, Manual()));
     ASSERT_OK(relay->RunOnce());  // e1, e2 published and marked
     ASSERT_OK(Commit({"e3"}));
     // The server stores e3, but the process dies before marking it.
@@ -343,7 +406,7 @@ TEST_F(OutboxTest, CrashBetweenPublishAndMarkRepublishesTheSameEventId) {
                           Row("e3", absl::nullopt)));
 
   ASSERT_OK_AND_ASSIGN(auto relay,
-                       OutboxRelay::Start(db_.get(), &bus_, &clock_, Manual()));
+                       OutboxRelay::Start(relay_db_.get(), &bus_, &clock_, Manual()));
   ASSERT_OK(relay->RunOnce());
 
   EXPECT_THAT(bus_.Attempts(), ElementsAre("e1", "e2", "e3", "e3"));
@@ -354,7 +417,7 @@ TEST_F(OutboxTest, CrashBetweenPublishAndMarkRepublishesTheSameEventId) {
 
 TEST_F(OutboxTest, PruneDeletesOnlyRowsPublishedBeforeTheCutoff) {
   ASSERT_OK_AND_ASSIGN(auto relay,
-                       OutboxRelay::Start(db_.get(), &bus_, &clock_, Manual()));
+                       OutboxRelay::Start(relay_db_.get(), &bus_, &clock_, Manual()));
   const absl::Time t0 = clock_.Now();
   ASSERT_OK(Commit({"old"}));
   ASSERT_OK(relay->RunOnce());
@@ -363,7 +426,7 @@ TEST_F(OutboxTest, PruneDeletesOnlyRowsPublishedBeforeTheCutoff) {
   ASSERT_OK(relay->RunOnce());
   ASSERT_OK(Commit({"pending"}));
 
-  ASSERT_OK(PruneOutbox(*db_, t0 + absl::Hours(1)));
+  EXPECT_THAT(PruneOutbox(*db_, t0 + absl::Hours(1)), IsOkAndHolds(1));
 
   EXPECT_THAT(Rows(), ElementsAre(Row("recent", t0 + absl::Hours(2)),
                                   Row("pending", absl::nullopt)));
@@ -372,18 +435,267 @@ TEST_F(OutboxTest, PruneDeletesOnlyRowsPublishedBeforeTheCutoff) {
   EXPECT_THAT(bus_.Attempts(), ElementsAre("old", "recent", "pending"));
 }
 
+TEST_F(OutboxTest, CommittedAppendWakesTheRelayWithoutNotify) {
+  // On the service's own connection, with an hourly poll.
+  ASSERT_OK_AND_ASSIGN(auto relay,
+                       OutboxRelay::Start(db_.get(), &bus_, &clock_, Manual()));
+
+  ASSERT_OK(Commit({"e1"}));
+  ASSERT_TRUE(bus_.WaitForStored(1));
+  ASSERT_OK(Commit({"e2", "e3"}));
+  ASSERT_TRUE(bus_.WaitForStored(3));
+
+  EXPECT_THAT(bus_.StoredIds(), ElementsAre("e1", "e2", "e3"));
+}
+
+TEST_F(OutboxTest, OnlyACommittedAppendSignalsTheOutboxTopic) {
+  int signals = 0;
+  db_->AddCommitListener(kOutboxTopic, [&] { ++signals; });
+
+  EXPECT_THAT(db_->Transaction([&]() -> absl::Status {
+    RETURN_IF_ERROR(AppendToOutbox(*db_, Event("rolled-back"), clock_.Now()));
+    return absl::AbortedError("state change conflicted");
+  }),
+              StatusIs(absl::StatusCode::kAborted, HasSubstr("conflicted")));
+  EXPECT_EQ(signals, 0);
+  ASSERT_OK(Commit({"e1"}));
+  EXPECT_EQ(signals, 1);
+  // A refused append signals nothing either.
+  EXPECT_THAT(Commit({"e1"}), StatusIs(absl::StatusCode::kAlreadyExists,
+                                       HasSubstr("UNIQUE")));
+  EXPECT_EQ(signals, 1);
+}
+
+TEST_F(OutboxTest, EventTheBusRefusesForGoodIsSetAsideAndLaterOnesPublish) {
+  OutboxRelayOptions options = Manual();
+  // The hook appends a notice in the set-aside's transaction.
+  std::vector<std::string> hooked;
+  options.on_dead_letter = [&](Database& db, const DeadLetterRecord& dead) {
+    hooked.push_back(dead.id);
+    bus::Envelope notice = Event("notice-" + dead.id);
+    notice.set_type("system.dead_lettered");
+    notice.set_incident_id(dead.incident_id);
+    return AppendToOutbox(db, notice, clock_.Now());
+  };
+  ASSERT_OK_AND_ASSIGN(auto relay,
+                       OutboxRelay::Start(relay_db_.get(), &bus_, &clock_, options));
+  bus_.Refuse("big", TooLarge());
+  ASSERT_OK(Commit({"e1", "big", "e2"}));
+  ASSERT_OK(Commit({"e3"}));
+  clock_.Advance(absl::Seconds(3));
+
+  ASSERT_OK(relay->RunOnce());
+
+  EXPECT_THAT(bus_.StoredIds(), ElementsAre("e1", "e2", "e3", "notice-test-1"));
+  EXPECT_THAT(hooked, ElementsAre("test-1"));
+  std::vector<DeadLetterRecord> dead = DeadLetters();
+  ASSERT_THAT(dead, SizeIs(1));
+  EXPECT_EQ(dead[0].id, "test-1");
+  EXPECT_EQ(dead[0].source, "outbox");
+  EXPECT_EQ(dead[0].event_id, "big");
+  EXPECT_EQ(dead[0].type, "incident.opened");
+  EXPECT_EQ(dead[0].incident_id, "inc-big");
+  EXPECT_EQ(dead[0].subject, "tocsin.incident.opened");
+  EXPECT_THAT(dead[0].error, AllOf(HasSubstr("INVALID_ARGUMENT"),
+                                   HasSubstr("maximum payload exceeded")));
+  EXPECT_EQ(dead[0].attempts, 1);
+  EXPECT_EQ(dead[0].create_time, clock_.Now());
+  EXPECT_FALSE(dead[0].replay_time.has_value());
+  bus::Envelope kept;
+  ASSERT_TRUE(kept.ParseFromString(dead[0].data));
+  EXPECT_EQ(kept.event_id(), "big");
+  // The row left the outbox; nothing is pending.
+  EXPECT_THAT(Rows(), ElementsAre(Row("e1", clock_.Now()), Row("e2", clock_.Now()),
+                                  Row("e3", clock_.Now()),
+                                  Row("notice-test-1", clock_.Now())));
+  ASSERT_OK_AND_ASSIGN(OutboxStats stats, relay->Stats());
+  EXPECT_EQ(stats.pending, 0);
+  EXPECT_EQ(stats.published_total, 4);
+  EXPECT_EQ(stats.dead_lettered_total, 1);
+  EXPECT_EQ(stats.publish_failures_total, 1);
+  EXPECT_THAT(CountDeadLetters(*db_), IsOkAndHolds(1));
+}
+
+TEST_F(OutboxTest, SetAsideAndItsHookCommitTogetherOrNotAtAll) {
+  OutboxRelayOptions options = Manual();
+  absl::Status hook_result = absl::UnavailableError("timeline is busy");
+  options.on_dead_letter = [&](Database& db, const DeadLetterRecord& dead) {
+    RETURN_IF_ERROR(AppendToOutbox(db, Event("notice-" + dead.id), clock_.Now()));
+    return hook_result;
+  };
+  ASSERT_OK_AND_ASSIGN(auto relay,
+                       OutboxRelay::Start(relay_db_.get(), &bus_, &clock_, options));
+  bus_.Refuse("big", TooLarge());
+  ASSERT_OK(Commit({"e1", "big", "e2"}));
+
+  // The hook fails: its notice, the dead letter and the removal are undone,
+  // and the row stays where it was, ahead of e2.
+  EXPECT_THAT(relay->RunOnce(),
+              StatusIs(absl::StatusCode::kUnavailable,
+                       AllOf(HasSubstr("cannot set aside outbox event big"),
+                             HasSubstr("timeline is busy"))));
+  EXPECT_THAT(DeadLetters(), IsEmpty());
+  EXPECT_THAT(Rows(), ElementsAre(Row("e1", clock_.Now()), Row("big", absl::nullopt),
+                                  Row("e2", absl::nullopt)));
+  EXPECT_THAT(bus_.StoredIds(), ElementsAre("e1"));
+
+  hook_result = absl::OkStatus();
+  ASSERT_OK(relay->RunOnce());
+
+  EXPECT_THAT(bus_.StoredIds(), ElementsAre("e1", "e2", "notice-test-1"));
+  std::vector<DeadLetterRecord> dead = DeadLetters();
+  ASSERT_THAT(dead, SizeIs(1));
+  EXPECT_EQ(dead[0].event_id, "big");
+  EXPECT_EQ(dead[0].attempts, 2);  // refused twice
+}
+
+TEST_F(OutboxTest, RowThatDoesNotParseIsSetAside) {
+  ASSERT_OK_AND_ASSIGN(auto relay,
+                       OutboxRelay::Start(relay_db_.get(), &bus_, &clock_, Manual()));
+  ASSERT_OK(Commit({"e1"}));
+  ASSERT_OK(db_->Transaction([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(Statement insert,
+                     db_->Prepare("INSERT INTO outbox(event_id, type, envelope, "
+                                  "created_at) VALUES(?, ?, ?, ?)"));
+    RETURN_IF_ERROR(insert.BindAll("garbled", "incident.opened",
+                                   Blob{"\xff\xff\xff not a proto"}, clock_.Now()));
+    return insert.Run().status();
+  }));
+  ASSERT_OK(Commit({"e2"}));
+
+  ASSERT_OK(relay->RunOnce());
+
+  EXPECT_THAT(bus_.StoredIds(), ElementsAre("e1", "e2"));
+  std::vector<DeadLetterRecord> dead = DeadLetters();
+  ASSERT_THAT(dead, SizeIs(1));
+  EXPECT_EQ(dead[0].event_id, "garbled");
+  EXPECT_EQ(dead[0].type, "incident.opened");
+  EXPECT_THAT(dead[0].error, AllOf(HasSubstr("DATA_LOSS"),
+                                   HasSubstr("does not hold a valid envelope")));
+  EXPECT_EQ(dead[0].data, "\xff\xff\xff not a proto");
+  // Replaying bytes that are not an envelope cannot succeed.
+  EXPECT_THAT(ReplayOutboxDeadLetter(*db_, dead[0].id, clock_.Now()),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("does not hold a valid envelope")));
+}
+
+TEST_F(OutboxTest, ReplayPutsTheEventBackAtTheEndAndTheRelayPublishesIt) {
+  // The service's own connection: the replay's commit wakes the relay.
+  ASSERT_OK_AND_ASSIGN(auto relay,
+                       OutboxRelay::Start(db_.get(), &bus_, &clock_, Manual()));
+  bus_.Refuse("big", TooLarge());
+  ASSERT_OK(Commit({"e1", "big", "e2"}));
+  ASSERT_TRUE(bus_.WaitForStored(2));
+  ASSERT_OK(tocsin::testing::WaitFor(
+      [&] { return CountDeadLetters(*db_).value_or(0) == 1; }, absl::Seconds(30)));
+  relay->Stop();  // from here on, RunOnce alone publishes
+  ASSERT_OK(Commit({"e3"}));
+  // The server's limit was raised.
+  bus_.Accept("big");
+  clock_.Advance(absl::Minutes(5));
+
+  ASSERT_OK(ReplayOutboxDeadLetter(*db_, "test-1", clock_.Now()));
+
+  // Pending again, after e3.
+  std::vector<Row> rows = Rows();
+  ASSERT_THAT(rows, SizeIs(4));
+  EXPECT_EQ(rows[2], Row("e3", absl::nullopt));
+  EXPECT_EQ(rows[3], Row("big", absl::nullopt));
+  ASSERT_OK(relay->RunOnce());
+  EXPECT_THAT(bus_.StoredIds(), ElementsAre("e1", "e2", "e3", "big"));
+  ASSERT_OK_AND_ASSIGN(DeadLetterRecord replayed, GetDeadLetter(*db_, "test-1"));
+  EXPECT_EQ(replayed.replay_time, clock_.Now());
+  EXPECT_THAT(CountDeadLetters(*db_), IsOkAndHolds(0));
+  EXPECT_THAT(ReplayOutboxDeadLetter(*db_, "test-1", clock_.Now()),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("replayed already")));
+  EXPECT_THAT(ReplayOutboxDeadLetter(*db_, "test-99", clock_.Now()),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("test-99")));
+}
+
+TEST_F(OutboxTest, ReplayRefusesADeadLetterFromAConsumer) {
+  ASSERT_OK(db_->Transaction([&]() -> absl::Status {
+    DeadLetterRecord record;
+    record.source = "consumer:paging-pages";
+    record.data = Event("e1").SerializeAsString();
+    return AddDeadLetter(*db_, "test", record, clock_.Now()).status();
+  }));
+
+  EXPECT_THAT(ReplayOutboxDeadLetter(*db_, "test-1", clock_.Now()),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("consumer:paging-pages")));
+  EXPECT_THAT(Rows(), IsEmpty());
+}
+
+TEST_F(OutboxTest, HealthyReportsARelayStuckOnTheOldestPendingRow) {
+  ASSERT_OK_AND_ASSIGN(auto relay,
+                       OutboxRelay::Start(relay_db_.get(), &bus_, &clock_, Manual()));
+  bus_.FailNext(1);
+  ASSERT_OK(Commit({"e1", "e2"}));
+  EXPECT_THAT(relay->RunOnce(), StatusIs(absl::StatusCode::kUnavailable,
+                                         HasSubstr("bus unreachable")));
+  EXPECT_OK(relay->Healthy(absl::Minutes(5)));
+
+  clock_.Advance(absl::Minutes(5) + absl::Seconds(3));
+
+  EXPECT_THAT(relay->Healthy(absl::Minutes(5)),
+              StatusIs(absl::StatusCode::kUnavailable,
+                       "outbox relay stuck: 2 events pending, the oldest for "
+                       "5m3s (last error: UNAVAILABLE: publishing outbox "
+                       "event e1: bus unreachable)"));
+  ASSERT_OK_AND_ASSIGN(OutboxStats stats, relay->Stats());
+  EXPECT_EQ(stats.pending, 2);
+  EXPECT_EQ(stats.oldest_pending_age, absl::Minutes(5) + absl::Seconds(3));
+  EXPECT_EQ(stats.publish_failures_total, 1);
+  EXPECT_EQ(stats.published_total, 0);
+
+  // The bus is back: healthy again.
+  ASSERT_OK(relay->RunOnce());
+  EXPECT_OK(relay->Healthy(absl::Minutes(5)));
+  ASSERT_OK_AND_ASSIGN(stats, relay->Stats());
+  EXPECT_EQ(stats.pending, 0);
+  EXPECT_EQ(stats.oldest_pending_age, absl::ZeroDuration());
+  EXPECT_EQ(stats.published_total, 2);
+}
+
+TEST_F(OutboxTest, PruneRemovesPublishedRowsInBatches) {
+  ASSERT_OK_AND_ASSIGN(auto relay,
+                       OutboxRelay::Start(relay_db_.get(), &bus_, &clock_, Manual()));
+  ASSERT_OK(Commit({"o1", "o2", "o3", "o4", "o5"}));
+  ASSERT_OK(relay->RunOnce());
+  clock_.Advance(absl::Hours(2));
+  ASSERT_OK(Commit({"recent"}));
+  ASSERT_OK(relay->RunOnce());
+  ASSERT_OK(Commit({"pending"}));
+  CountingCommits commits;
+  db_->SetObserver(&commits);
+
+  ASSERT_OK_AND_ASSIGN(int64_t pruned,
+                       PruneOutbox(*db_, clock_.Now() - absl::Hours(1),
+                                   /*batch_size=*/2));
+
+  EXPECT_EQ(pruned, 5);
+  EXPECT_EQ(commits.count, 3);  // 2 + 2 + 1
+  EXPECT_THAT(Rows(), ElementsAre(Row("recent", clock_.Now()),
+                                  Row("pending", absl::nullopt)));
+  db_->SetObserver(nullptr);
+}
+
 TEST_F(OutboxTest, StartRefusesBadOptions) {
-  OutboxRelayOptions options;
+  OutboxRelayOptions options = Defaults();
   options.batch_size = 0;
   EXPECT_THAT(
-      OutboxRelay::Start(db_.get(), &bus_, &clock_, options),
+      OutboxRelay::Start(relay_db_.get(), &bus_, &clock_, options),
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("batch_size")));
-  options = OutboxRelayOptions();
+  options = Defaults();
   options.max_backoff = absl::Milliseconds(1);
   EXPECT_THAT(
-      OutboxRelay::Start(db_.get(), &bus_, &clock_, options),
+      OutboxRelay::Start(relay_db_.get(), &bus_, &clock_, options),
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("max_backoff")));
-  EXPECT_THAT(OutboxRelay::Start(db_.get(), nullptr, &clock_, {}),
+  EXPECT_THAT(OutboxRelay::Start(relay_db_.get(), &bus_, &clock_, {}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("dead_letter_prefix")));
+  EXPECT_THAT(OutboxRelay::Start(relay_db_.get(), nullptr, &clock_, {}),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("bus")));
 }
 

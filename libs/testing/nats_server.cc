@@ -63,11 +63,22 @@ int PortFromPortsFile(const std::string& path) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<NatsServer>> NatsServer::Start() {
+absl::StatusOr<std::unique_ptr<NatsServer>> NatsServer::Start(
+    const NatsServerOptions& options) {
   absl::StatusOr<std::string> binary = FindNatsServer();
   if (!binary.ok()) return binary.status();
+  const std::string dir = MakeTempDir("nats-server");
+  std::string config_file;
+  if (options.max_payload > 0) {
+    config_file = dir + "/nats-server.conf";
+    std::ofstream config(config_file);
+    config << "max_payload: " << options.max_payload << "\n";
+    if (!config.flush()) {
+      return absl::InternalError(absl::StrCat("cannot write ", config_file));
+    }
+  }
   auto server = std::unique_ptr<NatsServer>(
-      new NatsServer(*binary, MakeTempDir("nats-server")));
+      new NatsServer(*binary, dir, std::move(config_file)));
   absl::Status launched = server->Launch("-1");
   if (!launched.ok()) return launched;
   return server;
@@ -89,11 +100,12 @@ std::string NatsServer::Log() const {
 }
 
 absl::Status NatsServer::Launch(const std::string& port_arg) {
-  absl::StatusOr<std::unique_ptr<Process>> process = Process::Start(
-      binary_,
-      {"-a", "127.0.0.1", "-p", port_arg, "--ports_file_dir", dir_, "-js",
-       "-sd", dir_ + "/js"},
-      {}, dir_ + "/nats-server.log");
+  std::vector<std::string> args = {"-a", "127.0.0.1", "-p", port_arg,
+                                   "--ports_file_dir", dir_, "-js",
+                                   "-sd", dir_ + "/js"};
+  if (!config_file_.empty()) args.insert(args.end(), {"-c", config_file_});
+  absl::StatusOr<std::unique_ptr<Process>> process =
+      Process::Start(binary_, args, {}, dir_ + "/nats-server.log");
   if (!process.ok()) return process.status();
   process_ = *std::move(process);
 

@@ -13,6 +13,7 @@
 #ifndef TOCSIN_LIBS_TESTING_NATS_SERVER_H_
 #define TOCSIN_LIBS_TESTING_NATS_SERVER_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,9 +23,16 @@
 
 namespace tocsin::testing {
 
+struct NatsServerOptions {
+  // The largest message the server accepts (its max_payload); 0 for the
+  // server's default (1 MiB).
+  int64_t max_payload = 0;
+};
+
 class NatsServer {
  public:
-  static absl::StatusOr<std::unique_ptr<NatsServer>> Start();
+  static absl::StatusOr<std::unique_ptr<NatsServer>> Start(
+      const NatsServerOptions& options = {});
 
   NatsServer(const NatsServer&) = delete;
   NatsServer& operator=(const NatsServer&) = delete;
@@ -47,8 +55,10 @@ class NatsServer {
   std::string Log() const;
 
  private:
-  NatsServer(std::string binary, std::string dir)
-      : binary_(std::move(binary)), dir_(std::move(dir)) {}
+  NatsServer(std::string binary, std::string dir, std::string config_file)
+      : binary_(std::move(binary)),
+        dir_(std::move(dir)),
+        config_file_(std::move(config_file)) {}
 
   // Starts nats-server with port_arg ("-1" or a number) and waits until it
   // accepts connections; sets port_.
@@ -56,6 +66,8 @@ class NatsServer {
 
   const std::string binary_;
   const std::string dir_;
+  // Empty for none.
+  const std::string config_file_;
   int port_ = 0;
   std::unique_ptr<Process> process_;
 };

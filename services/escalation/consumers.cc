@@ -8,7 +8,7 @@ namespace tocsin::escalation {
 namespace {
 
 bus::ConsumerOptions WithRedelivery(bus::ConsumerOptions options) {
-  options.max_deliver = 10;
+  options.max_failures = 10;
   options.ack_wait = absl::Seconds(30);
   options.nak_delay = absl::Seconds(2);
   return options;

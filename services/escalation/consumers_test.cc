@@ -129,8 +129,8 @@ TEST_F(ConsumersTest, AnEventThatNeverAppliesIsDeadLetteredAfterTenDeliveries) {
   bus.DeliverPending();
   auto dead = bus.DeadLetters();
   ASSERT_THAT(dead, SizeIs(1));
-  EXPECT_EQ(dead[0].durable_name, "escalation-incidents");
-  EXPECT_EQ(dead[0].deliveries, 10);
+  EXPECT_EQ(dead[0].consumer, "escalation-incidents");
+  EXPECT_EQ(dead[0].attempts, 10);
   EXPECT_THAT(dead[0].error, HasSubstr("IncidentOpened"));
   EXPECT_THAT(Engagements(), ::testing::IsEmpty());
 }

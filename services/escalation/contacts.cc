@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "libs/text/email_address.h"
 
 namespace tocsin::escalation {
 namespace {
@@ -18,18 +19,6 @@ bool HasSpace(absl::string_view text) {
     }
   }
   return false;
-}
-
-absl::Status ValidateEmail(absl::string_view address) {
-  const size_t at = address.find('@');
-  if (address.empty() || at == absl::string_view::npos || at == 0 ||
-      at + 1 == address.size() || address.find('@', at + 1) != absl::string_view::npos ||
-      HasSpace(address) || address.size() > 254) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "email address \"", address,
-        "\" is not valid: write it as name@domain (one '@', no spaces)"));
-  }
-  return absl::OkStatus();
 }
 
 absl::Status ValidateUrl(absl::string_view url) {
@@ -52,7 +41,9 @@ absl::Status ValidateUrl(absl::string_view url) {
 absl::Status ValidateChannel(const ContactChannel& channel) {
   switch (channel.destination_case()) {
     case ContactChannel::kEmail:
-      if (absl::Status s = ValidateEmail(channel.email().address()); !s.ok()) return s;
+      if (absl::Status s = text::ValidateEmailAddress(channel.email().address()); !s.ok()) {
+        return s;
+      }
       break;
     case ContactChannel::kWebhook:
       if (absl::Status s = ValidateUrl(channel.webhook().url()); !s.ok()) return s;

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "libs/proto/time.h"
 #include "libs/status/status_macros.h"
+#include "libs/store/dead_letters.h"
 #include "libs/store/inbox.h"
 #include "libs/store/migrations.h"
 #include "libs/store/outbox.h"
@@ -49,7 +50,8 @@ CREATE TABLE incidents (
 );
 )sql"},
   };
-  for (const auto& shared : {store::OutboxMigrations(), store::InboxMigrations()}) {
+  for (const auto& shared : {store::OutboxMigrations(), store::InboxMigrations(),
+                             store::DeadLetterMigrations()}) {
     m.insert(m.end(), shared.begin(), shared.end());
   }
   return m;

@@ -16,6 +16,7 @@
 #include "google/protobuf/timestamp.pb.h"
 #include "libs/status/status_macros.h"
 #include "services/gateway/aws_time.h"
+#include "services/incidents/alarms.h"
 
 namespace tocsin::gateway {
 namespace {
@@ -475,7 +476,10 @@ std::string ConsoleLinkForAlarm(const Alarm& alarm) {
       alarm.source() == kCloudWatchSource &&
       alarm.kind() != AlarmKind::ALARM_KIND_GENERIC &&
       alarm.kind() != AlarmKind::ALARM_KIND_UNSPECIFIED;
+  // Longer names are not CloudWatch's (255 at most), and would make a link
+  // three times as long.
   if (!cloudwatch_alarm || alarm.alarm_name().empty() ||
+      alarm.alarm_name().size() > incidents::kMaxAlarmNameBytes ||
       !IsRegionName(alarm.region())) {
     return "";
   }

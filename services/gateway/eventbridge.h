@@ -51,9 +51,10 @@ absl::StatusOr<std::vector<tocsin::incidents::v1::Alarm>> ParseEventBridgeBody(
 // The AWS console page of a CloudWatch alarm (source "aws.cloudwatch", any
 // kind but GENERIC), e.g.
 // https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#alarmsV2:alarm/ServerCpuTooHigh
-// Empty for other alarms, and when the name or a well-formed region (lowercase
-// letters, digits and '-') is missing, so that a forged region cannot point
-// the link at another host.
+// Empty for other alarms, when the name is missing or longer than any
+// CloudWatch alarm name (incidents::kMaxAlarmNameBytes), and when a
+// well-formed region (lowercase letters, digits and '-') is missing, so that a
+// forged region cannot point the link at another host.
 std::string ConsoleLinkForAlarm(const tocsin::incidents::v1::Alarm& alarm);
 
 }  // namespace tocsin::gateway

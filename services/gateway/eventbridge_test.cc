@@ -19,6 +19,7 @@ namespace tocsin::gateway {
 namespace {
 
 using ::nlohmann::json;
+using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -644,6 +645,40 @@ TEST(ConsoleLinkForAlarm, EmptyWhenTheRegionCouldChangeTheHost) {
             Variant(kSingleMetric, [&](json& e) { e["region"] = region; })));
     EXPECT_EQ(ConsoleLinkForAlarm(alarms[0]), "");
   }
+}
+
+TEST(ConsoleLinkForAlarm, EmptyForANameLongerThanCloudWatchAllows) {
+  ASSERT_OK_AND_ASSIGN(std::vector<Alarm> alarms,
+                       ParseEventBridgeBody(Variant(kSingleMetric, [](json& e) {
+                         e["detail"]["alarmName"] = std::string(300, 'n');
+                       })));
+  EXPECT_EQ(ConsoleLinkForAlarm(alarms[0]), "");
+}
+
+// ---- Untrusted bytes ----
+
+TEST(ParseEventBridgeBody, InvalidUtf8IsABadBodyNamingTheProblem) {
+  std::string body = Variant(kSingleMetric, [](json& e) { e["detail"]["state"]["reason"] = "@@"; });
+  body.replace(body.find("@@"), 2, "\xC3\x28");  // a lead byte without its continuation
+  EXPECT_THAT(ParseEventBridgeBody(body),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(StartsWith("body is not valid JSON"), HasSubstr("UTF-8"))));
+  // A lone surrogate escape is no character either.
+  std::string surrogate =
+      Variant(kSingleMetric, [](json& e) { e["detail"]["state"]["reason"] = "@@"; });
+  surrogate.replace(surrogate.find("@@"), 2, "\\ud800");
+  EXPECT_THAT(ParseEventBridgeBody(surrogate),
+              StatusIs(absl::StatusCode::kInvalidArgument, StartsWith("body is not valid JSON")));
+}
+
+TEST(ParseEventBridgeBody, LongFieldsAreReadWhole) {
+  const std::string reason(900 * 1000, 'r');
+  ASSERT_OK_AND_ASSIGN(std::vector<Alarm> alarms,
+                       ParseEventBridgeBody(Variant(kSingleMetric, [&](json& e) {
+                         e["detail"]["state"]["reason"] = reason;
+                       })));
+  EXPECT_EQ(alarms[0].reason(), reason);
+  EXPECT_THAT(alarms[0].detail_json(), HasSubstr(reason));
 }
 
 }  // namespace

@@ -7,11 +7,25 @@
 #include "absl/strings/str_cat.h"
 #include "libs/log/log.h"
 #include "libs/metrics/admin.h"
+#include "libs/status/retry.h"
+#include "libs/text/text.h"
 #include "services/gateway/eventbridge.h"
 #include "services/gateway/ingest_result.h"
+#include "services/incidents/alarms.h"
 
 namespace tocsin::gateway {
 namespace {
+
+// What the incidents service's gRPC server accepts in one message is 4 MiB;
+// leave room for the request's framing.
+constexpr size_t kMaxHandOverBytes = (4 << 20) - (64 << 10);
+constexpr size_t kPerAlarmOverheadBytes = 8;
+
+// "event[2] (id \"abc\")", as the parser names events in its errors.
+std::string EventName(size_t index, const incidents::v1::Alarm& alarm) {
+  return absl::StrCat("event[", index, "] (id \"", text::UntrustedLine(alarm.event_id(), 80),
+                      "\")");
+}
 
 bool IsJsonContentType(absl::string_view content_type) {
   std::string media = absl::AsciiStrToLower(content_type.substr(0, content_type.find(';')));
@@ -39,8 +53,15 @@ Gateway::Gateway(ApiKeyStore keys, AlarmSink* sink, prometheus::Registry& regist
                             .Add({}, metrics::LatencyBuckets())) {}
 
 void Gateway::Register(http::HttpServer& server) {
-  server.Handle("POST", "/v1/events/eventbridge",
-                [this](const http::HttpRequest& r) { return HandleEventBridge(r); });
+  // The key is checked as soon as the headers are in: a caller without one
+  // never gets to send (or make us read) a body.
+  server.Handle(
+      "POST", "/v1/events/eventbridge",
+      [this](const http::HttpRequest& r) { return HandleEventBridge(r); },
+      {.authorize = [this](const http::HttpRequest& r) -> std::optional<http::HttpResponse> {
+        if (auto refused = Authenticate(r)) return Count(*std::move(refused));
+        return std::nullopt;
+      }});
 }
 
 http::HttpResponse Gateway::Count(http::HttpResponse response) {
@@ -80,38 +101,72 @@ http::HttpResponse Gateway::HandleEventBridge(const http::HttpRequest& request) 
     return Count(http::JsonError(400, json_error ? "invalid_json" : "invalid_event",
                                  alarms.status().message()));
   }
-  std::vector<EventResult> results;
-  results.reserve(alarms->size());
-  for (size_t i = 0; i < alarms->size(); ++i) {
-    const incidents::v1::Alarm& alarm = (*alarms)[i];
-    auto ingested = sink_->Ingest(alarm);
-    if (!ingested.ok()) {
-      const absl::Status& s = ingested.status();
-      if (s.code() == absl::StatusCode::kInvalidArgument) {
-        return Count(http::JsonError(
-            400, "invalid_event",
-            absl::StrCat("event[", i, "] (id \"", alarm.event_id(), "\"): ", s.message())));
-      }
-      log::Warn("incidents service could not ingest an alarm",
-                {{"event_id", alarm.event_id()}, {"error", s.ToString()}});
+  http::HttpResponse response = HandOver(*alarms);
+  observe();
+  return Count(response);
+}
+
+http::HttpResponse Gateway::HandOver(const std::vector<incidents::v1::Alarm>& alarms) {
+  // Everything the incidents service would refuse is refused here, before
+  // anything is handed over.
+  if (alarms.size() > static_cast<size_t>(incidents::kMaxAlarmsPerBatch)) {
+    return http::JsonError(400, "invalid_event",
+                           absl::StrCat("the body holds ", alarms.size(),
+                                        " events; send at most ", incidents::kMaxAlarmsPerBatch,
+                                        " per request"));
+  }
+  size_t hand_over_bytes = 0;
+  for (size_t i = 0; i < alarms.size(); ++i) {
+    if (absl::Status s = incidents::ValidateAlarm(alarms[i]); !s.ok()) {
+      return http::JsonError(400, "invalid_event", absl::StrCat(EventName(i, alarms[i]), ": ",
+                                                                s.message()));
+    }
+    hand_over_bytes += alarms[i].ByteSizeLong() + kPerAlarmOverheadBytes;
+  }
+  if (hand_over_bytes > kMaxHandOverBytes) {
+    return http::JsonError(
+        413, "body_too_large",
+        absl::StrCat("the events make ", hand_over_bytes,
+                     " bytes for the incidents service, over its limit of ", kMaxHandOverBytes,
+                     "; send fewer events per request"));
+  }
+
+  auto ingested = sink_->IngestAll(alarms);
+  if (!ingested.ok()) {
+    const absl::Status& s = ingested.status();
+    if (s.code() == absl::StatusCode::kInvalidArgument) {
+      return http::JsonError(400, "invalid_event", s.message());
+    }
+    log::Warn("incidents service could not ingest a request's events",
+              {{"event_id", alarms[0].event_id()},
+               {"events", absl::StrCat(alarms.size())},
+               {"error", s.ToString()}});
+    if (IsTransient(s)) {
       http::HttpResponse r = http::JsonError(
           503, "incidents_unavailable",
-          absl::StrCat("event[", i, "] (id \"", alarm.event_id(),
-                       "\") could not be committed: ", s.message(),
-                       "; retry the request (events are recognised by id)"));
+          absl::StrCat("the ", alarms.size(), " event(s) could not be committed: ", s.message(),
+                       "; retry the whole request (events already committed are recognised "
+                       "by id and answer \"duplicate\": true)"));
       r.headers.push_back({"Retry-After", "1"});
-      return Count(r);
+      return r;
     }
-    EventResult result{alarm.event_id(),          OutcomeName(ingested->outcome()),
-                       ingested->incident_id(),   ingested->response_plan(),
-                       ingested->detail(),        ingested->duplicate()};
+    return http::JsonError(500, "incidents_error",
+                           absl::StrCat("the incidents service failed: ", s.message()));
+  }
+  std::vector<EventResult> results;
+  results.reserve(alarms.size());
+  for (size_t i = 0; i < alarms.size(); ++i) {
+    const incidents::v1::IngestAlarmResponse& answered = (*ingested)[i];
+    EventResult result{alarms[i].event_id(),     OutcomeName(answered.outcome()),
+                       answered.incident_id(),   answered.response_plan(),
+                       answered.detail(),        answered.duplicate()};
     events_->Add({{"outcome", result.duplicate ? "duplicate" : result.outcome}}).Increment();
     results.push_back(std::move(result));
   }
   http::HttpResponse response;
   response.body = ResultsBody(results);
-  observe();
-  return Count(response);
+  return response;
 }
+
 
 }  // namespace tocsin::gateway

@@ -1,5 +1,6 @@
 #include "services/incidents/core.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -7,6 +8,7 @@
 #include "libs/bus/new_event.h"
 #include "libs/proto/time.h"
 #include "libs/status/status_macros.h"
+#include "libs/text/text.h"
 #include "nlohmann/json.hpp"
 #include "services/incidents/matching.h"
 
@@ -29,6 +31,18 @@ absl::Status ValidateImpact(int impact) {
   }
   return absl::OkStatus();
 }
+
+// Text given through the API: refused over its limit (the caller can fix it).
+absl::Status CheckLength(absl::string_view what, const std::string& value, size_t max_bytes) {
+  if (value.size() <= max_bytes) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(what, " is ", value.size(),
+                                                 " bytes long, over the limit of ", max_bytes));
+}
+
+// Related items given through StartIncident: how many, and how long a value
+// (a URL) may be.
+constexpr int kMaxRelatedItems = 50;
+constexpr size_t kMaxRelatedValueBytes = 2048;
 
 absl::Status IncidentNotFound(const std::string& id) {
   return absl::NotFoundError(absl::StrCat("incident \"", id, "\" does not exist"));
@@ -68,30 +82,6 @@ std::string AlarmData(const v1::Alarm& alarm) {
 
 }  // namespace
 
-absl::Status ValidateAlarm(const v1::Alarm& alarm) {
-  if (alarm.event_id().empty()) {
-    return absl::InvalidArgumentError("alarm.event_id is required (the idempotency key)");
-  }
-  if (alarm.event_id().size() > 256) {
-    return absl::InvalidArgumentError("alarm.event_id is longer than 256 characters");
-  }
-  if (alarm.source().empty()) return absl::InvalidArgumentError("alarm.source is required");
-  if (alarm.kind() == v1::ALARM_KIND_UNSPECIFIED) {
-    return absl::InvalidArgumentError("alarm.kind is required");
-  }
-  if (alarm.kind() != v1::ALARM_KIND_CONFIGURATION_CHANGE &&
-      alarm.kind() != v1::ALARM_KIND_GENERIC && alarm.alarm_arn().empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("alarm.alarm_arn is required for CloudWatch alarm \"",
-                     alarm.alarm_name(), "\""));
-  }
-  if (alarm.kind() != v1::ALARM_KIND_CONFIGURATION_CHANGE &&
-      alarm.state() == v1::ALARM_STATE_UNSPECIFIED) {
-    return absl::InvalidArgumentError("alarm.state is required");
-  }
-  return absl::OkStatus();
-}
-
 IncidentsCore::IncidentsCore(IncidentStore* store, const Clock* clock, IdGenerator* ids,
                              IncidentsOptions options)
     : store_(store), clock_(clock), ids_(ids), options_(std::move(options)) {}
@@ -121,9 +111,9 @@ absl::StatusOr<TimelineEvent> IncidentsCore::AddTimeline(
   event.set_id(ids_->Next("tl"));
   event.set_incident_id(incident_id);
   *event.mutable_event_time() = ToProtoTime(clock_->Now());
-  event.set_type(type);
-  event.set_message(message);
-  event.set_data_json(data_json);
+  event.set_type(text::Untrusted(type, kMaxLabelBytes));
+  event.set_message(text::Untrusted(message, kMaxTimelineMessageBytes));
+  event.set_data_json(BoundedJson(data_json, kMaxTimelineDataBytes));
   event.set_source_event_id(source_event_id);
   event.set_author(author);
   RETURN_IF_ERROR(tx.InsertTimelineEvent(event));
@@ -139,9 +129,10 @@ absl::Status IncidentsCore::OpenIncident(IncidentStore::Tx& tx, const ResponsePl
   const absl::Time now = clock_->Now();
   Incident incident;
   incident.set_id(ids_->Next("inc"));
-  incident.set_title(IncidentTitle(plan, alarm));
+  incident.set_title(text::Truncate(IncidentTitle(plan, alarm), kMaxTitleBytes));
   incident.set_impact(plan.incident_template().impact());
-  incident.set_summary(ExpandTemplate(plan.incident_template().summary(), alarm));
+  incident.set_summary(
+      text::Truncate(ExpandTemplate(plan.incident_template().summary(), alarm), kMaxSummaryBytes));
   incident.set_status(v1::INCIDENT_STATUS_OPEN);
   incident.set_source(alarm.source());
   incident.set_dedupe_string(dedupe);
@@ -164,11 +155,13 @@ absl::Status IncidentsCore::OpenIncident(IncidentStore::Tx& tx, const ResponsePl
     item->set_title("Alarm in the AWS console");
     item->set_value(alarm.console_link());
   }
-  for (const std::string& child : alarm.triggering_alarms()) {
+  // BoundedAlarm keeps kMaxTriggeringAlarms and counts the rest in one more.
+  for (int i = 0; i < alarm.triggering_alarms_size(); ++i) {
     auto* item = incident.add_related_items();
-    item->set_type(v1::RELATED_ITEM_TYPE_ALARM);
-    item->set_title("Triggering alarm");
-    item->set_value(child);
+    const bool listed = i < kMaxTriggeringAlarms;
+    item->set_type(listed ? v1::RELATED_ITEM_TYPE_ALARM : v1::RELATED_ITEM_TYPE_OTHER);
+    item->set_title(listed ? "Triggering alarm" : "More triggering alarms (ListIncidentAlarms)");
+    item->set_value(alarm.triggering_alarms(i));
   }
   RETURN_IF_ERROR(tx.InsertIncident(incident));
   v1::IncidentOpened opened;
@@ -206,109 +199,145 @@ absl::Status IncidentsCore::ResolveInTx(IncidentStore::Tx& tx, Incident& inciden
 
 absl::StatusOr<v1::IngestAlarmResponse> IncidentsCore::IngestAlarm(const v1::Alarm& alarm) {
   RETURN_IF_ERROR(ValidateAlarm(alarm));
-  v1::IngestAlarmResponse response;
-  bool emitted = false;
+  v1::IngestAlarmsRequest batch;
+  *batch.add_alarms() = alarm;
+  ASSIGN_OR_RETURN(v1::IngestAlarmsResponse answered, IngestAlarms(batch));
+  return std::move(*answered.mutable_results(0));
+}
+
+absl::StatusOr<v1::IngestAlarmsResponse> IncidentsCore::IngestAlarms(
+    const v1::IngestAlarmsRequest& request) {
+  RETURN_IF_ERROR(ValidateAlarmBatch(request.alarms()));
+  v1::IngestAlarmsResponse response;
+  bool wrote = false;
   RETURN_IF_ERROR(store_->Write([&](IncidentStore::Tx& tx) -> absl::Status {
     response.Clear();
-    ASSIGN_OR_RETURN(auto seen, tx.GetIngestRecord(alarm.event_id()));
-    if (seen.has_value()) {
-      response = seen->response;
-      response.set_duplicate(true);
-      return absl::OkStatus();
+    wrote = false;
+    // Plans do not change inside the transaction: read them once per batch.
+    ASSIGN_OR_RETURN(const std::vector<ResponsePlan> plans, tx.ListPlans());
+    for (const v1::Alarm& alarm : request.alarms()) {
+      ASSIGN_OR_RETURN(v1::IngestAlarmResponse result, IngestInTx(tx, plans, alarm, &wrote));
+      *response.add_results() = std::move(result);
     }
-    emitted = true;
-    auto record = [&]() {
-      return tx.PutIngestRecord({alarm.event_id(), response, clock_->Now()});
-    };
-
-    if (alarm.kind() == v1::ALARM_KIND_CONFIGURATION_CHANGE) {
-      response.set_outcome(v1::INGEST_OUTCOME_IGNORED);
-      response.set_detail("alarm configuration change: recorded, opens nothing");
-      return record();
-    }
-
-    ASSIGN_OR_RETURN(std::vector<ResponsePlan> plans, tx.ListPlans());
-    const ResponsePlan* plan = SelectPlan(plans, alarm);
-    std::optional<ResponsePlan> fallback;
-    if (plan == nullptr && !options_.default_plan.empty()) {
-      ASSIGN_OR_RETURN(fallback, tx.GetPlan(options_.default_plan));
-      if (fallback.has_value()) plan = &*fallback;
-    }
-    if (plan == nullptr) {
-      UnmatchedAlarm unmatched;
-      *unmatched.mutable_alarm() = alarm;
-      *unmatched.mutable_receive_time() = ToProtoTime(clock_->Now());
-      RETURN_IF_ERROR(tx.InsertUnmatched(unmatched));
-      response.set_outcome(v1::INGEST_OUTCOME_UNMATCHED);
-      response.set_detail(
-          options_.default_plan.empty()
-              ? "no response plan matches; kept as unmatched (tocsin incidents unmatched)"
-              : absl::StrCat("no response plan matches and the default plan \"",
-                             options_.default_plan,
-                             "\" does not exist; kept as unmatched"));
-      return record();
-    }
-    response.set_response_plan(plan->name());
-
-    const std::string dedupe = DedupeString(*plan, alarm);
-    ASSIGN_OR_RETURN(std::optional<Incident> open, tx.FindOpenIncident(dedupe));
-    auto join = [&](const std::string& what) -> absl::Status {
-      open->set_alarm_count(open->alarm_count() + 1);
-      *open->mutable_update_time() = ToProtoTime(clock_->Now());
-      open->set_version(open->version() + 1);
-      RETURN_IF_ERROR(tx.UpdateIncident(*open));
-      std::string message = absl::StrCat(AlarmLabel(alarm), " is ", StateName(alarm.state()),
-                                         what);
-      if (!alarm.reason().empty()) absl::StrAppend(&message, ": ", alarm.reason());
-      RETURN_IF_ERROR(AddTimeline(tx, open->id(), "alarm", message, AlarmData(alarm),
-                                  alarm.event_id(), kService)
-                          .status());
-      response.set_outcome(v1::INGEST_OUTCOME_JOINED);
-      response.set_incident_id(open->id());
-      response.set_detail("added to the open incident's timeline");
-      return record();
-    };
-    auto ignore = [&](const std::string& why) -> absl::Status {
-      response.set_outcome(v1::INGEST_OUTCOME_IGNORED);
-      response.set_detail(why);
-      return record();
-    };
-
-    if (alarm.muted() || !alarm.actions_suppressed_by().empty()) {
-      const std::string why =
-          alarm.muted() ? " (muted: not paged)"
-                        : absl::StrCat(" (actions suppressed by ", alarm.actions_suppressed_by(),
-                                       ": not paged)");
-      if (open.has_value()) return join(why);
-      return ignore(absl::StrCat("alarm", why, "; no incident opened"));
-    }
-
-    const bool opens =
-        alarm.state() == v1::ALARM_STATE_ALARM ||
-        (alarm.state() == v1::ALARM_STATE_INSUFFICIENT_DATA && plan->open_on_insufficient_data());
-    if (opens) {
-      if (open.has_value()) return join("");
-      RETURN_IF_ERROR(OpenIncident(tx, *plan, alarm, dedupe, response));
-      return record();
-    }
-    if (alarm.state() == v1::ALARM_STATE_OK) {
-      if (!open.has_value()) return ignore("OK with no open incident");
-      if (!plan->resolve_on_ok()) return join(" (the plan does not resolve on OK)");
-      open->set_alarm_count(open->alarm_count() + 1);
-      std::string message = absl::StrCat("Resolved: ", AlarmLabel(alarm), " returned to OK");
-      if (!alarm.reason().empty()) absl::StrAppend(&message, ": ", alarm.reason());
-      RETURN_IF_ERROR(ResolveInTx(tx, *open, message, alarm.event_id(), kService));
-      response.set_outcome(v1::INGEST_OUTCOME_RESOLVED);
-      response.set_incident_id(open->id());
-      response.set_detail("the plan resolves on OK");
-      return record();
-    }
-    // INSUFFICIENT_DATA under a plan that does not open on it.
-    if (open.has_value()) return join(" (neither pages nor resolves)");
-    return ignore("INSUFFICIENT_DATA with no open incident (the plan does not open on it)");
+    return absl::OkStatus();
   }));
-  if (emitted && options_.on_commit) options_.on_commit();
+  if (wrote && options_.on_commit) options_.on_commit();
   return response;
+}
+
+absl::StatusOr<v1::IngestAlarmResponse> IncidentsCore::IngestInTx(
+    IncidentStore::Tx& tx, const std::vector<ResponsePlan>& plans, const v1::Alarm& alarm,
+    bool* wrote) {
+  v1::IngestAlarmResponse response;
+  ASSIGN_OR_RETURN(auto seen, tx.GetIngestRecord(alarm.event_id()));
+  if (seen.has_value()) {
+    response = seen->response;
+    response.set_duplicate(true);
+    return response;
+  }
+  *wrote = true;
+  // Matching and the dedupe string see the alarm as received; everything
+  // shown (titles, timeline, events, details) sees the bounded copy.
+  const v1::Alarm shown = BoundedAlarm(alarm);
+  // Records the outcome under the event id and, when the alarm reached an
+  // incident, keeps the alarm in full beside it.
+  auto record = [&]() -> absl::StatusOr<v1::IngestAlarmResponse> {
+    const absl::Time now = clock_->Now();
+    if (!response.incident_id().empty()) {
+      v1::IncidentAlarm kept;
+      *kept.mutable_alarm() = alarm;
+      kept.set_incident_id(response.incident_id());
+      *kept.mutable_receive_time() = ToProtoTime(now);
+      kept.set_outcome(response.outcome());
+      RETURN_IF_ERROR(tx.InsertIncidentAlarm(kept));
+    }
+    RETURN_IF_ERROR(tx.PutIngestRecord({alarm.event_id(), response, now}));
+    return response;
+  };
+
+  if (alarm.kind() == v1::ALARM_KIND_CONFIGURATION_CHANGE) {
+    response.set_outcome(v1::INGEST_OUTCOME_IGNORED);
+    response.set_detail("alarm configuration change: recorded, opens nothing");
+    return record();
+  }
+
+  const ResponsePlan* plan = SelectPlan(plans, alarm);
+  std::optional<ResponsePlan> fallback;
+  if (plan == nullptr && !options_.default_plan.empty()) {
+    ASSIGN_OR_RETURN(fallback, tx.GetPlan(options_.default_plan));
+    if (fallback.has_value()) plan = &*fallback;
+  }
+  if (plan == nullptr) {
+    UnmatchedAlarm unmatched;
+    *unmatched.mutable_alarm() = alarm;
+    *unmatched.mutable_receive_time() = ToProtoTime(clock_->Now());
+    RETURN_IF_ERROR(tx.InsertUnmatched(unmatched));
+    response.set_outcome(v1::INGEST_OUTCOME_UNMATCHED);
+    response.set_detail(
+        options_.default_plan.empty()
+            ? "no response plan matches; kept as unmatched (tocsin incidents unmatched)"
+            : absl::StrCat("no response plan matches and the default plan \"",
+                           options_.default_plan, "\" does not exist; kept as unmatched"));
+    return record();
+  }
+  response.set_response_plan(plan->name());
+
+  const std::string dedupe = DedupeString(*plan, alarm);
+  ASSIGN_OR_RETURN(std::optional<Incident> open, tx.FindOpenIncident(dedupe));
+  auto join = [&](const std::string& what) -> absl::StatusOr<v1::IngestAlarmResponse> {
+    open->set_alarm_count(open->alarm_count() + 1);
+    *open->mutable_update_time() = ToProtoTime(clock_->Now());
+    open->set_version(open->version() + 1);
+    RETURN_IF_ERROR(tx.UpdateIncident(*open));
+    std::string message =
+        absl::StrCat(AlarmLabel(shown), " is ", StateName(shown.state()), what);
+    if (!shown.reason().empty()) absl::StrAppend(&message, ": ", shown.reason());
+    RETURN_IF_ERROR(AddTimeline(tx, open->id(), "alarm", message, AlarmData(shown),
+                                alarm.event_id(), kService)
+                        .status());
+    response.set_outcome(v1::INGEST_OUTCOME_JOINED);
+    response.set_incident_id(open->id());
+    response.set_detail("added to the open incident's timeline");
+    return record();
+  };
+  auto ignore = [&](const std::string& why) -> absl::StatusOr<v1::IngestAlarmResponse> {
+    response.set_outcome(v1::INGEST_OUTCOME_IGNORED);
+    response.set_detail(why);
+    return record();
+  };
+
+  if (alarm.muted() || !alarm.actions_suppressed_by().empty()) {
+    const std::string why =
+        alarm.muted() ? " (muted: not paged)"
+                      : absl::StrCat(" (actions suppressed by ", shown.actions_suppressed_by(),
+                                     ": not paged)");
+    if (open.has_value()) return join(why);
+    return ignore(absl::StrCat("alarm", why, "; no incident opened"));
+  }
+
+  const bool opens =
+      alarm.state() == v1::ALARM_STATE_ALARM ||
+      (alarm.state() == v1::ALARM_STATE_INSUFFICIENT_DATA && plan->open_on_insufficient_data());
+  if (opens) {
+    if (open.has_value()) return join("");
+    RETURN_IF_ERROR(OpenIncident(tx, *plan, shown, dedupe, response));
+    return record();
+  }
+  if (alarm.state() == v1::ALARM_STATE_OK) {
+    if (!open.has_value()) return ignore("OK with no open incident");
+    if (!plan->resolve_on_ok()) return join(" (the plan does not resolve on OK)");
+    open->set_alarm_count(open->alarm_count() + 1);
+    std::string message = absl::StrCat("Resolved: ", AlarmLabel(shown), " returned to OK");
+    if (!shown.reason().empty()) absl::StrAppend(&message, ": ", shown.reason());
+    RETURN_IF_ERROR(ResolveInTx(tx, *open, message, alarm.event_id(), kService));
+    response.set_outcome(v1::INGEST_OUTCOME_RESOLVED);
+    response.set_incident_id(open->id());
+    response.set_detail("the plan resolves on OK");
+    return record();
+  }
+  // INSUFFICIENT_DATA under a plan that does not open on it.
+  if (open.has_value()) return join(" (neither pages nor resolves)");
+  return ignore("INSUFFICIENT_DATA with no open incident (the plan does not open on it)");
 }
 
 absl::StatusOr<Incident> IncidentsCore::StartIncident(const v1::StartIncidentRequest& request) {
@@ -316,6 +345,18 @@ absl::StatusOr<Incident> IncidentsCore::StartIncident(const v1::StartIncidentReq
     return absl::InvalidArgumentError("client_token is required (the idempotency key)");
   }
   if (request.impact() != 0) RETURN_IF_ERROR(ValidateImpact(request.impact()));
+  RETURN_IF_ERROR(CheckLength("client_token", request.client_token(), kMaxEventIdBytes));
+  RETURN_IF_ERROR(CheckLength("title", request.title(), kMaxTitleBytes));
+  RETURN_IF_ERROR(CheckLength("summary", request.summary(), kMaxSummaryBytes));
+  if (request.related_items_size() > kMaxRelatedItems) {
+    return absl::InvalidArgumentError(absl::StrCat("at most ", kMaxRelatedItems,
+                                                   " related items, got ",
+                                                   request.related_items_size()));
+  }
+  for (const v1::RelatedItem& item : request.related_items()) {
+    RETURN_IF_ERROR(CheckLength("related item title", item.title(), kMaxAlarmNameBytes));
+    RETURN_IF_ERROR(CheckLength("related item value", item.value(), kMaxRelatedValueBytes));
+  }
   Incident incident;
   RETURN_IF_ERROR(Write([&](IncidentStore::Tx& tx) -> absl::Status {
     ASSIGN_OR_RETURN(auto existing_id, tx.GetClientToken(request.client_token()));
@@ -398,6 +439,8 @@ absl::StatusOr<Incident> IncidentsCore::UpdateIncident(const v1::UpdateIncidentR
   if (request.has_title() && request.title().empty()) {
     return absl::InvalidArgumentError("title must not be empty");
   }
+  RETURN_IF_ERROR(CheckLength("title", request.title(), kMaxTitleBytes));
+  RETURN_IF_ERROR(CheckLength("summary", request.summary(), kMaxSummaryBytes));
   Incident incident;
   RETURN_IF_ERROR(Write([&](IncidentStore::Tx& tx) -> absl::Status {
     ASSIGN_OR_RETURN(auto found, tx.GetIncident(request.id()));
@@ -511,14 +554,64 @@ absl::StatusOr<v1::ListUnmatchedAlarmsResponse> IncidentsCore::ListUnmatchedAlar
   v1::ListUnmatchedAlarmsResponse response;
   const int limit = PageSize(request.page_size());
   RETURN_IF_ERROR(store_->Read([&](IncidentStore::Tx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(auto rows, tx.ListUnmatched(before, limit));
-    for (auto& [seq, alarm] : rows) *response.add_alarms() = std::move(alarm);
-    if (static_cast<int>(rows.size()) == limit) {
-      response.set_next_page_token(absl::StrCat(rows.back().first));
-    }
+    ASSIGN_OR_RETURN(auto page, tx.ListUnmatched(before, limit, kMaxPageBytes));
+    for (auto& [seq, alarm] : page.rows) *response.add_alarms() = std::move(alarm);
+    if (page.more) response.set_next_page_token(absl::StrCat(page.rows.back().first));
     return absl::OkStatus();
   }));
   return response;
+}
+
+absl::StatusOr<v1::ListIncidentAlarmsResponse> IncidentsCore::ListIncidentAlarms(
+    const v1::ListIncidentAlarmsRequest& request) {
+  int64_t after = 0;
+  if (!request.page_token().empty() && !absl::SimpleAtoi(request.page_token(), &after)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("page_token \"", request.page_token(), "\" is not one this API returned"));
+  }
+  // Alarms may be large: fewer per page than other listings.
+  constexpr int kMaxAlarmsPerPage = 100;
+  const int limit = std::min(PageSize(request.page_size()), kMaxAlarmsPerPage);
+  v1::ListIncidentAlarmsResponse response;
+  RETURN_IF_ERROR(store_->Read([&](IncidentStore::Tx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(auto found, tx.GetIncident(request.incident_id()));
+    if (!found.has_value()) return IncidentNotFound(request.incident_id());
+    ASSIGN_OR_RETURN(auto page,
+                     tx.ListIncidentAlarms(request.incident_id(), after, limit, kMaxPageBytes));
+    for (auto& [seq, alarm] : page.rows) *response.add_alarms() = std::move(alarm);
+    if (page.more) response.set_next_page_token(absl::StrCat(page.rows.back().first));
+    return absl::OkStatus();
+  }));
+  return response;
+}
+
+absl::StatusOr<int64_t> IncidentsCore::PruneIngestRecords(absl::Time older_than) {
+  const absl::Time newest_allowed = clock_->Now() - kMinIngestRecordRetention;
+  if (older_than > newest_allowed) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "ingest records are kept at least ", absl::FormatDuration(kMinIngestRecordRetention),
+        " (senders retry for 24 h): cannot prune those younger than ",
+        absl::FormatDuration(clock_->Now() - older_than)));
+  }
+  int64_t total = 0;
+  while (true) {
+    int64_t deleted = 0;
+    RETURN_IF_ERROR(store_->Write([&](IncidentStore::Tx& tx) -> absl::Status {
+      ASSIGN_OR_RETURN(deleted, tx.DeleteIngestRecordsBefore(older_than, kPruneBatchSize));
+      return absl::OkStatus();
+    }));
+    total += deleted;
+    if (deleted < kPruneBatchSize) return total;
+  }
+}
+
+absl::StatusOr<int64_t> IncidentsCore::CountOpenIncidents() {
+  int64_t count = 0;
+  RETURN_IF_ERROR(store_->Read([&](IncidentStore::Tx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(count, tx.CountIncidents(v1::INCIDENT_STATUS_OPEN));
+    return absl::OkStatus();
+  }));
+  return count;
 }
 
 absl::StatusOr<ResponsePlan> IncidentsCore::CreatePlan(const ResponsePlan& request) {

@@ -6,14 +6,120 @@
 #include "libs/proto/time.h"
 #include "libs/status/status_matchers.h"
 #include "libs/status/status_macros.h"
+#include "services/incidents/matching.h"
 #include "services/incidents/sqlite_store.h"
 
 namespace tocsin::incidents {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::EndsWith;
 using ::testing::HasSubstr;
+using ::testing::Le;
+using ::testing::Lt;
 using ::tocsin::testing::StatusIs;
+
+// Comfortably under the 256 KiB every event must fit in.
+constexpr size_t kSmallEventBytes = 100 * 1024;
+
+// The real store, with a transient failure on demand: the emit_to_fail-th
+// Emit() (counting from 1, across transactions) answers Unavailable, as a
+// busy database would, after the transaction has already written rows.
+class FlakyStore final : public IncidentStore {
+ public:
+  explicit FlakyStore(IncidentStore* inner) : inner_(inner) {}
+
+  int emit_to_fail = 0;
+
+  absl::Status Write(const std::function<absl::Status(Tx&)>& body) override {
+    return inner_->Write([&](Tx& tx) {
+      FlakyTx flaky(tx, *this);
+      return body(flaky);
+    });
+  }
+  absl::Status Read(const std::function<absl::Status(Tx&)>& body) override {
+    return inner_->Read(body);
+  }
+  absl::Status Ping() override { return inner_->Ping(); }
+
+ private:
+  class FlakyTx final : public Tx {
+   public:
+    FlakyTx(Tx& tx, FlakyStore& store) : tx_(tx), store_(store) {}
+    absl::Status Emit(const Envelope& event) override {
+      if (--store_.emit_to_fail == 0) return absl::UnavailableError("database is locked");
+      return tx_.Emit(event);
+    }
+    absl::StatusOr<std::optional<ResponsePlan>> GetPlan(const std::string& n) override {
+      return tx_.GetPlan(n);
+    }
+    absl::StatusOr<std::vector<ResponsePlan>> ListPlans() override { return tx_.ListPlans(); }
+    absl::Status InsertPlan(const ResponsePlan& p) override { return tx_.InsertPlan(p); }
+    absl::Status UpdatePlan(const ResponsePlan& p) override { return tx_.UpdatePlan(p); }
+    absl::StatusOr<bool> DeletePlan(const std::string& n) override { return tx_.DeletePlan(n); }
+    absl::StatusOr<std::optional<IngestRecord>> GetIngestRecord(const std::string& id) override {
+      return tx_.GetIngestRecord(id);
+    }
+    absl::Status PutIngestRecord(const IngestRecord& r) override {
+      return tx_.PutIngestRecord(r);
+    }
+    absl::StatusOr<int64_t> DeleteIngestRecordsBefore(absl::Time t, int limit) override {
+      return tx_.DeleteIngestRecordsBefore(t, limit);
+    }
+    absl::StatusOr<std::optional<Incident>> GetIncident(const std::string& id) override {
+      return tx_.GetIncident(id);
+    }
+    absl::StatusOr<std::optional<Incident>> FindOpenIncident(const std::string& d) override {
+      return tx_.FindOpenIncident(d);
+    }
+    absl::Status InsertIncident(const Incident& i) override { return tx_.InsertIncident(i); }
+    absl::Status UpdateIncident(const Incident& i) override { return tx_.UpdateIncident(i); }
+    absl::StatusOr<std::vector<Incident>> ListIncidents(const IncidentFilter& f) override {
+      return tx_.ListIncidents(f);
+    }
+    absl::StatusOr<int64_t> CountIncidents(v1::IncidentStatus s) override {
+      return tx_.CountIncidents(s);
+    }
+    absl::StatusOr<std::optional<std::string>> GetClientToken(const std::string& t) override {
+      return tx_.GetClientToken(t);
+    }
+    absl::Status PutClientToken(const std::string& t, const std::string& id) override {
+      return tx_.PutClientToken(t, id);
+    }
+    absl::StatusOr<std::optional<TimelineEvent>> FindTimelineEvent(
+        const std::string& id, const std::string& source, const std::string& type) override {
+      return tx_.FindTimelineEvent(id, source, type);
+    }
+    absl::Status InsertTimelineEvent(const TimelineEvent& e) override {
+      return tx_.InsertTimelineEvent(e);
+    }
+    absl::StatusOr<TimelinePage> ListTimeline(const std::string& id, int64_t after,
+                                              int limit) override {
+      return tx_.ListTimeline(id, after, limit);
+    }
+    absl::Status InsertUnmatched(const UnmatchedAlarm& a) override {
+      return tx_.InsertUnmatched(a);
+    }
+    absl::StatusOr<Page<UnmatchedAlarm>> ListUnmatched(int64_t before, int limit,
+                                                       size_t max_bytes) override {
+      return tx_.ListUnmatched(before, limit, max_bytes);
+    }
+    absl::Status InsertIncidentAlarm(const v1::IncidentAlarm& a) override {
+      return tx_.InsertIncidentAlarm(a);
+    }
+    absl::StatusOr<Page<v1::IncidentAlarm>> ListIncidentAlarms(const std::string& id,
+                                                               int64_t after, int limit,
+                                                               size_t max_bytes) override {
+      return tx_.ListIncidentAlarms(id, after, limit, max_bytes);
+    }
+
+   private:
+    Tx& tx_;
+    FlakyStore& store_;
+  };
+
+  IncidentStore* inner_;
+};
 
 class CoreTest : public ::testing::Test {
  protected:
@@ -25,9 +131,40 @@ class CoreTest : public ::testing::Test {
     auto store = SqliteIncidentStore::Open(path_, &clock_);
     ASSERT_OK(store);
     store_ = std::move(*store);
+    flaky_ = std::make_unique<FlakyStore>(store_.get());
     core_ = std::make_unique<IncidentsCore>(
-        store_.get(), &clock_, &ids_,
+        flaky_.get(), &clock_, &ids_,
         IncidentsOptions{default_plan, [this] { ++commits_; }});
+  }
+
+  v1::IngestAlarmsRequest Batch(std::vector<v1::Alarm> alarms) {
+    v1::IngestAlarmsRequest r;
+    for (auto& a : alarms) *r.add_alarms() = std::move(a);
+    return r;
+  }
+
+  // Envelopes in the outbox, in commit order.
+  std::vector<Envelope> Outbox() {
+    std::vector<Envelope> events;
+    EXPECT_OK(store_->database()->Read([&]() -> absl::Status {
+      ASSIGN_OR_RETURN(auto s,
+                       store_->database()->Prepare("SELECT envelope FROM outbox ORDER BY seq"));
+      while (true) {
+        ASSIGN_OR_RETURN(bool row, s.Step());
+        if (!row) break;
+        Envelope e;
+        EXPECT_TRUE(e.ParseFromString(s.ColumnBlob(0)));
+        events.push_back(std::move(e));
+      }
+      return absl::OkStatus();
+    }));
+    return events;
+  }
+
+  int64_t IncidentCount() {
+    auto list = core_->ListIncidents({});
+    EXPECT_OK(list);
+    return list.ok() ? list->incidents_size() : -1;
   }
 
   v1::Alarm CpuAlarm(const std::string& event_id,
@@ -90,6 +227,7 @@ class CoreTest : public ::testing::Test {
   SequentialIdGenerator ids_;
   int commits_ = 0;
   std::unique_ptr<SqliteIncidentStore> store_;
+  std::unique_ptr<FlakyStore> flaky_;
   std::unique_ptr<IncidentsCore> core_;
 };
 
@@ -253,6 +391,268 @@ TEST_F(CoreTest, BadAlarmsAreRefusedWithTheField) {
   a = CpuAlarm("e1", v1::ALARM_STATE_UNSPECIFIED);
   EXPECT_THAT(core_->IngestAlarm(a),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("state")));
+}
+
+TEST_F(CoreTest, BatchWithABadAlarmStoresNothingAndNamesIt) {
+  ASSERT_OK(core_->CreatePlan(CpuPlan()));
+  v1::Alarm bad = CpuAlarm("b2");
+  bad.clear_alarm_arn();
+  v1::Alarm other = CpuAlarm("b3");
+  other.set_alarm_arn(other.alarm_arn() + "-other");
+  EXPECT_THAT(core_->IngestAlarms(Batch({CpuAlarm("b1"), bad, other})),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("alarms[1] (event id \"b2\"): alarm.alarm_arn is required")));
+  EXPECT_EQ(IncidentCount(), 0);
+  EXPECT_TRUE(Outbox().empty());
+  EXPECT_EQ(commits_, 0);
+  // The first alarm was not recorded either: corrected, it opens as new.
+  ASSERT_OK_AND_ASSIGN(auto r, core_->IngestAlarms(Batch({CpuAlarm("b1"), other})));
+  ASSERT_EQ(r.results_size(), 2);
+  EXPECT_EQ(r.results(0).outcome(), v1::INGEST_OUTCOME_OPENED);
+  EXPECT_FALSE(r.results(0).duplicate());
+  EXPECT_EQ(r.results(1).outcome(), v1::INGEST_OUTCOME_OPENED);
+  EXPECT_EQ(IncidentCount(), 2);
+}
+
+TEST_F(CoreTest, ValidBatchIsCommittedOnceAndAnsweredPerAlarmInOrder) {
+  ASSERT_OK(core_->CreatePlan(CpuPlan()));
+  v1::Alarm disk = CpuAlarm("b3");
+  disk.set_alarm_name("DiskFull");
+  ASSERT_OK_AND_ASSIGN(auto r,
+                       core_->IngestAlarms(Batch({CpuAlarm("b1"), CpuAlarm("b2"), disk})));
+  ASSERT_EQ(r.results_size(), 3);
+  EXPECT_EQ(r.results(0).outcome(), v1::INGEST_OUTCOME_OPENED);
+  EXPECT_EQ(r.results(1).outcome(), v1::INGEST_OUTCOME_JOINED);
+  EXPECT_EQ(r.results(1).incident_id(), r.results(0).incident_id());
+  EXPECT_EQ(r.results(2).outcome(), v1::INGEST_OUTCOME_UNMATCHED);
+  EXPECT_EQ(commits_, 1);
+  EXPECT_THAT(OutboxTypes(), ElementsAre("incident.opened", "timeline.added", "timeline.added"));
+  // Committed: a new core on the same file sees every alarm as seen.
+  Reopen();
+  ASSERT_OK_AND_ASSIGN(auto again,
+                       core_->IngestAlarms(Batch({CpuAlarm("b1"), CpuAlarm("b2"), disk})));
+  for (const auto& result : again.results()) EXPECT_TRUE(result.duplicate());
+  EXPECT_EQ(again.results(1).incident_id(), r.results(0).incident_id());
+}
+
+TEST_F(CoreTest, RepeatedEventIdInABatchIsADuplicateOfTheFirst) {
+  ASSERT_OK(core_->CreatePlan(CpuPlan()));
+  ASSERT_OK_AND_ASSIGN(auto r, core_->IngestAlarms(Batch({CpuAlarm("e1"), CpuAlarm("e1")})));
+  ASSERT_EQ(r.results_size(), 2);
+  EXPECT_FALSE(r.results(0).duplicate());
+  EXPECT_TRUE(r.results(1).duplicate());
+  EXPECT_EQ(r.results(1).outcome(), v1::INGEST_OUTCOME_OPENED);
+  EXPECT_EQ(r.results(1).incident_id(), r.results(0).incident_id());
+  EXPECT_EQ(IncidentCount(), 1);
+  EXPECT_THAT(OutboxTypes(), ElementsAre("incident.opened", "timeline.added"));
+}
+
+TEST_F(CoreTest, TransientFailureCommitsNothingAndTheRetriedBatchIsAnsweredWhole) {
+  ASSERT_OK(core_->CreatePlan(CpuPlan()));
+  v1::Alarm other = CpuAlarm("e2");
+  other.set_alarm_arn(other.alarm_arn() + "-other");
+  // The first alarm's two events are written, then the database fails.
+  flaky_->emit_to_fail = 3;
+  EXPECT_THAT(core_->IngestAlarms(Batch({CpuAlarm("e1"), other})),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("locked")));
+  EXPECT_EQ(IncidentCount(), 0);
+  EXPECT_TRUE(Outbox().empty());
+  EXPECT_EQ(commits_, 0);
+
+  ASSERT_OK_AND_ASSIGN(auto r, core_->IngestAlarms(Batch({CpuAlarm("e1"), other})));
+  ASSERT_EQ(r.results_size(), 2);
+  EXPECT_FALSE(r.results(0).duplicate());
+  EXPECT_FALSE(r.results(1).duplicate());
+  EXPECT_EQ(IncidentCount(), 2);
+
+  // A sender that lost the answer retries with one more event: what was
+  // committed answers duplicate, the new one is applied.
+  v1::Alarm third = CpuAlarm("e3");
+  third.set_alarm_arn(third.alarm_arn() + "-third");
+  ASSERT_OK_AND_ASSIGN(r, core_->IngestAlarms(Batch({CpuAlarm("e1"), other, third})));
+  EXPECT_TRUE(r.results(0).duplicate());
+  EXPECT_TRUE(r.results(1).duplicate());
+  EXPECT_FALSE(r.results(2).duplicate());
+  EXPECT_EQ(r.results(2).outcome(), v1::INGEST_OUTCOME_OPENED);
+  EXPECT_EQ(IncidentCount(), 3);
+}
+
+TEST_F(CoreTest, OversizedAlarmOpensAnIncidentWithSmallEventsAndIsKeptInFull) {
+  ResponsePlan plan = CpuPlan();
+  plan.mutable_incident_template()->set_title("{alarm_name}: {reason} {description}");
+  plan.mutable_incident_template()->set_summary("{reason} {description} {alarm_arn}");
+  ASSERT_OK(core_->CreatePlan(plan));
+  v1::Alarm big = CpuAlarm("big-1");
+  big.set_kind(v1::ALARM_KIND_COMPOSITE);
+  big.set_alarm_name("Server" + std::string(kMaxAlarmNameBytes, 'n'));
+  big.set_alarm_arn(big.alarm_arn() + std::string(kMaxArnBytes, 'a'));
+  big.set_reason(std::string(900 * 1000, 'r'));
+  big.set_description(std::string(kMaxAlarmTextBytes + 1, 'd'));
+  big.set_alarm_rule(std::string(kMaxAlarmTextBytes * 4, 'u'));
+  for (int i = 0; i < 50; ++i) big.add_triggering_alarms(std::string(kMaxArnBytes * 2, 't'));
+  big.set_detail_json("{\"reason\":\"" + big.reason() + "\"}");
+  big.set_console_link("https://console.example/" + std::string(kMaxConsoleLinkBytes, 'l'));
+
+  ASSERT_OK_AND_ASSIGN(auto r, core_->IngestAlarm(big));
+  EXPECT_EQ(r.outcome(), v1::INGEST_OUTCOME_OPENED);
+  ASSERT_OK_AND_ASSIGN(Incident incident, core_->GetIncident(r.incident_id()));
+  EXPECT_THAT(incident.title().size(), Le(kMaxTitleBytes));
+  EXPECT_THAT(incident.title(), EndsWith(" bytes]"));
+  EXPECT_THAT(incident.summary().size(), Le(kMaxSummaryBytes));
+  EXPECT_THAT(incident.dedupe_string().size(), Le(kMaxDedupeBytes));
+  // Every event is small by construction (about 90 KiB at worst), far from
+  // the bus's limit.
+  const auto events = Outbox();
+  ASSERT_EQ(events.size(), 2u);
+  for (const Envelope& e : events) {
+    EXPECT_THAT(e.ByteSizeLong(), Lt(kSmallEventBytes)) << e.type();
+  }
+  v1::IncidentOpened opened;
+  ASSERT_TRUE(events[0].payload().UnpackTo(&opened));
+  EXPECT_THAT(opened.alarm().reason(), HasSubstr("[truncated "));
+  ASSERT_OK_AND_ASSIGN(auto timeline, core_->ListTimelineEvents([&] {
+    v1::ListTimelineEventsRequest t;
+    t.set_incident_id(r.incident_id());
+    return t;
+  }()));
+  ASSERT_EQ(timeline.events_size(), 1);
+  EXPECT_THAT(timeline.events(0).message(), HasSubstr("[truncated "));
+  EXPECT_THAT(timeline.events(0).message().size(), Le(kMaxTimelineMessageBytes));
+
+  // The alarm as received, every field whole.
+  v1::ListIncidentAlarmsRequest list;
+  list.set_incident_id(r.incident_id());
+  ASSERT_OK_AND_ASSIGN(auto alarms, core_->ListIncidentAlarms(list));
+  ASSERT_EQ(alarms.alarms_size(), 1);
+  EXPECT_EQ(alarms.alarms(0).alarm().SerializeAsString(), big.SerializeAsString());
+  EXPECT_EQ(alarms.alarms(0).outcome(), v1::INGEST_OUTCOME_OPENED);
+
+  // The same long alarm again joins the incident: the dedupe string is stable.
+  big.set_event_id("big-2");
+  ASSERT_OK_AND_ASSIGN(auto joined, core_->IngestAlarm(big));
+  EXPECT_EQ(joined.outcome(), v1::INGEST_OUTCOME_JOINED);
+  EXPECT_EQ(joined.incident_id(), r.incident_id());
+  for (const Envelope& e : Outbox()) {
+    EXPECT_THAT(e.ByteSizeLong(), Lt(kSmallEventBytes)) << e.type();
+  }
+}
+
+TEST_F(CoreTest, LongDedupeStringsThatDifferOnlyAtTheEndStayApart) {
+  ASSERT_OK(core_->CreatePlan(CpuPlan()));
+  v1::Alarm a = CpuAlarm("e1");
+  a.set_alarm_arn(std::string(4000, 'a') + "1");
+  v1::Alarm b = CpuAlarm("e2");
+  b.set_alarm_arn(std::string(4000, 'a') + "2");
+  ASSERT_OK_AND_ASSIGN(auto r, core_->IngestAlarms(Batch({a, b})));
+  EXPECT_EQ(r.results(0).outcome(), v1::INGEST_OUTCOME_OPENED);
+  EXPECT_EQ(r.results(1).outcome(), v1::INGEST_OUTCOME_OPENED);
+  EXPECT_NE(r.results(0).incident_id(), r.results(1).incident_id());
+}
+
+TEST_F(CoreTest, TextOverTheLimitsThroughTheApiIsRefusedOrCut) {
+  ASSERT_OK(core_->CreatePlan(CpuPlan()));
+  v1::StartIncidentRequest start;
+  start.set_client_token("tok");
+  start.set_response_plan("cpu");
+  start.set_title(std::string(kMaxTitleBytes + 1, 't'));
+  EXPECT_THAT(core_->StartIncident(start),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("title is 1025 bytes")));
+  start.set_title("ok");
+  ASSERT_OK_AND_ASSIGN(Incident i, core_->StartIncident(start));
+  v1::UpdateIncidentRequest update;
+  update.set_id(i.id());
+  update.set_summary(std::string(kMaxSummaryBytes + 1, 's'));
+  EXPECT_THAT(core_->UpdateIncident(update),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("summary")));
+  // Timeline entries come from other services too: cut, never refused.
+  v1::AddTimelineEventRequest add;
+  add.set_incident_id(i.id());
+  add.set_type("note");
+  add.set_message(std::string(500 * 1000, 'm'));
+  add.set_data_json("[\"" + std::string(500 * 1000, 'x') + "\"]");
+  ASSERT_OK_AND_ASSIGN(TimelineEvent e, core_->AddTimelineEvent(add));
+  EXPECT_THAT(e.message().size(), Le(kMaxTimelineMessageBytes));
+  EXPECT_THAT(e.message(), EndsWith(" bytes]"));
+  EXPECT_THAT(e.data_json(), HasSubstr("truncated"));
+  for (const Envelope& ev : Outbox()) EXPECT_THAT(ev.ByteSizeLong(), Lt(kSmallEventBytes));
+}
+
+TEST_F(CoreTest, IncidentAlarmsAreListedInOrderAndPaged) {
+  ASSERT_OK(core_->CreatePlan(CpuPlan()));
+  ASSERT_OK_AND_ASSIGN(auto r, core_->IngestAlarms(Batch(
+                                   {CpuAlarm("e1"), CpuAlarm("e2"),
+                                    CpuAlarm("e3", v1::ALARM_STATE_OK)})));
+  v1::ListIncidentAlarmsRequest list;
+  list.set_incident_id(r.results(0).incident_id());
+  list.set_page_size(2);
+  ASSERT_OK_AND_ASSIGN(auto page, core_->ListIncidentAlarms(list));
+  ASSERT_EQ(page.alarms_size(), 2);
+  EXPECT_EQ(page.alarms(0).alarm().event_id(), "e1");
+  EXPECT_EQ(page.alarms(1).alarm().event_id(), "e2");
+  EXPECT_EQ(page.alarms(1).outcome(), v1::INGEST_OUTCOME_JOINED);
+  list.set_page_token(page.next_page_token());
+  ASSERT_OK_AND_ASSIGN(page, core_->ListIncidentAlarms(list));
+  ASSERT_EQ(page.alarms_size(), 1);
+  EXPECT_EQ(page.alarms(0).alarm().event_id(), "e3");
+  EXPECT_EQ(page.alarms(0).outcome(), v1::INGEST_OUTCOME_RESOLVED);
+  list.set_incident_id("inc-missing");
+  EXPECT_THAT(core_->ListIncidentAlarms(list),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("inc-missing")));
+}
+
+TEST_F(CoreTest, IngestRecordsArePrunedByAgeButNeverYoungerThan48Hours) {
+  ASSERT_OK(core_->CreatePlan(CpuPlan()));
+  v1::Alarm unmatched = CpuAlarm("old-unmatched");
+  unmatched.set_alarm_name("DiskFull");
+  ASSERT_OK(core_->IngestAlarms(Batch({CpuAlarm("old"), unmatched})));
+  clock_.Advance(absl::Hours(49));
+  ASSERT_OK(core_->IngestAlarm(CpuAlarm("new")));
+  EXPECT_THAT(core_->PruneIngestRecords(clock_.Now() - absl::Hours(47)),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("at least 48h")));
+  ASSERT_OK_AND_ASSIGN(int64_t pruned, core_->PruneIngestRecords(clock_.Now() - absl::Hours(48)));
+  EXPECT_EQ(pruned, 2);
+  ASSERT_OK_AND_ASSIGN(auto r, core_->IngestAlarms(Batch({CpuAlarm("new"), CpuAlarm("old"),
+                                                          unmatched})));
+  EXPECT_TRUE(r.results(0).duplicate());
+  // A pruned key lets the event in again: it is handled as new, and what
+  // was kept of it before (its unmatched copy, its incident) is not doubled.
+  EXPECT_FALSE(r.results(1).duplicate());
+  EXPECT_EQ(r.results(1).outcome(), v1::INGEST_OUTCOME_JOINED);
+  EXPECT_FALSE(r.results(2).duplicate());
+  ASSERT_OK_AND_ASSIGN(auto listed, core_->ListUnmatchedAlarms({}));
+  EXPECT_EQ(listed.alarms_size(), 1);
+  ASSERT_OK_AND_ASSIGN(pruned, core_->PruneIngestRecords(clock_.Now() - absl::Hours(48)));
+  EXPECT_EQ(pruned, 0);
+}
+
+TEST_F(CoreTest, PruningGoesThroughManyRecordsInBoundedTransactions) {
+  constexpr int kRecords = 2 * kPruneBatchSize + 17;
+  for (int done = 0; done < kRecords;) {
+    std::vector<v1::Alarm> batch;
+    for (; done < kRecords && static_cast<int>(batch.size()) < kMaxAlarmsPerBatch; ++done) {
+      v1::Alarm change = CpuAlarm("c" + std::to_string(done), v1::ALARM_STATE_UNSPECIFIED);
+      change.set_kind(v1::ALARM_KIND_CONFIGURATION_CHANGE);
+      batch.push_back(std::move(change));
+    }
+    ASSERT_OK(core_->IngestAlarms(Batch(std::move(batch))));
+  }
+  clock_.Advance(absl::Hours(100));
+  ASSERT_OK_AND_ASSIGN(int64_t pruned, core_->PruneIngestRecords(clock_.Now() - absl::Hours(48)));
+  EXPECT_EQ(pruned, kRecords);
+}
+
+TEST_F(CoreTest, CountOpenIncidentsFollowsOpeningAndResolving) {
+  ASSERT_OK(core_->CreatePlan(CpuPlan()));
+  ASSERT_OK_AND_ASSIGN(int64_t open, core_->CountOpenIncidents());
+  EXPECT_EQ(open, 0);
+  v1::Alarm other = CpuAlarm("e2");
+  other.set_alarm_arn(other.alarm_arn() + "-other");
+  ASSERT_OK(core_->IngestAlarms(Batch({CpuAlarm("e1"), other})));
+  ASSERT_OK_AND_ASSIGN(open, core_->CountOpenIncidents());
+  EXPECT_EQ(open, 2);
+  ASSERT_OK(core_->IngestAlarm(CpuAlarm("e3", v1::ALARM_STATE_OK)));
+  ASSERT_OK_AND_ASSIGN(open, core_->CountOpenIncidents());
+  EXPECT_EQ(open, 1);
 }
 
 TEST_F(CoreTest, StateSurvivesReopeningTheDatabase) {

@@ -28,9 +28,23 @@ IncidentServiceImpl::IncidentServiceImpl(IncidentsCore* core, prometheus::Regist
                      .Register(registry)),
       ingest_seconds_(&prometheus::BuildHistogram()
                            .Name("tocsin_incidents_ingest_seconds")
-                           .Help("Time to ingest one alarm, including the durable commit.")
+                           .Help("Time to ingest one call's alarms (one, or a batch), "
+                                 "including the durable commit.")
                            .Register(registry)
                            .Add({}, metrics::LatencyBuckets())) {}
+
+void IncidentServiceImpl::CountOutcomes(
+    const absl::Status& status, int alarms,
+    const google::protobuf::RepeatedPtrField<v1::IngestAlarmResponse>& results) {
+  if (!status.ok()) {
+    ingested_->Add({{"outcome", "error"}}).Increment(alarms);
+    return;
+  }
+  for (const v1::IngestAlarmResponse& r : results) {
+    ingested_->Add({{"outcome", r.duplicate() ? "duplicate" : v1::IngestOutcome_Name(r.outcome())}})
+        .Increment();
+  }
+}
 
 grpc::Status IncidentServiceImpl::IngestAlarm(grpc::ServerContext*,
                                               const v1::IngestAlarmRequest* req,
@@ -39,12 +53,25 @@ grpc::Status IncidentServiceImpl::IngestAlarm(grpc::ServerContext*,
   auto result = core_->IngestAlarm(req->alarm());
   ingest_seconds_->Observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  if (!result.ok()) {
-    ingested_->Add({{"outcome", "error"}}).Increment();
-    return ToGrpcStatus(result.status());
-  }
-  std::string outcome = v1::IngestOutcome_Name(result->outcome());
-  ingested_->Add({{"outcome", result->duplicate() ? "duplicate" : outcome}}).Increment();
+  google::protobuf::RepeatedPtrField<v1::IngestAlarmResponse> results;
+  if (result.ok()) *results.Add() = *result;
+  CountOutcomes(result.status(), 1, results);
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  *resp = *std::move(result);
+  return grpc::Status::OK;
+}
+
+grpc::Status IncidentServiceImpl::IngestAlarms(grpc::ServerContext*,
+                                               const v1::IngestAlarmsRequest* req,
+                                               v1::IngestAlarmsResponse* resp) {
+  auto start = std::chrono::steady_clock::now();
+  auto result = core_->IngestAlarms(*req);
+  ingest_seconds_->Observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  CountOutcomes(result.status(), req->alarms_size(),
+                result.ok() ? result->results()
+                            : google::protobuf::RepeatedPtrField<v1::IngestAlarmResponse>());
+  if (!result.ok()) return ToGrpcStatus(result.status());
   *resp = *std::move(result);
   return grpc::Status::OK;
 }
@@ -94,6 +121,12 @@ grpc::Status IncidentServiceImpl::ListUnmatchedAlarms(grpc::ServerContext*,
                                                       const v1::ListUnmatchedAlarmsRequest* req,
                                                       v1::ListUnmatchedAlarmsResponse* resp) {
   return Answer(resp, [&] { return core_->ListUnmatchedAlarms(*req); });
+}
+
+grpc::Status IncidentServiceImpl::ListIncidentAlarms(grpc::ServerContext*,
+                                                     const v1::ListIncidentAlarmsRequest* req,
+                                                     v1::ListIncidentAlarmsResponse* resp) {
+  return Answer(resp, [&] { return core_->ListIncidentAlarms(*req); });
 }
 
 grpc::Status ResponsePlanServiceImpl::CreateResponsePlan(grpc::ServerContext*,

@@ -17,6 +17,8 @@ class IncidentServiceImpl final : public v1::IncidentService::Service {
 
   grpc::Status IngestAlarm(grpc::ServerContext*, const v1::IngestAlarmRequest*,
                            v1::IngestAlarmResponse*) override;
+  grpc::Status IngestAlarms(grpc::ServerContext*, const v1::IngestAlarmsRequest*,
+                            v1::IngestAlarmsResponse*) override;
   grpc::Status StartIncident(grpc::ServerContext*, const v1::StartIncidentRequest*,
                              Incident*) override;
   grpc::Status GetIncident(grpc::ServerContext*, const v1::GetIncidentRequest*,
@@ -33,8 +35,14 @@ class IncidentServiceImpl final : public v1::IncidentService::Service {
                                   v1::ListTimelineEventsResponse*) override;
   grpc::Status ListUnmatchedAlarms(grpc::ServerContext*, const v1::ListUnmatchedAlarmsRequest*,
                                    v1::ListUnmatchedAlarmsResponse*) override;
+  grpc::Status ListIncidentAlarms(grpc::ServerContext*, const v1::ListIncidentAlarmsRequest*,
+                                  v1::ListIncidentAlarmsResponse*) override;
 
  private:
+  // Counts each alarm's outcome ("error" for each alarm of a failed call).
+  void CountOutcomes(const absl::Status& status, int alarms,
+                     const google::protobuf::RepeatedPtrField<v1::IngestAlarmResponse>& results);
+
   IncidentsCore* core_;
   prometheus::Family<prometheus::Counter>* ingested_;
   prometheus::Histogram* ingest_seconds_;

@@ -61,6 +61,7 @@ int Run() {
   }
   store::OutboxRelayOptions relay_options;
   relay_options.max_backoff = absl::Seconds(2);
+  relay_options.dead_letter_prefix = "incidents";
   auto relay = store::OutboxRelay::Start((*store)->database(), &bus, clock, relay_options);
   if (!relay.ok()) return fail("cannot start the outbox relay", relay.status());
 

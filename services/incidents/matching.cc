@@ -1,11 +1,18 @@
 #include "services/incidents/matching.h"
 
+#include <openssl/evp.h>
+
 #include <algorithm>
+#include <array>
+#include <cstdio>
+#include <cstdlib>
 #include <tuple>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_replace.h"
+#include "libs/text/text.h"
 
 namespace tocsin::incidents {
 namespace {
@@ -13,6 +20,28 @@ namespace {
 bool AnyEquals(const google::protobuf::RepeatedPtrField<std::string>& values,
                const std::string& v) {
   return values.empty() || std::find(values.begin(), values.end(), v) != values.end();
+}
+
+std::string Sha256Hex(absl::string_view data) {
+  std::array<unsigned char, 32> digest{};
+  unsigned int length = 0;
+  if (EVP_Digest(data.data(), data.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1 ||
+      length != digest.size()) {
+    // Only a broken OpenSSL installation gets here; a constant digest would
+    // merge unrelated incidents, so stop.
+    std::fprintf(stderr, "FATAL: OpenSSL SHA-256 failed\n");
+    std::abort();
+  }
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
+}
+
+// key when it fits in kMaxDedupeBytes; else its start, the truncation
+// marker and " sha256:<hex of the whole>", within kMaxDedupeBytes.
+std::string BoundedKey(std::string key) {
+  if (key.size() <= kMaxDedupeBytes && text::IsValidUtf8(key)) return key;
+  const std::string suffix = absl::StrCat(" sha256:", Sha256Hex(key));
+  return absl::StrCat(text::Untrusted(key, kMaxDedupeBytes - suffix.size()), suffix);
 }
 
 }  // namespace
@@ -93,9 +122,10 @@ std::string ExpandTemplate(absl::string_view text, const Alarm& alarm) {
 
 std::string DedupeString(const ResponsePlan& plan, const Alarm& alarm) {
   const std::string& tmpl = plan.incident_template().dedupe_string();
-  if (!tmpl.empty()) return ExpandTemplate(tmpl, alarm);
-  if (!alarm.alarm_arn().empty()) return alarm.alarm_arn();
-  return absl::StrCat(alarm.source(), "/", alarm.detail_type(), "/", alarm.alarm_name());
+  if (!tmpl.empty()) return BoundedKey(ExpandTemplate(tmpl, alarm));
+  if (!alarm.alarm_arn().empty()) return BoundedKey(alarm.alarm_arn());
+  return BoundedKey(
+      absl::StrCat(alarm.source(), "/", alarm.detail_type(), "/", alarm.alarm_name()));
 }
 
 std::string IncidentTitle(const ResponsePlan& plan, const Alarm& alarm) {

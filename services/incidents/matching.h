@@ -3,6 +3,7 @@
 #ifndef TOCSIN_SERVICES_INCIDENTS_MATCHING_H_
 #define TOCSIN_SERVICES_INCIDENTS_MATCHING_H_
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -33,9 +34,14 @@ const ResponsePlan* SelectPlan(const std::vector<ResponsePlan>& plans,
 // Unknown placeholders are kept as written.
 std::string ExpandTemplate(absl::string_view text, const Alarm& alarm);
 
+// Longest dedupe string kept as it is.
+inline constexpr size_t kMaxDedupeBytes = 1024;
+
 // The dedupe string for an alarm under a plan: the plan's template expanded,
 // or by default the alarm ARN, or for alarms without one
-// "<source>/<detail_type>/<alarm_name>".
+// "<source>/<detail_type>/<alarm_name>". Over kMaxDedupeBytes (only from
+// oversized alarm fields) it is cut and ends with the SHA-256 of the whole,
+// so that distinct long strings stay distinct and the same one stays equal.
 std::string DedupeString(const ResponsePlan& plan, const Alarm& alarm);
 
 // The incident title for an alarm: the template expanded, or the alarm name.

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "libs/proto/time.h"
 #include "libs/status/status_macros.h"
+#include "libs/store/dead_letters.h"
 #include "libs/store/inbox.h"
 #include "libs/store/migrations.h"
 #include "libs/store/outbox.h"
@@ -65,8 +66,23 @@ CREATE TABLE unmatched_alarms (
   body BLOB NOT NULL
 );
 )sql"},
+      {2, "full alarms per incident; ingest records pruned by age", R"sql(
+-- Every alarm that opened, joined or resolved an incident, as received (its
+-- fields are not cut: events and the timeline carry truncated copies).
+CREATE TABLE incident_alarms (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  incident_id TEXT NOT NULL REFERENCES incidents(id),
+  event_id TEXT NOT NULL,
+  body BLOB NOT NULL,
+  UNIQUE(incident_id, event_id)
+);
+CREATE INDEX incident_alarms_incident ON incident_alarms(incident_id, seq);
+-- Idempotency keys are pruned oldest first (PruneIngestRecords).
+CREATE INDEX ingested_alarms_received ON ingested_alarms(received);
+)sql"},
   };
-  for (const auto& shared : {store::OutboxMigrations(), store::InboxMigrations()}) {
+  for (const auto& shared : {store::OutboxMigrations(), store::InboxMigrations(),
+                             store::DeadLetterMigrations()}) {
     m.insert(m.end(), shared.begin(), shared.end());
   }
   return m;
@@ -149,6 +165,22 @@ class SqliteIncidentStore::SqliteTx final : public IncidentStore::Tx {
     std::string body = record.response.SerializeAsString();
     RETURN_IF_ERROR(s.BindAll(record.event_id, Blob{body}, record.received));
     return s.Run().status();
+  }
+
+  absl::StatusOr<int64_t> DeleteIngestRecordsBefore(absl::Time older_than, int limit) override {
+    ASSIGN_OR_RETURN(Statement s, db_.Prepare(
+        "DELETE FROM ingested_alarms WHERE event_id IN "
+        "(SELECT event_id FROM ingested_alarms WHERE received < ? ORDER BY received LIMIT ?)"));
+    RETURN_IF_ERROR(s.BindAll(older_than, limit));
+    return s.Run();
+  }
+
+  absl::StatusOr<int64_t> CountIncidents(v1::IncidentStatus status) override {
+    ASSIGN_OR_RETURN(Statement s, db_.Prepare("SELECT COUNT(*) FROM incidents WHERE status = ?"));
+    RETURN_IF_ERROR(s.BindAll(static_cast<int>(status)));
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return absl::InternalError("COUNT(*) returned no row");
+    return s.ColumnInt64(0);
   }
 
   absl::StatusOr<std::optional<Incident>> GetIncident(const std::string& id) override {
@@ -266,26 +298,39 @@ class SqliteIncidentStore::SqliteTx final : public IncidentStore::Tx {
 
   absl::Status InsertUnmatched(const UnmatchedAlarm& alarm) override {
     ASSIGN_OR_RETURN(Statement s, db_.Prepare(
-        "INSERT INTO unmatched_alarms(event_id, body) VALUES(?, ?)"));
+        "INSERT INTO unmatched_alarms(event_id, body) VALUES(?, ?) "
+        "ON CONFLICT(event_id) DO NOTHING"));
     std::string body = alarm.SerializeAsString();
     RETURN_IF_ERROR(s.BindAll(alarm.alarm().event_id(), Blob{body}));
     return s.Run().status();
   }
 
-  absl::StatusOr<std::vector<std::pair<int64_t, UnmatchedAlarm>>> ListUnmatched(
-      int64_t before, int limit) override {
+  absl::StatusOr<Page<UnmatchedAlarm>> ListUnmatched(int64_t before, int limit,
+                                                     size_t max_bytes) override {
     ASSIGN_OR_RETURN(Statement s, db_.Prepare(
         "SELECT seq, body FROM unmatched_alarms WHERE (?1 = 0 OR seq < ?1) "
         "ORDER BY seq DESC LIMIT ?2"));
     RETURN_IF_ERROR(s.BindAll(before, limit));
-    std::vector<std::pair<int64_t, UnmatchedAlarm>> out;
-    while (true) {
-      ASSIGN_OR_RETURN(bool row, s.Step());
-      if (!row) break;
-      ASSIGN_OR_RETURN(auto a, ParseBody<UnmatchedAlarm>(s.ColumnBlob(1), "unmatched alarm"));
-      out.emplace_back(s.ColumnInt64(0), std::move(a));
-    }
-    return out;
+    return ReadPage<UnmatchedAlarm>(s, limit, max_bytes, "unmatched alarm");
+  }
+
+  absl::Status InsertIncidentAlarm(const v1::IncidentAlarm& alarm) override {
+    ASSIGN_OR_RETURN(Statement s, db_.Prepare(
+        "INSERT INTO incident_alarms(incident_id, event_id, body) VALUES(?, ?, ?) "
+        "ON CONFLICT(incident_id, event_id) DO NOTHING"));
+    std::string body = alarm.SerializeAsString();
+    RETURN_IF_ERROR(s.BindAll(alarm.incident_id(), alarm.alarm().event_id(), Blob{body}));
+    return s.Run().status();
+  }
+
+  absl::StatusOr<Page<v1::IncidentAlarm>> ListIncidentAlarms(const std::string& incident_id,
+                                                             int64_t after, int limit,
+                                                             size_t max_bytes) override {
+    ASSIGN_OR_RETURN(Statement s, db_.Prepare(
+        "SELECT seq, body FROM incident_alarms WHERE incident_id = ? AND seq > ? "
+        "ORDER BY seq LIMIT ?"));
+    RETURN_IF_ERROR(s.BindAll(incident_id, after, limit));
+    return ReadPage<v1::IncidentAlarm>(s, limit, max_bytes, "incident alarm");
   }
 
   absl::Status Emit(const Envelope& event) override {
@@ -298,6 +343,32 @@ class SqliteIncidentStore::SqliteTx final : public IncidentStore::Tx {
     if (!row) return std::optional<Incident>();
     ASSIGN_OR_RETURN(auto incident, ParseBody<Incident>(s.ColumnBlob(0), "incident"));
     return std::optional<Incident>(std::move(incident));
+  }
+
+  // Reads (seq, body) rows: at most `limit`, and no row that would take the
+  // bodies past max_bytes (but always the first).
+  template <typename Proto>
+  absl::StatusOr<Page<Proto>> ReadPage(Statement& s, int limit, size_t max_bytes,
+                                       absl::string_view what) {
+    Page<Proto> page;
+    size_t bytes = 0;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      std::string body = s.ColumnBlob(1);
+      if (!page.rows.empty() && bytes + body.size() > max_bytes) {
+        page.more = true;
+        break;
+      }
+      bytes += body.size();
+      ASSIGN_OR_RETURN(auto item, ParseBody<Proto>(body, what));
+      page.rows.emplace_back(s.ColumnInt64(0), std::move(item));
+      if (static_cast<int>(page.rows.size()) >= limit) {
+        page.more = true;
+        break;
+      }
+    }
+    return page;
   }
 
   Database& db_;

@@ -8,10 +8,12 @@
 #ifndef TOCSIN_SERVICES_INCIDENTS_STORE_H_
 #define TOCSIN_SERVICES_INCIDENTS_STORE_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -45,6 +47,20 @@ struct IncidentFilter {
   int limit = 100;
 };
 
+// Listing pages of records that hold alarms stop after this many bytes, so
+// an answer stays well within gRPC's 4 MiB message limit whatever the alarms
+// hold (an alarm may be up to the gateway's body limit, 1 MiB by default).
+inline constexpr size_t kMaxPageBytes = 2 << 20;
+
+// Rows in order, each with its position for the next page.
+template <typename T>
+struct Page {
+  std::vector<std::pair<int64_t, T>> rows;
+  // The page stopped at its row limit or byte budget: ask for the next one
+  // (which may be empty).
+  bool more = false;
+};
+
 struct TimelinePage {
   std::vector<TimelineEvent> events;
   // Position after the last event returned, for the next page (0 = done).
@@ -69,6 +85,10 @@ class IncidentStore {
     virtual absl::StatusOr<std::optional<IngestRecord>> GetIngestRecord(
         const std::string& event_id) = 0;
     virtual absl::Status PutIngestRecord(const IngestRecord& record) = 0;
+    // Deletes at most `limit` ingest records received before older_than;
+    // returns how many.
+    virtual absl::StatusOr<int64_t> DeleteIngestRecordsBefore(absl::Time older_than,
+                                                             int limit) = 0;
 
     virtual absl::StatusOr<std::optional<Incident>> GetIncident(const std::string& id) = 0;
     // The open incident with this dedupe string, if any (there is at most one).
@@ -78,6 +98,8 @@ class IncidentStore {
     virtual absl::Status UpdateIncident(const Incident& incident) = 0;
     // Newest first.
     virtual absl::StatusOr<std::vector<Incident>> ListIncidents(const IncidentFilter& filter) = 0;
+    // How many incidents have this status (from an index: cheap).
+    virtual absl::StatusOr<int64_t> CountIncidents(v1::IncidentStatus status) = 0;
 
     virtual absl::StatusOr<std::optional<std::string>> GetClientToken(
         const std::string& token) = 0;
@@ -93,10 +115,20 @@ class IncidentStore {
     virtual absl::StatusOr<TimelinePage> ListTimeline(const std::string& incident_id,
                                                       int64_t after, int limit) = 0;
 
+    // Keeps the first alarm of an event id; a later one changes nothing.
     virtual absl::Status InsertUnmatched(const UnmatchedAlarm& alarm) = 0;
-    // Newest first, after position `after` (0 = from the newest).
-    virtual absl::StatusOr<std::vector<std::pair<int64_t, UnmatchedAlarm>>> ListUnmatched(
-        int64_t before, int limit) = 0;
+    // Newest first, before position `before` (0 = from the newest), at most
+    // `limit` rows or about max_bytes (always at least one row).
+    virtual absl::StatusOr<Page<UnmatchedAlarm>> ListUnmatched(int64_t before, int limit,
+                                                               size_t max_bytes) = 0;
+
+    // Keeps an alarm in full with its incident; a second one of the same
+    // event id for the same incident changes nothing.
+    virtual absl::Status InsertIncidentAlarm(const v1::IncidentAlarm& alarm) = 0;
+    // In the order received, after position `after` (0 = from the first), at
+    // most `limit` rows or about max_bytes (always at least one row).
+    virtual absl::StatusOr<Page<v1::IncidentAlarm>> ListIncidentAlarms(
+        const std::string& incident_id, int64_t after, int limit, size_t max_bytes) = 0;
 
     // Queues an event for publication; it is published after commit.
     virtual absl::Status Emit(const Envelope& event) = 0;

@@ -7,12 +7,13 @@
 #include "absl/time/time.h"
 #include "civetweb.h"
 #include "libs/proto/time.h"
+#include "libs/text/text.h"
 
 namespace tocsin::paging {
 namespace {
 
 constexpr char kPath[] = "/v1/pages/ack";
-// Longer than any valid page id or accept code.
+// Longer than any valid page id, accept code or token.
 constexpr size_t kMaxField = 256;
 
 std::string Html(absl::string_view text) {
@@ -31,6 +32,17 @@ std::string Field(const std::string& encoded, const char* name) {
   return n > 0 ? std::string(value, n) : "";
 }
 
+// The acknowledgement a query string or form body asks for.
+AckRequest RequestFrom(const std::string& encoded, const http::HttpRequest& http) {
+  AckRequest request;
+  request.page_id = Field(encoded, "page");
+  request.token = Field(encoded, "token");
+  request.accept_code = Field(encoded, "code");
+  request.author = "link";
+  request.source = http.remote_addr;
+  return request;
+}
+
 http::HttpResponse Answer(int status, const std::string& content_type, std::string body) {
   http::HttpResponse r;
   r.status = status;
@@ -40,8 +52,8 @@ http::HttpResponse Answer(int status, const std::string& content_type, std::stri
   return r;
 }
 
-http::HttpResponse HtmlPage(const std::string& title, const std::string& inner) {
-  return Answer(200, "text/html; charset=utf-8",
+http::HttpResponse HtmlPage(int status, const std::string& title, const std::string& inner) {
+  return Answer(status, "text/html; charset=utf-8",
                 absl::StrCat("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
                              "<meta name=\"viewport\" content=\"width=device-width\">"
                              "<title>", Html(title), "</title></head>\n<body>\n<h1>",
@@ -49,14 +61,25 @@ http::HttpResponse HtmlPage(const std::string& title, const std::string& inner) 
 }
 
 http::HttpResponse Error(const absl::Status& status) {
+  const std::string message = text::Untrusted(status.message(), text::kMaxDetailBytes);
   int code = 503;
   switch (status.code()) {
     case absl::StatusCode::kInvalidArgument: code = 400; break;
     case absl::StatusCode::kPermissionDenied: code = 403; break;
     case absl::StatusCode::kNotFound: code = 404; break;
+    case absl::StatusCode::kFailedPrecondition:
+      return HtmlPage(409, "Nothing to acknowledge", absl::StrCat("<p>", Html(message), "</p>\n"));
+    case absl::StatusCode::kResourceExhausted: {
+      http::HttpResponse r =
+          Answer(429, "text/plain; charset=utf-8", absl::StrCat(message, "\n"));
+      if (std::optional<absl::Duration> wait = RetryAfter(status); wait.has_value()) {
+        r.headers.emplace_back("Retry-After", absl::StrCat(absl::ToInt64Seconds(*wait)));
+      }
+      return r;
+    }
     default: break;
   }
-  return Answer(code, "text/plain; charset=utf-8", absl::StrCat(status.message(), "\n"));
+  return Answer(code, "text/plain; charset=utf-8", absl::StrCat(message, "\n"));
 }
 
 std::string Describe(const Page& page) {
@@ -72,27 +95,28 @@ std::string AckedBy(const Page& page) {
                       ".</p>\n");
 }
 
-http::HttpResponse ShowForm(PagingCore* core, const http::HttpRequest& request) {
-  const std::string page_id = Field(request.query, "page");
-  const std::string code = Field(request.query, "code");
-  absl::StatusOr<Page> page = core->CheckAcceptCode(page_id, code);
+http::HttpResponse ShowForm(PagingCore* core, const http::HttpRequest& http) {
+  const AckRequest request = RequestFrom(http.query, http);
+  absl::StatusOr<Page> page = core->CheckAck(request);
   if (!page.ok()) return Error(page.status());
   if (page->state() == v1::PAGE_STATE_ACKNOWLEDGED) {
-    return HtmlPage("Page already acknowledged", Describe(*page) + AckedBy(*page));
+    return HtmlPage(200, "Page already acknowledged", Describe(*page) + AckedBy(*page));
   }
+  // The form repeats what the link carried: the token, or an old link's code.
+  const bool by_token = !request.token.empty();
   return HtmlPage(
-      "Acknowledge this page?",
+      200, "Acknowledge this page?",
       absl::StrCat(Describe(*page), "<form method=\"post\" action=\"", kPath, "\">\n",
-                   "<input type=\"hidden\" name=\"page\" value=\"", Html(page_id), "\">\n",
-                   "<input type=\"hidden\" name=\"code\" value=\"", Html(code), "\">\n",
-                   "<button type=\"submit\">Acknowledge</button>\n</form>\n"));
+                   "<input type=\"hidden\" name=\"page\" value=\"", Html(request.page_id),
+                   "\">\n", "<input type=\"hidden\" name=\"", by_token ? "token" : "code",
+                   "\" value=\"", Html(by_token ? request.token : request.accept_code),
+                   "\">\n", "<button type=\"submit\">Acknowledge</button>\n</form>\n"));
 }
 
-http::HttpResponse Acknowledge(PagingCore* core, const http::HttpRequest& request) {
-  absl::StatusOr<Page> page =
-      core->AcceptPage(Field(request.body, "page"), Field(request.body, "code"), "link");
+http::HttpResponse Acknowledge(PagingCore* core, const http::HttpRequest& http) {
+  absl::StatusOr<Page> page = core->AcceptPage(RequestFrom(http.body, http));
   if (!page.ok()) return Error(page.status());
-  return HtmlPage("Page acknowledged",
+  return HtmlPage(200, "Page acknowledged",
                   absl::StrCat(Describe(*page), AckedBy(*page),
                                "<p>No further stage of this engagement is paged.</p>\n"));
 }

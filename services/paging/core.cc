@@ -1,18 +1,23 @@
 #include "services/paging/core.h"
 
 #include <openssl/crypto.h>
+#include <openssl/sha.h>
 
 #include <algorithm>
 #include <optional>
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "libs/bus/new_event.h"
 #include "libs/log/log.h"
 #include "libs/proto/time.h"
+#include "libs/status/retry.h"
 #include "libs/status/status_macros.h"
+#include "libs/text/text.h"
+#include "services/paging/redact_url.h"
 #include "tocsin/escalation/v1/escalation.pb.h"
 
 namespace tocsin::paging {
@@ -21,9 +26,21 @@ namespace {
 constexpr char kService[] = "paging";
 constexpr char kPageRequested[] = "page.requested";
 constexpr size_t kMaxPageIdLength = 128;
+// Random bytes in an ack-link token (256 bits).
+constexpr size_t kTokenBytes = 32;
+// Short fields copied from a page.requested (names, a title).
+constexpr size_t kMaxNameBytes = 1024;
 constexpr char kInterrupted[] =
     "no result recorded: the service stopped during this attempt (the channel may have "
     "received the page)";
+// Waits between tries to record a result while the database is busy.
+constexpr absl::Duration kRecordRetryFirst = absl::Milliseconds(50);
+constexpr absl::Duration kRecordRetryMax = absl::Seconds(2);
+
+// Set-aside reasons (metric labels).
+constexpr char kUnreadable[] = "unreadable";
+constexpr char kClaimFailed[] = "claim_failed";
+constexpr char kRecordFailed[] = "record_failed";
 
 absl::Status ValidatePageId(const std::string& id) {
   const bool ok = !id.empty() && id.size() <= kMaxPageIdLength &&
@@ -33,48 +50,123 @@ absl::Status ValidatePageId(const std::string& id) {
                   });
   if (ok) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrCat(
-      "page_id \"", id, "\" must be 1-128 letters, digits, '.', '_' or '-'"));
+      "page_id \"", text::UntrustedLine(id, kMaxPageIdLength + 16),
+      "\" must be 1-128 letters, digits, '.', '_' or '-'"));
 }
 
 absl::Status PageNotFound(const std::string& id) {
-  return absl::NotFoundError(absl::StrCat("page \"", id, "\" does not exist"));
+  return absl::NotFoundError(
+      absl::StrCat("page \"", text::UntrustedLine(id, kMaxPageIdLength + 16),
+                   "\" does not exist"));
 }
 
-// Constant time in the code's content, so timing does not reveal how much of
-// a guess was right.
-bool CodeMatches(const std::string& expected, const std::string& given) {
+// Constant time in the secret's content, so timing does not reveal how much
+// of a guess was right.
+bool SecretMatches(const std::string& expected, const std::string& given) {
   return !expected.empty() && expected.size() == given.size() &&
          CRYPTO_memcmp(expected.data(), given.data(), expected.size()) == 0;
 }
 
-absl::Status CheckAcceptArguments(const std::string& page_id, const std::string& accept_code) {
-  if (page_id.empty()) return absl::InvalidArgumentError("page_id is required");
-  if (accept_code.empty()) {
+std::string Sha256(const std::string& text) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
+  return std::string(reinterpret_cast<const char*>(digest), sizeof(digest));
+}
+
+// Whether token is one of the page's links (every stored hash is compared).
+bool TokenMatches(const Page& page, const std::string& token) {
+  const std::string hash = Sha256(token);
+  bool match = false;
+  for (const std::string& stored : page.ack_token_sha256()) {
+    match |= SecretMatches(stored, hash);
+  }
+  return match;
+}
+
+absl::Status CheckAckArguments(const AckRequest& request) {
+  if (request.page_id.empty()) return absl::InvalidArgumentError("page_id is required");
+  if (request.token.empty() == request.accept_code.empty()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("accept_code is required to acknowledge page \"", page_id, "\""));
+        absl::StrCat(request.token.empty() ? "accept_code is required"
+                                           : "give either accept_code or the link's token, "
+                                             "not both,",
+                     " to acknowledge page \"", text::UntrustedLine(request.page_id, 200),
+                     "\""));
   }
   return absl::OkStatus();
 }
 
-// The page, when it exists and code is its accept code.
-absl::StatusOr<Page> PageForCode(PagingStore::Tx& tx, const std::string& page_id,
-                                 const std::string& accept_code) {
-  ASSIGN_OR_RETURN(std::optional<Page> page, tx.GetPage(page_id));
-  if (!page.has_value()) return PageNotFound(page_id);
-  if (!CodeMatches(page->accept_code(), accept_code)) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("wrong accept code for page \"", page_id, "\""));
+// Why a page that was not acknowledged cannot be any more; OK when it can.
+absl::Status NotAcknowledgeable(const Page& page) {
+  if (page.state() == v1::PAGE_STATE_CANCELLED) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("page ", page.id(), " was cancelled: incident ", page.incident_id(),
+                     " is resolved; nothing to acknowledge"));
   }
-  return *std::move(page);
+  if (page.incident_resolved()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("page ", page.id(), " cannot be acknowledged: incident ",
+                     page.incident_id(), " is resolved; nothing to acknowledge"));
+  }
+  if (page.state() == v1::PAGE_STATE_FAILED) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("page ", page.id(), " failed: it was not delivered; nothing to "
+                     "acknowledge"));
+  }
+  return absl::OkStatus();
+}
+
+// What GetPage and ListPages show for a row whose body does not parse.
+Page UnreadablePage(const PageRow& row) {
+  Page page;
+  page.set_id(row.id);
+  page.set_incident_id(row.incident_id);
+  page.set_state(v1::PAGE_STATE_FAILED);
+  *page.mutable_create_time() = ToProtoTime(row.create_time);
+  v1::DeliveryAttempt* attempt = page.add_attempts();
+  attempt->set_number(0);
+  attempt->set_ok(false);
+  attempt->set_detail(absl::StrCat("set aside: ", row.page.status().message(),
+                                   "; this page cannot be delivered or acknowledged"));
+  return page;
+}
+
+// A notifier's answer with its message made safe to store and log.
+absl::Status Sanitized(const absl::Status& status) {
+  if (status.ok()) return status;
+  return absl::Status(status.code(), text::Untrusted(status.message(), text::kMaxDetailBytes));
 }
 
 }  // namespace
+
+absl::Status ValidatePagingOptions(const PagingOptions& options,
+                                   absl::Duration longest_notifier_timeout) {
+  auto bad = [](absl::string_view what) { return absl::InvalidArgumentError(what); };
+  if (options.lease <= longest_notifier_timeout) {
+    return bad(absl::StrCat("the delivery lease (", absl::FormatDuration(options.lease),
+                            ") must be longer than the longest notifier timeout (",
+                            absl::FormatDuration(longest_notifier_timeout),
+                            "), or pages are claimed again while still being delivered"));
+  }
+  if (options.retry_base <= absl::ZeroDuration()) return bad("retry_base must be positive");
+  if (options.retry_cap < options.retry_base) {
+    return bad("retry_cap must be at least retry_base");
+  }
+  if (options.max_attempts < 1) return bad("max_attempts must be at least 1");
+  if (options.batch_size < 1) return bad("batch_size must be at least 1");
+  if (options.workers < 1) return bad("workers (delivery workers) must be at least 1");
+  if (options.max_wrong_codes < 1) return bad("max_wrong_codes must be at least 1");
+  if (options.wrong_code_window <= absl::ZeroDuration()) {
+    return bad("wrong_code_window must be positive");
+  }
+  return absl::OkStatus();
+}
 
 bus::ConsumerOptions PageRequestsConsumerOptions() {
   bus::ConsumerOptions options;
   options.durable_name = kPageRequestsConsumer;
   options.types = {kPageRequested};
-  options.max_deliver = 10;
+  options.max_failures = 10;
   options.ack_wait = absl::Seconds(30);
   options.nak_delay = absl::Seconds(2);
   return options;
@@ -87,8 +179,13 @@ bus::ConsumerOptions IncidentResolvedConsumerOptions() {
   return options;
 }
 
-Page WithoutAcceptCode(Page page) {
+Page PublicView(Page page) {
   page.clear_accept_code();
+  page.clear_ack_token_sha256();
+  if (page.channel().has_webhook()) {
+    auto* webhook = page.mutable_channel()->mutable_webhook();
+    webhook->set_url(RedactUrl(webhook->url()));
+  }
   return page;
 }
 
@@ -99,7 +196,59 @@ PagingCore::PagingCore(PagingStore* store, const Clock* clock, IdGenerator* ids,
       ids_(ids),
       random_(random),
       notifier_(notifier),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      limiter_({.max_wrong = options_.max_wrong_codes, .window = options_.wrong_code_window}),
+      own_registry_(options_.registry == nullptr ? std::make_unique<prometheus::Registry>()
+                                                 : nullptr),
+      metrics_(options_.registry != nullptr ? *options_.registry : *own_registry_) {
+  const int workers = std::max(1, options_.workers);
+  workers_.reserve(workers);
+  for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { WorkerLoop(); });
+}
+
+PagingCore::~PagingCore() {
+  Shutdown(absl::ZeroDuration());
+  {
+    absl::MutexLock l(&mu_);
+    stop_workers_ = true;
+  }
+  for (std::thread& t : workers_) t.join();
+}
+
+void PagingCore::WorkerLoop() {
+  while (true) {
+    std::function<void()> job;
+    {
+      absl::MutexLock l(&mu_);
+      mu_.Await(absl::Condition(
+          +[](PagingCore* c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(c->mu_) {
+            return !c->queue_.empty() || c->stop_workers_;
+          },
+          this));
+      if (queue_.empty()) return;
+      job = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    job();
+    metrics_.deliveries_in_flight().Decrement();
+    absl::MutexLock l(&mu_);
+    --in_flight_;
+  }
+}
+
+void PagingCore::Shutdown(absl::Duration grace) {
+  absl::MutexLock l(&mu_);
+  stopping_ = true;
+  mu_.AwaitWithTimeout(absl::Condition(
+                           +[](int* n) { return *n == 0; }, &in_flight_),
+                       grace);
+  give_up_ = true;
+}
+
+void PagingCore::WaitForIdle() {
+  absl::MutexLock l(&mu_);
+  mu_.Await(absl::Condition(+[](int* n) { return *n == 0; }, &in_flight_));
+}
 
 absl::Status PagingCore::Write(const std::function<absl::Status(PagingStore::Tx&)>& body) {
   RETURN_IF_ERROR(store_->Write(body));
@@ -117,11 +266,11 @@ std::string PagingCore::NewAcceptCode() {
   return absl::StrFormat("%08d", random_->Below(100000000));
 }
 
-std::string PagingCore::AckUrl(const Page& page) const {
+std::string PagingCore::AckUrl(const std::string& page_id, const std::string& token) const {
   std::string base = options_.public_url;
   while (!base.empty() && base.back() == '/') base.pop_back();
-  // Page ids are validated to URL-safe characters, codes are digits.
-  return absl::StrCat(base, "/v1/pages/ack?page=", page.id(), "&code=", page.accept_code());
+  // Page ids are validated to URL-safe characters, tokens are base64url.
+  return absl::StrCat(base, "/v1/pages/ack?page=", page_id, "&token=", token);
 }
 
 absl::Duration PagingCore::RetryDelay(int failed_attempts) {
@@ -136,7 +285,8 @@ absl::Status PagingCore::HandlePageRequested(const Envelope& event) {
   escalation::v1::PageRequested request;
   if (event.type() != kPageRequested || !event.payload().UnpackTo(&request)) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "event \"", event.event_id(), "\" of type \"", event.type(),
+        "event \"", text::UntrustedLine(event.event_id(), 200), "\" of type \"",
+        text::UntrustedLine(event.type(), 200),
         "\" is not a page.requested carrying a tocsin.escalation.v1.PageRequested"));
   }
   RETURN_IF_ERROR(ValidatePageId(request.page_id()));
@@ -145,19 +295,22 @@ absl::Status PagingCore::HandlePageRequested(const Envelope& event) {
     inserted = false;
     ASSIGN_OR_RETURN(bool fresh, tx.RecordInInbox(kPageRequestsConsumer, event.event_id()));
     if (!fresh) return absl::OkStatus();
-    ASSIGN_OR_RETURN(std::optional<Page> existing, tx.GetPage(request.page_id()));
+    ASSIGN_OR_RETURN(std::optional<PageRow> existing, tx.GetPageRow(request.page_id()));
     if (existing.has_value()) return absl::OkStatus();
     const absl::Time now = clock_->Now();
     Page page;
     page.set_id(request.page_id());
-    page.set_incident_id(request.incident_id());
-    page.set_engagement_id(request.engagement_id());
-    page.set_contact(request.contact());
+    page.set_incident_id(text::UntrustedLine(request.incident_id(), kMaxNameBytes));
+    page.set_engagement_id(text::UntrustedLine(request.engagement_id(), kMaxNameBytes));
+    page.set_contact(text::UntrustedLine(request.contact(), kMaxNameBytes));
     *page.mutable_channel() = request.channel();
+    page.mutable_channel()->set_name(
+        text::UntrustedLine(request.channel().name(), kMaxNameBytes));
     page.set_state(v1::PAGE_STATE_PENDING);
-    page.set_incident_title(request.incident_title());
+    // Alarm text: the title goes into a mail header, so it is one line.
+    page.set_incident_title(text::UntrustedLine(request.incident_title(), kMaxNameBytes));
     page.set_impact(request.impact());
-    page.set_summary(request.summary());
+    page.set_summary(text::Untrusted(request.summary(), text::kMaxFieldBytes));
     page.set_stage(request.stage());
     *page.mutable_create_time() = ToProtoTime(now);
     *page.mutable_next_attempt() = ToProtoTime(now);
@@ -177,22 +330,35 @@ absl::Status PagingCore::HandlePageRequested(const Envelope& event) {
 absl::Status PagingCore::HandleIncidentResolved(const Envelope& event) {
   if (event.type() != "incident.resolved" || event.incident_id().empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "event \"", event.event_id(), "\" of type \"", event.type(),
+        "event \"", text::UntrustedLine(event.event_id(), 200), "\" of type \"",
+        text::UntrustedLine(event.type(), 200),
         "\" is not an incident.resolved naming its incident"));
   }
   int cancelled = 0;
+  std::vector<std::string> unreadable;
   RETURN_IF_ERROR(Write([&](PagingStore::Tx& tx) -> absl::Status {
     cancelled = 0;
+    unreadable.clear();
     ASSIGN_OR_RETURN(bool fresh, tx.RecordInInbox(kIncidentsConsumer, event.event_id()));
     if (!fresh) return absl::OkStatus();
-    ASSIGN_OR_RETURN(std::vector<Page> pages, tx.ListPages(event.incident_id()));
-    for (Page& page : pages) {
-      if (page.state() != v1::PAGE_STATE_PENDING) continue;
+    ASSIGN_OR_RETURN(std::vector<PageRow> rows, tx.ListPages(event.incident_id()));
+    for (PageRow& row : rows) {
+      if (!row.page.ok()) {
+        unreadable.push_back(row.id);
+        continue;
+      }
+      Page& page = *row.page;
+      if (page.incident_resolved()) continue;
+      page.set_incident_resolved(true);
+      if (page.state() != v1::PAGE_STATE_PENDING) {
+        RETURN_IF_ERROR(tx.UpdatePage(page));
+        continue;
+      }
       page.set_state(v1::PAGE_STATE_CANCELLED);
       page.clear_next_attempt();
       RETURN_IF_ERROR(tx.UpdatePage(page));
       v1::PageFailed failed;
-      *failed.mutable_page() = WithoutAcceptCode(page);
+      *failed.mutable_page() = PublicView(page);
       failed.set_error("cancelled: the incident was resolved");
       failed.set_final(true);
       RETURN_IF_ERROR(tx.Emit(NewEvent("page.failed", page, failed)));
@@ -204,12 +370,16 @@ absl::Status PagingCore::HandleIncidentResolved(const Envelope& event) {
     log::Info("pages cancelled: incident resolved",
               {{"incident_id", event.incident_id()}, {"pages", absl::StrCat(cancelled)}});
   }
+  for (const std::string& id : unreadable) {
+    log::Warn("unreadable page left as it is by incident.resolved",
+              {{"page_id", id}, {"incident_id", event.incident_id()}});
+  }
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::optional<Page>> PagingCore::Claim(const std::string& page_id,
-                                                      absl::Time now) {
-  std::optional<Page> claimed;
+absl::StatusOr<std::optional<PagingCore::Claimed>> PagingCore::Claim(const std::string& page_id,
+                                                                     absl::Time now) {
+  std::optional<Claimed> claimed;
   RETURN_IF_ERROR(Write([&](PagingStore::Tx& tx) -> absl::Status {
     claimed.reset();
     ASSIGN_OR_RETURN(std::optional<Page> page, tx.GetPage(page_id));
@@ -230,13 +400,15 @@ absl::StatusOr<std::optional<Page>> PagingCore::Claim(const std::string& page_id
       page->clear_next_attempt();
       RETURN_IF_ERROR(tx.UpdatePage(*page));
       v1::PageFailed failed;
-      *failed.mutable_page() = WithoutAcceptCode(*page);
+      *failed.mutable_page() = PublicView(*page);
       failed.set_error(interrupted ? kInterrupted
                                    : absl::StrCat("all ", options_.max_attempts,
                                                   " attempts are used"));
       failed.set_final(true);
       return tx.Emit(NewEvent("page.failed", *page, failed));
     }
+    std::string token = absl::WebSafeBase64Escape(random_->Bytes(kTokenBytes));
+    page->add_ack_token_sha256(Sha256(token));
     v1::DeliveryAttempt* attempt = page->add_attempts();
     attempt->set_number(attempts + 1);
     *attempt->mutable_time() = ToProtoTime(now);
@@ -244,10 +416,10 @@ absl::StatusOr<std::optional<Page>> PagingCore::Claim(const std::string& page_id
     *page->mutable_next_attempt() = ToProtoTime(now + options_.lease);
     RETURN_IF_ERROR(tx.UpdatePage(*page));
     v1::PageSent sent;
-    *sent.mutable_page() = WithoutAcceptCode(*page);
+    *sent.mutable_page() = PublicView(*page);
     sent.set_attempt(attempts + 1);
     RETURN_IF_ERROR(tx.Emit(NewEvent("page.sent", *page, sent)));
-    claimed = *std::move(page);
+    claimed = Claimed{*std::move(page), attempts + 1, std::move(token)};
     return absl::OkStatus();
   }));
   return claimed;
@@ -269,7 +441,8 @@ absl::Status PagingCore::RecordResult(const std::string& page_id, int number,
     attempt->set_ok(result.ok());
     attempt->set_detail(result.ok() ? "accepted by the channel" : std::string(result.message()));
     if (page->state() != v1::PAGE_STATE_PENDING) {
-      // Acknowledged while it was being delivered: keep the state.
+      // Acknowledged or cancelled while it was being delivered: keep the
+      // state.
       return tx.UpdatePage(*page);
     }
     if (result.ok()) {
@@ -277,7 +450,7 @@ absl::Status PagingCore::RecordResult(const std::string& page_id, int number,
       page->clear_next_attempt();
       RETURN_IF_ERROR(tx.UpdatePage(*page));
       v1::PageDelivered delivered;
-      *delivered.mutable_page() = WithoutAcceptCode(*page);
+      *delivered.mutable_page() = PublicView(*page);
       return tx.Emit(NewEvent("page.delivered", *page, delivered));
     }
     const bool final = IsPermanentFailure(result) || number >= options_.max_attempts;
@@ -289,111 +462,336 @@ absl::Status PagingCore::RecordResult(const std::string& page_id, int number,
     }
     RETURN_IF_ERROR(tx.UpdatePage(*page));
     v1::PageFailed failed;
-    *failed.mutable_page() = WithoutAcceptCode(*page);
+    *failed.mutable_page() = PublicView(*page);
     failed.set_error(std::string(result.message()));
     failed.set_final(final);
     return tx.Emit(NewEvent("page.failed", *page, failed));
   });
 }
 
-absl::StatusOr<int> PagingCore::RunDueDeliveries() {
+void PagingCore::SetAside(const std::string& page_id, const std::string& reason,
+                          const absl::Status& why) {
+  const std::string error = text::Untrusted(why.message(), text::kMaxDetailBytes);
+  std::string incident_id;
+  bool set_aside = false;
+  // First with the body (the page then reads as FAILED with the reason on
+  // its last attempt); if the body cannot be read or written, by columns.
+  auto write = [&](bool with_body) {
+    return Write([&](PagingStore::Tx& tx) -> absl::Status {
+      set_aside = false;
+      ASSIGN_OR_RETURN(std::optional<PageRow> row, tx.GetPageRow(page_id));
+      if (!row.has_value()) return absl::OkStatus();
+      incident_id = row->incident_id;
+      // Only a page still waiting for delivery is set aside; one that was
+      // acknowledged or cancelled meanwhile keeps its state.
+      if (row->state != v1::PAGE_STATE_PENDING) return absl::OkStatus();
+      Page page;
+      if (with_body) {
+        if (!row->page.ok()) return row->page.status();
+        page = *row->page;
+        const int n = page.attempts_size();
+        if (n > 0 && page.attempts(n - 1).in_progress()) {
+          v1::DeliveryAttempt* last = page.mutable_attempts(n - 1);
+          last->set_in_progress(false);
+          last->set_ok(false);
+          last->set_detail(absl::StrCat("set aside: ", error));
+        }
+        page.set_state(v1::PAGE_STATE_FAILED);
+        page.clear_next_attempt();
+        RETURN_IF_ERROR(tx.UpdatePage(page));
+      } else {
+        RETURN_IF_ERROR(tx.SetPageStateColumn(page_id, v1::PAGE_STATE_FAILED));
+        page.set_id(row->id);
+        page.set_incident_id(row->incident_id);
+        page.set_state(v1::PAGE_STATE_FAILED);
+        *page.mutable_create_time() = ToProtoTime(row->create_time);
+        if (row->page.ok()) page.set_request_event_id(row->page->request_event_id());
+      }
+      v1::PageFailed failed;
+      *failed.mutable_page() = PublicView(page);
+      failed.set_error(absl::StrCat("set aside: ", error));
+      failed.set_final(true);
+      RETURN_IF_ERROR(tx.Emit(NewEvent("page.failed", page, failed)));
+      set_aside = true;
+      return absl::OkStatus();
+    });
+  };
+  absl::Status s = write(/*with_body=*/true);
+  if (!s.ok() && !IsTransient(s)) s = write(/*with_body=*/false);
+  if (!s.ok()) {
+    log::Error("cannot set a page aside; it is tried again later",
+               {{"page_id", page_id}, {"incident_id", incident_id}, {"reason", reason},
+                {"error", error}, {"store_error", text::Untrusted(s.ToString(), 2048)}});
+    return;
+  }
+  if (!set_aside) {
+    log::Warn("page not set aside: it is no longer waiting for delivery",
+              {{"page_id", page_id}, {"incident_id", incident_id}, {"reason", reason},
+               {"error", error}});
+    return;
+  }
+  metrics_.SetAside(reason);
+  log::Error("page set aside as FAILED", {{"page_id", page_id},
+                                         {"incident_id", incident_id},
+                                         {"reason", reason},
+                                         {"error", error}});
+}
+
+void PagingCore::RecordWithRetry(const Claimed& claimed, const absl::Status& result) {
+  const std::string& id = claimed.page.id();
+  absl::Duration wait = kRecordRetryFirst;
+  while (true) {
+    const absl::Status s = RecordResult(id, claimed.number, result);
+    if (s.ok()) return;
+    if (!IsTransient(s)) {
+      SetAside(id, kRecordFailed,
+               absl::Status(s.code(), absl::StrCat("the result of attempt ", claimed.number, " (",
+                                                   result.ok() ? "delivered"
+                                                               : std::string(result.message()),
+                                                   ") cannot be recorded: ", s.message())));
+      return;
+    }
+    log::Warn("cannot record a delivery result yet; retrying",
+              {{"page_id", id},
+               {"incident_id", claimed.page.incident_id()},
+               {"attempt", absl::StrCat(claimed.number)},
+               {"error", text::Untrusted(s.ToString(), text::kMaxDetailBytes)}});
+    absl::MutexLock l(&mu_);
+    mu_.AwaitWithTimeout(absl::Condition(&give_up_), wait);
+    if (give_up_) {
+      log::Error("gave up recording a delivery result at shutdown; the page is delivered "
+                 "again after its lease",
+                 {{"page_id", id},
+                  {"incident_id", claimed.page.incident_id()},
+                  {"attempt", absl::StrCat(claimed.number)},
+                  {"delivered", result.ok() ? "true" : "false"}});
+      return;
+    }
+    wait = std::min(wait * 2, kRecordRetryMax);
+  }
+}
+
+void PagingCore::Deliver(const Claimed& claimed) {
+  const Page& page = claimed.page;
+  const absl::Status result =
+      Sanitized(notifier_->Deliver(page, AckUrl(page.id(), claimed.token)));
+  RecordWithRetry(claimed, result);
+  if (result.ok()) {
+    log::Info("page delivered", {{"page_id", page.id()},
+                                 {"incident_id", page.incident_id()},
+                                 {"attempt", absl::StrCat(claimed.number)}});
+  } else {
+    log::Warn("page delivery failed", {{"page_id", page.id()},
+                                       {"incident_id", page.incident_id()},
+                                       {"attempt", absl::StrCat(claimed.number)},
+                                       {"permanent", IsPermanentFailure(result) ? "true" : "false"},
+                                       {"error", result.ToString()}});
+  }
+}
+
+void PagingCore::RefreshPagesWaiting() {
+  int64_t waiting = 0;
+  absl::Status s = store_->Read([&](PagingStore::Tx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(waiting, tx.CountPages(v1::PAGE_STATE_PENDING));
+    return absl::OkStatus();
+  });
+  if (s.ok()) metrics_.pages_waiting().Set(static_cast<double>(waiting));
+}
+
+absl::StatusOr<int> PagingCore::Dispatch(const std::shared_ptr<Pass>& pass) {
+  absl::MutexLock pass_lock(&dispatch_mu_);
+  RefreshPagesWaiting();
+  int idle = 0;
+  {
+    absl::MutexLock l(&mu_);
+    if (stopping_) return 0;
+    idle = static_cast<int>(workers_.size()) - in_flight_;
+  }
+  if (idle <= 0) return 0;
   const absl::Time now = clock_->Now();
   std::vector<std::string> due;
   RETURN_IF_ERROR(store_->Read([&](PagingStore::Tx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(due, tx.DuePageIds(now, options_.batch_size));
+    ASSIGN_OR_RETURN(due, tx.DuePageIds(now, std::min(idle, options_.batch_size)));
     return absl::OkStatus();
   }));
-  int attempts = 0;
+  int dispatched = 0;
+  absl::Status ended;
   for (const std::string& id : due) {
-    ASSIGN_OR_RETURN(std::optional<Page> page, Claim(id, now));
-    if (!page.has_value()) continue;
-    const int number = page->attempts(page->attempts_size() - 1).number();
-    const absl::Status result = notifier_->Deliver(*page, AckUrl(*page));
-    RETURN_IF_ERROR(RecordResult(id, number, result));
-    ++attempts;
-    if (result.ok()) {
-      log::Info("page delivered", {{"page_id", id},
-                                   {"incident_id", page->incident_id()},
-                                   {"attempt", absl::StrCat(number)}});
-    } else {
-      log::Warn("page delivery failed", {{"page_id", id},
-                                         {"incident_id", page->incident_id()},
-                                         {"attempt", absl::StrCat(number)},
-                                         {"error", result.ToString()}});
+    {
+      absl::MutexLock l(&mu_);
+      if (stopping_) break;
     }
+    absl::StatusOr<std::optional<Claimed>> claimed = Claim(id, now);
+    if (!claimed.ok()) {
+      if (IsTransient(claimed.status())) {
+        // The database is busy for every page, not just this one: end the
+        // pass; nothing was claimed, so nothing counts as an attempt.
+        ended = claimed.status();
+        break;
+      }
+      SetAside(id,
+               claimed.status().code() == absl::StatusCode::kDataLoss ? kUnreadable
+                                                                      : kClaimFailed,
+               claimed.status());
+      continue;
+    }
+    if (!claimed->has_value()) continue;
+    if (pass != nullptr) {
+      absl::MutexLock l(&pass->mu);
+      ++pass->remaining;
+    }
+    auto job = [this, pass, c = **std::move(claimed)] {
+      Deliver(c);
+      if (pass != nullptr) {
+        absl::MutexLock l(&pass->mu);
+        --pass->remaining;
+      }
+    };
+    metrics_.deliveries_in_flight().Increment();
+    {
+      absl::MutexLock l(&mu_);
+      ++in_flight_;
+      queue_.push_back(std::move(job));
+    }
+    ++dispatched;
   }
-  return attempts;
+  if (!ended.ok()) {
+    log::Warn("delivery pass ended early: the database is busy; due pages are tried next pass",
+              {{"dispatched", absl::StrCat(dispatched)},
+               {"error", text::Untrusted(ended.ToString(), text::kMaxDetailBytes)}});
+    return ended;
+  }
+  return dispatched;
 }
 
-absl::StatusOr<Page> PagingCore::AcceptPage(const std::string& page_id,
-                                            const std::string& accept_code,
-                                            const std::string& author) {
-  RETURN_IF_ERROR(CheckAcceptArguments(page_id, accept_code));
-  RETURN_IF_ERROR(guesses_.Check(page_id));
+absl::StatusOr<int> PagingCore::DispatchDueDeliveries() { return Dispatch(nullptr); }
+
+absl::StatusOr<int> PagingCore::RunDueDeliveries() {
+  auto pass = std::make_shared<Pass>();
+  absl::StatusOr<int> dispatched = Dispatch(pass);
+  absl::MutexLock l(&pass->mu);
+  pass->mu.Await(absl::Condition(
+      +[](Pass* p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(p->mu) { return p->remaining == 0; },
+      pass.get()));
+  return dispatched;
+}
+
+absl::StatusOr<Page> PagingCore::Acknowledge(const AckRequest& request, bool commit) {
+  RETURN_IF_ERROR(CheckAckArguments(request));
+  const bool by_code = !request.accept_code.empty();
+  const std::string source = request.source.empty() ? "unknown" : request.source;
   Page result;
+  absl::Status refused;
+  const char* refused_reason = nullptr;
   bool acknowledged = false;
-  RETURN_IF_ERROR(CountGuess(page_id, store_->Write([&](PagingStore::Tx& tx) -> absl::Status {
+  RETURN_IF_ERROR(store_->Write([&](PagingStore::Tx& tx) -> absl::Status {
+    refused = absl::OkStatus();
+    refused_reason = nullptr;
     acknowledged = false;
-    ASSIGN_OR_RETURN(result, PageForCode(tx, page_id, accept_code));
-    if (result.state() == v1::PAGE_STATE_ACKNOWLEDGED) return absl::OkStatus();
+    const absl::Time now = clock_->Now();
+    if (by_code) {
+      absl::Status limited = limiter_.Check(tx, source, now);
+      if (limited.code() == absl::StatusCode::kResourceExhausted) {
+        refused = limited;
+        refused_reason = "rate_limited";
+        return absl::OkStatus();
+      }
+      RETURN_IF_ERROR(limited);
+    }
+    ASSIGN_OR_RETURN(std::optional<PageRow> row, tx.GetPageRow(request.page_id));
+    if (!row.has_value()) {
+      if (by_code) RETURN_IF_ERROR(limiter_.RecordWrong(tx, source, now));
+      refused = PageNotFound(request.page_id);
+      refused_reason = by_code ? "wrong_code" : "wrong_token";
+      return absl::OkStatus();
+    }
+    if (!row->page.ok()) {
+      refused = absl::FailedPreconditionError(absl::StrCat(
+          "page ", row->id, " failed: its stored record cannot be read; nothing to "
+          "acknowledge"));
+      refused_reason = "not_acknowledgeable";
+      return absl::OkStatus();
+    }
+    Page& page = *row->page;
+    const bool right = by_code ? SecretMatches(page.accept_code(), request.accept_code)
+                               : TokenMatches(page, request.token);
+    if (!right) {
+      if (by_code) RETURN_IF_ERROR(limiter_.RecordWrong(tx, source, now));
+      refused = absl::PermissionDeniedError(
+          by_code ? absl::StrCat("wrong accept code for page \"", page.id(), "\"")
+                  : absl::StrCat("this ack link is not valid for page \"", page.id(), "\""));
+      refused_reason = by_code ? "wrong_code" : "wrong_token";
+      return absl::OkStatus();
+    }
+    result = page;
+    if (page.state() == v1::PAGE_STATE_ACKNOWLEDGED) return absl::OkStatus();
+    if (absl::Status closed = NotAcknowledgeable(page); !closed.ok()) {
+      refused = closed;
+      refused_reason = "not_acknowledgeable";
+      return absl::OkStatus();
+    }
+    if (!commit) return absl::OkStatus();
     result.set_state(v1::PAGE_STATE_ACKNOWLEDGED);
-    *result.mutable_ack_time() = ToProtoTime(clock_->Now());
-    result.set_acked_by(author.empty() ? "api" : author);
+    *result.mutable_ack_time() = ToProtoTime(now);
+    result.set_acked_by(request.author.empty()
+                            ? "api"
+                            : text::UntrustedLine(request.author, kMaxNameBytes));
     result.clear_next_attempt();
     RETURN_IF_ERROR(tx.UpdatePage(result));
     v1::PageAcknowledged payload;
-    *payload.mutable_page() = WithoutAcceptCode(result);
+    *payload.mutable_page() = PublicView(result);
     acknowledged = true;
     return tx.Emit(NewEvent("page.acknowledged", result, payload));
-  })));
+  }));
+  if (refused_reason != nullptr) {
+    metrics_.AckRefused(refused_reason);
+    log::Info("acknowledgement refused",
+              {{"page_id", text::UntrustedLine(request.page_id, 200)},
+               {"source", text::UntrustedLine(source, 200)},
+               {"reason", refused_reason},
+               {"error", std::string(refused.message())}});
+    return refused;
+  }
   if (acknowledged) {
     if (options_.on_commit) options_.on_commit();
-    log::Info("page acknowledged", {{"page_id", page_id},
+    log::Info("page acknowledged", {{"page_id", result.id()},
                                     {"incident_id", result.incident_id()},
                                     {"acked_by", result.acked_by()}});
   }
-  return WithoutAcceptCode(std::move(result));
+  return PublicView(std::move(result));
 }
 
-absl::Status PagingCore::CountGuess(const std::string& page_id, absl::Status status) {
-  if (status.ok()) {
-    guesses_.RecordRight(page_id);
-  } else if (status.code() == absl::StatusCode::kPermissionDenied) {
-    guesses_.RecordWrong(page_id);
-  }
-  return status;
+absl::StatusOr<Page> PagingCore::AcceptPage(const AckRequest& request) {
+  return Acknowledge(request, /*commit=*/true);
 }
 
-absl::StatusOr<Page> PagingCore::CheckAcceptCode(const std::string& page_id,
-                                                 const std::string& accept_code) {
-  RETURN_IF_ERROR(CheckAcceptArguments(page_id, accept_code));
-  RETURN_IF_ERROR(guesses_.Check(page_id));
-  Page page;
-  RETURN_IF_ERROR(CountGuess(page_id, store_->Read([&](PagingStore::Tx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(page, PageForCode(tx, page_id, accept_code));
-    return absl::OkStatus();
-  })));
-  return WithoutAcceptCode(std::move(page));
+absl::StatusOr<Page> PagingCore::CheckAck(const AckRequest& request) {
+  return Acknowledge(request, /*commit=*/false);
 }
 
 absl::StatusOr<Page> PagingCore::GetPage(const std::string& page_id) {
-  std::optional<Page> page;
+  std::optional<PageRow> row;
   RETURN_IF_ERROR(store_->Read([&](PagingStore::Tx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(page, tx.GetPage(page_id));
+    ASSIGN_OR_RETURN(row, tx.GetPageRow(page_id));
     return absl::OkStatus();
   }));
-  if (!page.has_value()) return PageNotFound(page_id);
-  return WithoutAcceptCode(*std::move(page));
+  if (!row.has_value()) return PageNotFound(page_id);
+  if (!row->page.ok()) return UnreadablePage(*row);
+  return PublicView(*std::move(row->page));
 }
 
 absl::StatusOr<std::vector<Page>> PagingCore::ListPages(const std::string& incident_id) {
   if (incident_id.empty()) return absl::InvalidArgumentError("incident_id is required");
-  std::vector<Page> pages;
+  std::vector<PageRow> rows;
   RETURN_IF_ERROR(store_->Read([&](PagingStore::Tx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(pages, tx.ListPages(incident_id));
+    ASSIGN_OR_RETURN(rows, tx.ListPages(incident_id));
     return absl::OkStatus();
   }));
-  for (Page& p : pages) p.clear_accept_code();
+  std::vector<Page> pages;
+  pages.reserve(rows.size());
+  for (PageRow& row : rows) {
+    pages.push_back(row.page.ok() ? PublicView(*std::move(row.page)) : UnreadablePage(row));
+  }
   return pages;
 }
 

@@ -1,34 +1,59 @@
 // PagingCore: the paging service's behaviour, independent of gRPC, HTTP and
 // the database engine. It turns page.requested events into pages, delivers
-// them through a Notifier with retries, and takes acknowledgements; every
-// change is emitted as an event through the store's outbox in the same
-// transaction.
+// them through a Notifier on a pool of workers with retries, and takes
+// acknowledgements; every change is emitted as an event through the store's
+// outbox in the same transaction.
 //
 // A page's life:
 //   HandlePageRequested  (consumer "paging-pages") records the event in the
 //                        inbox and inserts the page once by page id, PENDING,
-//                        with a fresh 8-digit accept code, due now. A
-//                        redelivered event or a second page.requested for the
-//                        same page id changes nothing.
-//   RunDueDeliveries     (main calls it from a Ticker; tests after moving a
-//                        FakeClock) for each PENDING page that is due:
-//                        1. claims it in a transaction: a new attempt, in
-//                           progress, and the page due again after `lease`;
-//                           emits page.sent;
-//                        2. calls the Notifier outside any transaction;
-//                        3. records the result in a transaction: DELIVERED
-//                           (page.delivered); or a retry after an exponential
-//                           backoff with full jitter (retry_base * 2^(n-1),
-//                           capped at retry_cap, times a random fraction)
-//                           (page.failed, final=false); or FAILED after
-//                           max_attempts or a permanent error (page.failed,
-//                           final=true).
-//                        An ACKNOWLEDGED page is never claimed; one
-//                        acknowledged during its delivery keeps its state
-//                        (the attempt is still recorded).
-//   AcceptPage           acknowledges with the page's accept code (compared
-//                        in constant time): ACKNOWLEDGED, page.acknowledged.
-//                        A second accept answers the page as it is.
+//                        with a fresh 8-digit accept code, due now. Text
+//                        copied from the request (title, summary, contact,
+//                        channel name) is made valid UTF-8 and bounded
+//                        (libs/text). A redelivered event or a second
+//                        page.requested for the same page id changes nothing.
+//   DispatchDueDeliveries (main calls it from a Ticker) claims due PENDING
+//                        pages, at most as many as there are idle workers,
+//                        hands each to a worker and returns at once. A slow
+//                        channel holds one worker; the others go on.
+//                        1. the claim, in a transaction: a new attempt, in
+//                           progress, with a fresh ack-link token (its
+//                           SHA-256 is stored, the token only travels in the
+//                           link), the page due again after `lease`;
+//                           page.sent;
+//                        2. the worker calls the Notifier outside any
+//                           transaction; whatever it answers is made valid
+//                           UTF-8 and cut to text::kMaxDetailBytes before it
+//                           reaches an attempt, an event or a log;
+//                        3. the result, in a transaction: DELIVERED
+//                           (page.delivered); or, for a transient failure
+//                           (IsTransient: unreachable, timeout, 5xx, 408,
+//                           429), a retry after an exponential backoff with
+//                           full jitter (retry_base * 2^(n-1), capped at
+//                           retry_cap, times a random fraction)
+//                           (page.failed, final=false); or FAILED for a
+//                           permanent failure or after max_attempts
+//                           (page.failed, final=true).
+//                        A database that is busy when the result is recorded
+//                        does not lose it: the worker retries recording
+//                        (backoff up to 2 s) until it commits or Shutdown()
+//                        gives up; the page is never sent again for that.
+//   RunDueDeliveries     the same, then waits until the deliveries it
+//                        dispatched are recorded (tests, on a FakeClock).
+//   AcceptPage           acknowledges with the link's token or the short
+//                        accept code (both compared in constant time):
+//                        ACKNOWLEDGED, page.acknowledged. See AckRequest.
+//
+// One bad page never stops the others: a page whose stored row does not
+// parse, or whose claim or result cannot be written for a permanent reason
+// (anything !IsTransient), is set aside: its state column becomes FAILED
+// (written by columns, as its body may be unreadable; the body too when it
+// can be), a final page.failed carries what is known (id, incident id, the
+// reason), it is logged with page_id and incident_id and counted in
+// tocsin_paging_pages_set_aside_total{reason}, and the pass goes on. A
+// transient store error (database busy or locked) ends the pass: nothing was
+// claimed, nothing counts towards max_attempts, and the due pages are tried
+// next pass.
 //
 // Exactly once, and the one remaining window: a page is claimed and its
 // result recorded in two transactions around the delivery. A crash before the
@@ -40,23 +65,35 @@
 // drop it; the interrupted attempt is kept and says so. An interrupted
 // attempt counts towards max_attempts.
 //
-// The accept code leaves the service only through the Notifier (to the
-// person paged): events and Get/List/Accept answers carry pages without it.
+// Secrets: the accept code and the ack-link tokens leave the service only
+// through the Notifier (to the person paged). Events and Get/List/Accept
+// answers carry PublicView(page): no accept code, no token hashes, and the
+// webhook URL redacted to its scheme and host (URLs carry tokens).
+//
+// Thread-safety: every method may be called from any thread;
+// DispatchDueDeliveries/RunDueDeliveries passes run one at a time.
 #ifndef TOCSIN_SERVICES_PAGING_CORE_H_
 #define TOCSIN_SERVICES_PAGING_CORE_H_
 
+#include <deque>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "libs/bus/event_bus.h"
 #include "libs/clock/clock.h"
-#include "services/paging/guess_limiter.h"
 #include "libs/ids/ids.h"
+#include "prometheus/registry.h"
+#include "services/paging/code_limiter.h"
 #include "services/paging/notifier.h"
+#include "services/paging/paging_metrics.h"
 #include "services/paging/random.h"
 #include "services/paging/store.h"
 
@@ -66,21 +103,36 @@ namespace tocsin::paging {
 inline constexpr char kPageRequestsConsumer[] = "paging-pages";
 
 struct PagingOptions {
-  // Base of ack links: <public_url>/v1/pages/ack?page=<id>&code=<code>.
+  // Base of ack links: <public_url>/v1/pages/ack?page=<id>&token=<token>.
   std::string public_url = "http://127.0.0.1:7104";
   // How long a claimed attempt may take before the page is due again; longer
-  // than any Notifier's timeout.
+  // than any Notifier's timeout (ValidatePagingOptions).
   absl::Duration lease = absl::Seconds(60);
   absl::Duration retry_base = absl::Seconds(10);
   absl::Duration retry_cap = absl::Minutes(10);
   // Attempts before a page that keeps failing is FAILED.
   int max_attempts = 6;
-  // Pages looked at per RunDueDeliveries() pass.
+  // Pages claimed per pass at most (fewer when fewer workers are idle).
   int batch_size = 100;
+  // Deliveries that run at once.
+  int workers = 8;
+  // Wrong accept codes one source may send within wrong_code_window before
+  // its code checks are refused (CodeLimiter).
+  int max_wrong_codes = 10;
+  absl::Duration wrong_code_window = absl::Minutes(15);
+  // Where the core's metrics go (PagingMetrics); nullptr: a private registry.
+  prometheus::Registry* registry = nullptr;
   // Called after every committed write that emitted events (wakes the
   // outbox relay).
   std::function<void()> on_commit;
 };
+
+// InvalidArgument naming the option when options cannot work: a lease not
+// longer than longest_notifier_timeout (a page would be claimed again while
+// its first delivery is still running), non-positive durations or counts,
+// retry_cap below retry_base.
+absl::Status ValidatePagingOptions(const PagingOptions& options,
+                                   absl::Duration longest_notifier_timeout);
 
 // The consumer options main subscribes HandlePageRequested with.
 bus::ConsumerOptions PageRequestsConsumerOptions();
@@ -90,52 +142,122 @@ bus::ConsumerOptions PageRequestsConsumerOptions();
 inline constexpr char kIncidentsConsumer[] = "paging-incidents";
 bus::ConsumerOptions IncidentResolvedConsumerOptions();
 
+// One acknowledgement, from a link, the CLI or an API call.
+struct AckRequest {
+  std::string page_id;
+  // Exactly one of token (from the page's ack link) and accept_code (the
+  // short code, typed by a person).
+  std::string token;
+  std::string accept_code;
+  // Who acknowledges, for the timeline ("cli:alice", "link"); empty: "api".
+  std::string author;
+  // Where the request came from: the client IP of an HTTP request, the gRPC
+  // peer address without its port. Wrong accept codes are counted per
+  // source (CodeLimiter); empty counts as "unknown".
+  std::string source;
+};
+
 class PagingCore {
  public:
-  // All pointers must outlive the core.
+  // All pointers must outlive the core. Starts options.workers threads.
   PagingCore(PagingStore* store, const Clock* clock, IdGenerator* ids, Random* random,
              Notifier* notifier, PagingOptions options);
+  // Shutdown(absl::ZeroDuration()) unless called before, then waits for the
+  // workers (a delivery in progress ends within its notifier's timeout).
+  ~PagingCore();
+  PagingCore(const PagingCore&) = delete;
+  PagingCore& operator=(const PagingCore&) = delete;
 
   // Handles one page.requested envelope. InvalidArgument (the bus
   // dead-letters it) for another payload or a page id that is not 1-128 of
-  // letters, digits, '.', '_', '-'.
+  // letters, digits, '.', '_', '-'; Unavailable when the database is busy.
   absl::Status HandlePageRequested(const Envelope& event);
 
-  // Delivers every page due now (at most batch_size); returns how many
-  // delivery attempts were made. Call from one thread at a time.
-  // incident.resolved: every page of the incident still waiting for a
-  // (re)try becomes CANCELLED, with a final page.failed saying why, so a
+  // incident.resolved: every page of the incident is marked
+  // incident_resolved (nothing to acknowledge any more); those still waiting
+  // for a (re)try become CANCELLED, with a final page.failed saying why, so a
   // retrying page never reaches someone after the incident is over. A
   // delivery already in flight finishes, and its result is recorded on the
-  // cancelled page. Idempotent (inbox).
+  // cancelled page. Idempotent (inbox). Unreadable pages are skipped (the
+  // delivery pass sets them aside).
   absl::Status HandleIncidentResolved(const Envelope& event);
 
+  // Claims due pages for the idle workers and returns at once: how many were
+  // handed to workers. After Shutdown() it claims nothing and answers 0.
+  // Unavailable when the database was busy (the pass ended early; the pages
+  // handed out before are on their way). Never fails because of one page.
+  absl::StatusOr<int> DispatchDueDeliveries();
+  // DispatchDueDeliveries(), then waits until every delivery it handed out
+  // is recorded; how many attempts were made.
   absl::StatusOr<int> RunDueDeliveries();
+  // Waits until no delivery is in flight.
+  void WaitForIdle();
+  // Stops claiming and waits up to `grace` for the deliveries in flight to
+  // finish and record their results; after that, a worker still retrying to
+  // record a result gives up (the page is delivered again after its lease,
+  // with the same idempotency key). Waits on real time. Idempotent.
+  void Shutdown(absl::Duration grace);
 
-  // InvalidArgument when page_id or accept_code is empty; NotFound when the
-  // page does not exist; PermissionDenied for a wrong code (nothing
-  // changes). author says who ("cli:alice", "link"); empty means "api".
-  absl::StatusOr<Page> AcceptPage(const std::string& page_id, const std::string& accept_code,
-                                  const std::string& author);
-  // The same checks as AcceptPage, changing nothing (what an ack link shows
-  // before it is confirmed).
-  absl::StatusOr<Page> CheckAcceptCode(const std::string& page_id,
-                                       const std::string& accept_code);
+  // Acknowledges request.page_id. Answers, changing nothing unless OK:
+  //   InvalidArgument  no page id, or not exactly one of token/accept_code;
+  //   ResourceExhausted  (accept codes only) too many wrong codes from
+  //                    request.source lately: says when to retry, also as
+  //                    RetryAfter(status); no code is checked;
+  //   NotFound         no such page (counts as a wrong code);
+  //   PermissionDenied wrong code (counted for the source) or token;
+  //   FailedPrecondition the page was cancelled, failed, or its incident is
+  //                    resolved: "page pg-1 was cancelled: incident inc-1 is
+  //                    resolved; nothing to acknowledge";
+  //   OK               ACKNOWLEDGED now (page.acknowledged), or before: the
+  //                    page as it is (who and when).
+  // Tokens are unguessable (256 bits) and not limited; codes are.
+  absl::StatusOr<Page> AcceptPage(const AckRequest& request);
+  // The same checks as AcceptPage (a wrong code is counted), acknowledging
+  // nothing: what an ack link shows before it is confirmed.
+  absl::StatusOr<Page> CheckAck(const AckRequest& request);
 
-  // NotFound when the page does not exist.
+  // NotFound when the page does not exist. A page whose stored row cannot
+  // be read answers as FAILED with the reason in its last attempt's detail
+  // (attempt number 0), so one bad row never hides the others.
   absl::StatusOr<Page> GetPage(const std::string& page_id);
-  // The incident's pages, oldest first; InvalidArgument for an empty id.
+  // The incident's pages, oldest first (unreadable ones as in GetPage);
+  // InvalidArgument for an empty id.
   absl::StatusOr<std::vector<Page>> ListPages(const std::string& incident_id);
 
-  // The link that acknowledges page (carries its accept code).
-  std::string AckUrl(const Page& page) const;
+  // The link that acknowledges page_id with token.
+  std::string AckUrl(const std::string& page_id, const std::string& token) const;
 
  private:
+  // A page claimed for one attempt, with the token of its link.
+  struct Claimed {
+    Page page;
+    int number = 0;
+    std::string token;
+  };
+  // Deliveries handed out by one pass, for RunDueDeliveries to wait on.
+  struct Pass {
+    absl::Mutex mu;
+    int remaining ABSL_GUARDED_BY(mu) = 0;
+  };
+
+  absl::StatusOr<int> Dispatch(const std::shared_ptr<Pass>& pass);
   // A PENDING page due at `now`, claimed for one attempt; nullopt when it is
   // not due (any more).
-  absl::StatusOr<std::optional<Page>> Claim(const std::string& page_id, absl::Time now);
+  absl::StatusOr<std::optional<Claimed>> Claim(const std::string& page_id, absl::Time now);
+  // Runs on a worker: delivers, then records the result.
+  void Deliver(const Claimed& claimed);
   // Records the result of attempt `number`.
   absl::Status RecordResult(const std::string& page_id, int number, const absl::Status& result);
+  // RecordResult until it commits, a permanent error sets the page aside, or
+  // Shutdown gives up.
+  void RecordWithRetry(const Claimed& claimed, const absl::Status& result);
+  // Sets a PENDING page aside as FAILED (see the file comment); reason is
+  // the metric label. Failures are logged, never returned.
+  void SetAside(const std::string& page_id, const std::string& reason,
+                const absl::Status& why);
+  absl::StatusOr<Page> Acknowledge(const AckRequest& request, bool commit);
+  void RefreshPagesWaiting();
+  void WorkerLoop();
   absl::Duration RetryDelay(int failed_attempts);
   std::string NewAcceptCode();
   Envelope NewEvent(const std::string& type, const Page& page,
@@ -149,13 +271,28 @@ class PagingCore {
   Random* const random_;
   Notifier* const notifier_;
   const PagingOptions options_;
-  // Counts a code check's outcome for the guess limiter; returns status.
-  absl::Status CountGuess(const std::string& page_id, absl::Status status);
-  GuessLimiter guesses_{clock_};
+  const CodeLimiter limiter_;
+  std::unique_ptr<prometheus::Registry> own_registry_;
+  PagingMetrics metrics_;
+
+  // One dispatch pass at a time.
+  absl::Mutex dispatch_mu_;
+  absl::Mutex mu_;
+  std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
+  // Deliveries queued or running.
+  int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  // Shutdown() began: claim nothing more.
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // Shutdown()'s grace is over: stop retrying to record results.
+  bool give_up_ ABSL_GUARDED_BY(mu_) = false;
+  // The destructor: workers return once the queue is empty.
+  bool stop_workers_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<std::thread> workers_;
 };
 
-// The page without its accept code: what events and API answers carry.
-Page WithoutAcceptCode(Page page);
+// The page as events and API answers carry it: without its accept code and
+// token hashes, with its webhook URL redacted.
+Page PublicView(Page page);
 
 }  // namespace tocsin::paging
 

@@ -4,7 +4,9 @@
 #include <memory>
 
 #include "gmock/gmock.h"
+#include "libs/http/http_server.h"
 #include "libs/status/status_matchers.h"
+#include "libs/text/text.h"
 #include "libs/testing/http_receiver.h"
 #include "libs/testing/smtp_receiver.h"
 #include "nlohmann/json.hpp"
@@ -21,6 +23,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::StartsWith;
 using ::tocsin::testing::HttpReceiver;
 using ::tocsin::testing::SmtpReceiver;
 
@@ -86,18 +89,21 @@ TEST_F(CoreReceiversTest, EachPageReachesItsChannelOnceWithTheAcceptCode) {
   EXPECT_EQ(messages[0].Header("Message-ID"), "<pg-1@localhost>");
   EXPECT_THAT(messages[0].body, HasSubstr("Accept code: 11111111"));
   EXPECT_THAT(messages[0].body,
-              HasSubstr("https://tocsin.example/v1/pages/ack?page=pg-1&code=11111111"));
+              HasSubstr("https://tocsin.example/v1/pages/ack?page=pg-1&token="));
   auto requests = hook_->Requests();
   ASSERT_EQ(requests.size(), 1u);
   auto body = nlohmann::json::parse(requests[0].body);
   EXPECT_EQ(body["acceptCode"], "22222222");
-  EXPECT_EQ(body["ackUrl"], "https://tocsin.example/v1/pages/ack?page=pg-2&code=22222222");
+  const std::string ack_url = body["ackUrl"];
+  EXPECT_THAT(ack_url, StartsWith("https://tocsin.example/v1/pages/ack?page=pg-2&token="));
 
   EXPECT_EQ(Stored("pg-1").state(), v1::PAGE_STATE_DELIVERED);
   EXPECT_EQ(Stored("pg-2").state(), v1::PAGE_STATE_DELIVERED);
-  // The code in the message acknowledges the page.
-  ASSERT_OK(core_->AcceptPage("pg-1", "11111111", "link"));
-  ASSERT_OK(core_->AcceptPage("pg-2", body["acceptCode"].get<std::string>(), "link"));
+  // The code in the mail and the token in the link acknowledge the page.
+  ASSERT_OK(core_->AcceptPage({.page_id = "pg-1", .accept_code = "11111111", .source = "x"}));
+  ASSERT_OK(core_->AcceptPage(
+      {.page_id = "pg-2", .token = ack_url.substr(ack_url.find("&token=") + 7)}));
+  EXPECT_EQ(Stored("pg-2").state(), v1::PAGE_STATE_ACKNOWLEDGED);
 }
 
 TEST_F(CoreReceiversTest, WebhookFailingTwiceIsRetriedWithTheSameKeyThenDelivered) {
@@ -153,6 +159,59 @@ TEST_F(CoreReceiversTest, RefusalsFailThePageAtOnce) {
   EXPECT_THAT(Stored("pg-1").attempts(0).detail(), HasSubstr("answered 404"));
   EXPECT_THAT(Stored("pg-2").attempts(0).detail(), HasSubstr("550"));
   EXPECT_THAT(Stored("pg-3").attempts(0).detail(), HasSubstr("no destination"));
+}
+
+TEST_F(CoreReceiversTest, AWebhookAnsweringBytesThatAreNotUtf8SpoilsNoPage) {
+  // A proxy's error page in another charset, and one far too long.
+  ASSERT_OK_AND_ASSIGN(auto proxy, http::HttpServer::Start({}));
+  proxy->Handle("POST", "/latin1", [](const http::HttpRequest&) {
+    http::HttpResponse r;
+    r.status = 502;
+    r.content_type = "text/html; charset=iso-8859-1";
+    r.body = "<h1>\xC9" "chec de la passerelle</h1>\xFF\xFE";
+    return r;
+  });
+  proxy->Handle("POST", "/huge", [](const http::HttpRequest&) {
+    http::HttpResponse r;
+    r.status = 503;
+    r.body = std::string(300 * 1024, '\xE9');
+    return r;
+  });
+  const std::string base = "http://127.0.0.1:" + std::to_string(proxy->port());
+  ASSERT_OK(core_->HandlePageRequested(
+      PageRequestedEvent("evt-r1", "pg-1", WebhookChannel(base + "/latin1"))));
+  ASSERT_OK(core_->HandlePageRequested(
+      PageRequestedEvent("evt-r2", "pg-2", WebhookChannel(base + "/huge"))));
+  ASSERT_OK(core_->HandlePageRequested(
+      PageRequestedEvent("evt-r3", "pg-3", WebhookChannel(hook_->url()))));
+  ASSERT_OK(core_->HandlePageRequested(
+      PageRequestedEvent("evt-r4", "pg-4", EmailChannel("alice@example.com"))));
+  EXPECT_EQ(Deliveries(), 4);
+
+  // Every page still reads; the bad bytes became U+FFFD.
+  Page latin1 = Stored("pg-1");
+  ASSERT_EQ(latin1.attempts_size(), 1);
+  EXPECT_THAT(latin1.attempts(0).detail(),
+              HasSubstr("answered 502: <h1>\xEF\xBF\xBD" "chec de la passerelle</h1>"));
+  EXPECT_TRUE(text::IsValidUtf8(latin1.attempts(0).detail()));
+  EXPECT_EQ(latin1.state(), v1::PAGE_STATE_PENDING) << "a 502 is retried";
+  Page huge = Stored("pg-2");
+  EXPECT_LE(huge.attempts(0).detail().size(), text::kMaxDetailBytes);
+  EXPECT_THAT(huge.attempts(0).detail(), HasSubstr("answered 503"));
+  EXPECT_EQ(Stored("pg-3").state(), v1::PAGE_STATE_DELIVERED);
+  EXPECT_EQ(Stored("pg-4").state(), v1::PAGE_STATE_DELIVERED);
+  ASSERT_OK_AND_ASSIGN(auto pages, core_->ListPages("inc-1"));
+  EXPECT_EQ(pages.size(), 4u);
+
+  // Later pages of any incident are delivered too, and the failing ones are
+  // retried.
+  ASSERT_OK(core_->HandlePageRequested(
+      PageRequestedEvent("evt-r5", "pg-5", WebhookChannel(hook_->url()))));
+  clock_.Advance(absl::Minutes(1));
+  EXPECT_EQ(Deliveries(), 3);
+  EXPECT_EQ(Stored("pg-5").state(), v1::PAGE_STATE_DELIVERED);
+  EXPECT_EQ(Stored("pg-1").attempts_size(), 2);
+  EXPECT_EQ(hook_->Requests().size(), 2u);
 }
 
 }  // namespace

@@ -13,6 +13,9 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "libs/text/email_address.h"
+#include "libs/text/text.h"
+#include "services/paging/redact_url.h"
 
 namespace tocsin::paging {
 namespace {
@@ -33,14 +36,10 @@ std::string ImpactName(int impact) {
   }
 }
 
-// Control characters (CR and LF above all: header injection) become spaces.
-std::string OneLine(absl::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
-  }
-  return out;
-}
+// Header values are one line (CR and LF above all: header injection), valid
+// UTF-8 and bounded.
+constexpr size_t kMaxHeaderText = 1024;
+std::string OneLine(absl::string_view text) { return text::UntrustedLine(text, kMaxHeaderText); }
 
 bool IsAscii(absl::string_view text) {
   return std::all_of(text.begin(), text.end(),
@@ -69,37 +68,34 @@ std::string HeaderText(absl::string_view raw) {
   return absl::StrJoin(words, "\r\n ");
 }
 
-// Body text with CRLF line ends and no line longer than SMTP allows.
-std::string BodyText(absl::string_view text) {
-  std::vector<std::string> lines;
-  for (absl::string_view line : absl::StrSplit(text, '\n')) {
-    if (absl::EndsWith(line, "\r")) line.remove_suffix(1);
+// Body text with CRLF line ends and no line longer than SMTP allows. Every
+// line end (CRLF, a bare CR, a bare LF) becomes CRLF, so nothing in the text
+// can look like the end of DATA to a lenient server.
+std::string BodyText(absl::string_view raw) {
+  const std::string text = text::MakeValidUtf8(raw);
+  std::vector<absl::string_view> lines;
+  size_t start = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '\r' && text[i] != '\n') continue;
+    lines.push_back(absl::string_view(text).substr(start, i - start));
+    if (text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
+    start = i + 1;
+  }
+  lines.push_back(absl::string_view(text).substr(start));
+  std::vector<std::string> out;
+  for (absl::string_view line : lines) {
     while (line.size() > kMaxLine) {
       size_t cut = Utf8Cut(line, kMaxLine);
-      lines.emplace_back(line.substr(0, cut));
+      out.emplace_back(line.substr(0, cut));
       line.remove_prefix(cut);
     }
-    lines.emplace_back(line);
+    out.emplace_back(line);
   }
-  return absl::StrJoin(lines, "\r\n");
+  return absl::StrJoin(out, "\r\n");
 }
 
 absl::string_view DomainOf(absl::string_view address) {
   return address.substr(address.rfind('@') + 1);
-}
-
-// A bare address: one '@' with text either side, nothing that could end an
-// SMTP command or a header.
-bool IsBareAddress(absl::string_view address) {
-  size_t at = address.find('@');
-  if (at == absl::string_view::npos || at == 0 || at + 1 == address.size() ||
-      address.find('@', at + 1) != absl::string_view::npos) {
-    return false;
-  }
-  return std::none_of(address.begin(), address.end(), [](char c) {
-    return static_cast<unsigned char>(c) <= 0x20 || c == '<' || c == '>' || c == ',' ||
-           c == 0x7f;
-  });
 }
 
 struct Upload {
@@ -119,6 +115,24 @@ struct GlobalInit {
   GlobalInit() { curl_global_init(CURL_GLOBAL_DEFAULT); }
 };
 
+// Whether url names a user or password (smtp://user:pw@host).
+bool UrlHasCredentials(const std::string& url) {
+  CURLU* parsed = curl_url();
+  if (parsed == nullptr) return false;
+  bool found = false;
+  if (curl_url_set(parsed, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK) {
+    for (CURLUPart part : {CURLUPART_USER, CURLUPART_PASSWORD}) {
+      char* value = nullptr;
+      if (curl_url_get(parsed, part, &value, 0) == CURLUE_OK && value != nullptr) {
+        found |= value[0] != '\0';
+        curl_free(value);
+      }
+    }
+  }
+  curl_url_cleanup(parsed);
+  return found;
+}
+
 }  // namespace
 
 std::string ComposeEmail(const paging::v1::Page& page, const std::string& ack_url,
@@ -130,7 +144,7 @@ std::string ComposeEmail(const paging::v1::Page& page, const std::string& ack_ur
                   absl::FormatTime("%a, %d %b %Y %H:%M:%S +0000", now, absl::UTCTimeZone()),
                   "\r\n");
   absl::StrAppend(&message, "From: Tocsin <", from, ">\r\n");
-  absl::StrAppend(&message, "To: <", address, ">\r\n");
+  absl::StrAppend(&message, "To: <", OneLine(address), ">\r\n");
   absl::StrAppend(&message, "Subject: ",
                   HeaderText(absl::StrCat("[Tocsin] ", ImpactName(page.impact()), " ", title)),
                   "\r\n");
@@ -160,11 +174,17 @@ absl::StatusOr<std::unique_ptr<EmailNotifier>> EmailNotifier::Create(
   if (!absl::StartsWith(options.smtp_url, "smtp://") &&
       !absl::StartsWith(options.smtp_url, "smtps://")) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "smtp_url \"", options.smtp_url, "\" must start with smtp:// or smtps://"));
+        "smtp_url ", RedactUrl(options.smtp_url), " must start with smtp:// or smtps://"));
   }
-  if (!IsBareAddress(options.from)) {
+  if (absl::Status s = text::ValidateEmailAddress(options.from); !s.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "from \"", options.from, "\" is not a bare email address like tocsin@example.com"));
+        "from must be a bare email address like tocsin@example.com: ", s.message()));
+  }
+  if (UrlHasCredentials(options.smtp_url)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "smtp_url ", RedactUrl(options.smtp_url),
+        " carries a user or password: set them as username and password instead (so "
+        "STARTTLS is required and the password stays out of URLs)"));
   }
   if (options.timeout <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("timeout must be positive");
@@ -175,10 +195,15 @@ absl::StatusOr<std::unique_ptr<EmailNotifier>> EmailNotifier::Create(
 
 absl::Status EmailNotifier::Deliver(const paging::v1::Page& page, const std::string& ack_url) {
   const std::string& address = page.channel().email().address();
-  if (!page.channel().has_email() || !IsBareAddress(address)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "page \"", page.id(), "\": channel \"", page.channel().name(),
-        "\" has no valid email address (got \"", OneLine(address), "\")"));
+  if (!page.channel().has_email()) {
+    return absl::InvalidArgumentError(absl::StrCat("page \"", page.id(), "\": channel \"",
+                                                   OneLine(page.channel().name()),
+                                                   "\" has no email address"));
+  }
+  if (absl::Status s = text::ValidateEmailAddress(address); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("page \"", page.id(), "\": channel \"",
+                                                   OneLine(page.channel().name()), "\": ",
+                                                   s.message()));
   }
   const std::string message = ComposeEmail(page, ack_url, options_.from, clock_->Now());
   CURL* curl = curl_easy_init();
@@ -211,7 +236,17 @@ absl::Status EmailNotifier::Deliver(const paging::v1::Page& page, const std::str
   curl_slist_free_all(rcpt);
   curl_easy_cleanup(curl);
   if (rc == CURLE_OK) return absl::OkStatus();
-  const std::string why = error[0] != '\0' ? error : curl_easy_strerror(rc);
+  // What the server or libcurl said: untrusted, and it may quote the URL.
+  const std::string why = text::UntrustedLine(
+      RedactUrlIn(error[0] != '\0' ? error : curl_easy_strerror(rc), options_.smtp_url),
+      text::kMaxDetailBytes);
+  if (rc == CURLE_USE_SSL_FAILED) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot send page \"", page.id(), "\" by email: the SMTP server ",
+        RedactUrl(options_.smtp_url),
+        " does not offer STARTTLS, which is required when SMTP credentials are set (the "
+        "password is never sent in clear): ", why));
+  }
   if (reply >= 500 && reply < 600 && rc != CURLE_LOGIN_DENIED) {
     return absl::FailedPreconditionError(absl::StrCat(
         "the SMTP server refused page \"", page.id(), "\" for <", address, ">: ", why));

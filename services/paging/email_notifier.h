@@ -11,14 +11,28 @@
 // From, To, Subject "[Tocsin] <impact name> <incident title>", a Message-ID
 // derived from the page id (the same on every attempt, so a receiver can drop
 // a repeat), and a UTF-8 plain-text body with the summary, the ack link and
-// the accept code. smtp:// upgrades with STARTTLS when the server offers it,
-// and requires it when credentials are set (a password never crosses the
-// network in clear); smtps:// is TLS from the start.
+// the line "Accept code: <code>".
+//
+// Nothing in a page can change the SMTP exchange or the headers:
+// - header values are one line (text::UntrustedLine) and RFC 2047 encoded
+//   words when they are not ASCII;
+// - every line end in the body (CRLF, a bare CR, a bare LF) becomes CRLF,
+//   so no "\r\n.\r\n" or "\n.\n" in a summary can end DATA early (SMTP
+//   smuggling); libcurl then doubles the dot of every body line that starts
+//   with one (RFC 5321 4.5.2) and the server removes it again;
+// - addresses are checked with text::ValidateEmailAddress.
+// smtp:// upgrades with STARTTLS when the server offers it, and requires it
+// when credentials are set (a password never crosses the network in clear:
+// a server without STARTTLS fails the page at once, FailedPrecondition);
+// smtps:// is TLS from the start. Credentials in smtp_url itself are refused
+// (they would bypass that rule); errors never repeat the URL's user part.
 //
 // Results: OK when the server accepted the mail; FailedPrecondition when it
-// refused it with a 5xx (a rejected recipient: permanent); InvalidArgument for
-// a page without a usable email address; Unavailable for everything a retry
-// may fix (unreachable, timed out, 4xx, authentication refused).
+// refused it with a 5xx (a rejected recipient) or offers no STARTTLS while
+// credentials are set (permanent); InvalidArgument for a page without a valid
+// email address; Unavailable for everything a retry may fix (unreachable,
+// timed out, 4xx, authentication refused). Messages quoting the server are
+// made one valid UTF-8 line.
 #ifndef TOCSIN_SERVICES_PAGING_EMAIL_NOTIFIER_H_
 #define TOCSIN_SERVICES_PAGING_EMAIL_NOTIFIER_H_
 
@@ -46,8 +60,8 @@ struct EmailNotifierOptions {
 
 class EmailNotifier final : public Notifier {
  public:
-  // InvalidArgument for a URL that is not smtp:// or smtps://, or a from
-  // that is not a bare address.
+  // InvalidArgument for a URL that is not smtp:// or smtps:// or carries a
+  // user or password, or a from that is not a bare address.
   static absl::StatusOr<std::unique_ptr<EmailNotifier>> Create(EmailNotifierOptions options,
                                                                const Clock* clock);
 

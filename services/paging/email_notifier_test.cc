@@ -11,11 +11,13 @@ namespace {
 using ::testing::_;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::tocsin::paging::v1::Page;
 using ::tocsin::testing::SmtpReceiver;
 using ::tocsin::testing::StatusIs;
 
-constexpr char kAckUrl[] = "https://tocsin.example/v1/pages/ack?page=pg-1&code=12345678";
+constexpr char kAckUrl[] =
+    "https://tocsin.example/v1/pages/ack?page=pg-1&token=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8";
 
 Page EmailPage(const std::string& address) {
   Page p;
@@ -87,6 +89,59 @@ TEST_F(EmailNotifierTest, NonAsciiTitleIsEncodedAndHeadersCannotBeInjected) {
   EXPECT_THAT(m.rcpt_tos, ElementsAre("alice@example.com"));
 }
 
+TEST_F(EmailNotifierTest, NothingInTheBodyCanEndTheMessageOrStartAnother) {
+  // An SMTP smuggling attempt: end-of-data sequences with CRLF, bare LF and
+  // bare CR, then commands for a forged second message.
+  Page page = EmailPage("alice@example.com");
+  page.set_summary(
+      "first\r\n.\r\nMAIL FROM:<eve@example.com>\r\nRCPT TO:<victim@example.com>\r\nDATA\r\n"
+      "Subject: forged\r\n\r\nsmuggled\r\n.\r\n"
+      "bare lf\n.\nbare cr\r.\rmixed\n\r.\r\n"
+      ".hidden line that starts with a dot\n"
+      "..two dots");
+  ASSERT_OK(email_->Deliver(page, kAckUrl));
+  ASSERT_OK(smtp_->WaitForCount(1, absl::Seconds(10)));
+  // Deliver returns after the server answered the end of the message and
+  // QUIT: a second message would be there by now.
+  auto messages = smtp_->Messages();
+  ASSERT_EQ(messages.size(), 1u);
+  const auto& m = messages[0];
+  EXPECT_THAT(m.rcpt_tos, ElementsAre("alice@example.com"));
+  EXPECT_EQ(m.subject, "[Tocsin] Critical Database down");
+  // Everything arrived as text of the one message, every line end CRLF, the
+  // dots as written (libcurl stuffs them, the server unstuffs them).
+  EXPECT_THAT(m.raw, HasSubstr("first\r\n.\r\nMAIL FROM:<eve@example.com>\r\n"));
+  EXPECT_THAT(m.raw, HasSubstr("smuggled\r\n.\r\nbare lf\r\n.\r\nbare cr\r\n.\r\nmixed\r\n"
+                               "\r\n.\r\n"));
+  EXPECT_THAT(m.raw, HasSubstr("\r\n.hidden line that starts with a dot\r\n..two dots\r\n"));
+  EXPECT_THAT(m.raw, HasSubstr("Accept code: 12345678"));
+
+  const std::string composed = ComposeEmail(page, kAckUrl, "tocsin@pager.example", clock_.Now());
+  for (size_t i = 0; i < composed.size(); ++i) {
+    if (composed[i] == '\n') ASSERT_TRUE(i > 0 && composed[i - 1] == '\r') << "bare LF at " << i;
+    if (composed[i] == '\r') {
+      ASSERT_TRUE(i + 1 < composed.size() && composed[i + 1] == '\n') << "bare CR at " << i;
+    }
+  }
+}
+
+TEST_F(EmailNotifierTest, CredentialsWithoutStartTlsFailAtOnceAndTheirPasswordStaysSecret) {
+  // The test server offers no STARTTLS: a password must not cross in clear.
+  EmailNotifierOptions options;
+  options.smtp_url = smtp_->url();
+  options.from = "tocsin@pager.example";
+  options.username = "tocsin";
+  options.password = "hunter2-very-secret";
+  ASSERT_OK_AND_ASSIGN(auto email, EmailNotifier::Create(options, &clock_));
+  absl::Status s = email->Deliver(EmailPage("alice@example.com"), kAckUrl);
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kFailedPrecondition,
+                          HasSubstr("does not offer STARTTLS, which is required when SMTP "
+                                    "credentials are set")));
+  EXPECT_TRUE(IsPermanentFailure(s));
+  EXPECT_THAT(s.message(), Not(HasSubstr("hunter2")));
+  EXPECT_TRUE(smtp_->Messages().empty());
+}
+
 TEST_F(EmailNotifierTest, RejectedRecipientIsPermanent) {
   absl::Status s = email_->Deliver(EmailPage("reject-me@example.com"), kAckUrl);
   EXPECT_THAT(s, StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("550")));
@@ -123,6 +178,15 @@ TEST(EmailNotifier, CreateRefusesBadSettings) {
   options.from = "Tocsin <tocsin@example.com>";
   EXPECT_THAT(EmailNotifier::Create(options, &clock),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("bare email address")));
+  // Credentials in the URL would skip the STARTTLS rule; the error does not
+  // repeat them.
+  options = {};
+  options.smtp_url = "smtp://tocsin:hunter2@mail.example:587";
+  absl::StatusOr<std::unique_ptr<EmailNotifier>> with_password =
+      EmailNotifier::Create(options, &clock);
+  EXPECT_THAT(with_password, StatusIs(absl::StatusCode::kInvalidArgument,
+                                      HasSubstr("carries a user or password")));
+  EXPECT_THAT(with_password.status().message(), Not(HasSubstr("hunter2")));
 }
 
 }  // namespace

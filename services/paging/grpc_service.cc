@@ -1,12 +1,37 @@
 #include "services/paging/grpc_service.h"
 
+#include "absl/strings/strip.h"
 #include "libs/grpc/status.h"
 
 namespace tocsin::paging {
 
-grpc::Status PagingServiceImpl::AcceptPage(grpc::ServerContext*,
+std::string PeerSource(absl::string_view peer) {
+  absl::string_view address = peer;
+  if (absl::ConsumePrefix(&address, "ipv6:")) {
+    // "[::1]:5555"
+    if (absl::ConsumePrefix(&address, "[")) {
+      const size_t end = address.find(']');
+      if (end != absl::string_view::npos) return std::string(address.substr(0, end));
+    }
+    return std::string(address);
+  }
+  if (absl::ConsumePrefix(&address, "ipv4:")) {
+    const size_t colon = address.rfind(':');
+    if (colon != absl::string_view::npos) address = address.substr(0, colon);
+    return std::string(address);
+  }
+  return std::string(peer);
+}
+
+grpc::Status PagingServiceImpl::AcceptPage(grpc::ServerContext* context,
                                            const v1::AcceptPageRequest* req, Page* resp) {
-  auto page = core_->AcceptPage(req->page_id(), req->accept_code(), req->author());
+  AckRequest request;
+  request.page_id = req->page_id();
+  request.accept_code = req->accept_code();
+  request.token = req->ack_token();
+  request.author = req->author();
+  request.source = PeerSource(context->peer());
+  auto page = core_->AcceptPage(request);
   if (!page.ok()) return ToGrpcStatus(page.status());
   *resp = *std::move(page);
   return grpc::Status::OK;

@@ -1,9 +1,13 @@
 // The paging service's gRPC API: PagingService (AcceptPage, ListPages,
 // GetPage), a thin adapter from protos to PagingCore with absl -> gRPC status
-// mapping.
+// mapping. AcceptPage counts wrong accept codes per caller: the source is the
+// peer address without its port (PeerSource).
 #ifndef TOCSIN_SERVICES_PAGING_GRPC_SERVICE_H_
 #define TOCSIN_SERVICES_PAGING_GRPC_SERVICE_H_
 
+#include <string>
+
+#include "absl/strings/string_view.h"
 #include "services/paging/core.h"
 #include "tocsin/paging/v1/paging.grpc.pb.h"
 
@@ -21,6 +25,11 @@ class PagingServiceImpl final : public v1::PagingService::Service {
  private:
   PagingCore* core_;
 };
+
+// The address of a gRPC peer ("ipv4:127.0.0.1:5555", "ipv6:[::1]:5555",
+// "unix:/run/x.sock") without its scheme and port: "127.0.0.1", "::1",
+// "unix:/run/x.sock".
+std::string PeerSource(absl::string_view peer);
 
 }  // namespace tocsin::paging
 

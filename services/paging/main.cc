@@ -1,6 +1,7 @@
 // tocsin-paging: owns pages and their delivery attempts; delivers
 // page.requested by email and webhook and takes acknowledgements.
 // Flags and wiring only; the behaviour is in core.h.
+#include <algorithm>
 #include <atomic>
 #include <memory>
 
@@ -62,6 +63,26 @@ ABSL_FLAG(int, retry_cap_seconds, EnvOrInt("TOCSIN_PAGING_RETRY_CAP_SECONDS", 60
           "Longest backoff between attempts. Env TOCSIN_PAGING_RETRY_CAP_SECONDS.");
 ABSL_FLAG(int, max_attempts, EnvOrInt("TOCSIN_PAGING_MAX_ATTEMPTS", 6),
           "Delivery attempts before a page is FAILED. Env TOCSIN_PAGING_MAX_ATTEMPTS.");
+ABSL_FLAG(int, delivery_workers, EnvOrInt("TOCSIN_PAGING_DELIVERY_WORKERS", 8),
+          "Deliveries that run at once (a slow channel holds one). Env "
+          "TOCSIN_PAGING_DELIVERY_WORKERS.");
+ABSL_FLAG(int, smtp_timeout_seconds, EnvOrInt("TOCSIN_PAGING_SMTP_TIMEOUT_SECONDS", 30),
+          "Longest SMTP exchange for one email page; below --delivery_lease_seconds. Env "
+          "TOCSIN_PAGING_SMTP_TIMEOUT_SECONDS.");
+ABSL_FLAG(int, webhook_timeout_seconds, EnvOrInt("TOCSIN_PAGING_WEBHOOK_TIMEOUT_SECONDS", 10),
+          "Longest webhook request for one page; below --delivery_lease_seconds. Env "
+          "TOCSIN_PAGING_WEBHOOK_TIMEOUT_SECONDS.");
+ABSL_FLAG(int, ack_max_wrong_codes, EnvOrInt("TOCSIN_PAGING_ACK_MAX_WRONG_CODES", 10),
+          "Wrong accept codes one address may send within --ack_wrong_code_window_seconds "
+          "before its codes are refused (429 / RESOURCE_EXHAUSTED). Env "
+          "TOCSIN_PAGING_ACK_MAX_WRONG_CODES.");
+ABSL_FLAG(int, ack_wrong_code_window_seconds,
+          EnvOrInt("TOCSIN_PAGING_ACK_WRONG_CODE_WINDOW_SECONDS", 900),
+          "The window in which wrong accept codes are counted per address. Env "
+          "TOCSIN_PAGING_ACK_WRONG_CODE_WINDOW_SECONDS.");
+ABSL_FLAG(int, shutdown_grace_seconds, EnvOrInt("TOCSIN_PAGING_SHUTDOWN_GRACE_SECONDS", 15),
+          "At shutdown, how long deliveries in flight may take to finish and record their "
+          "results. Env TOCSIN_PAGING_SHUTDOWN_GRACE_SECONDS.");
 
 namespace tocsin::paging {
 namespace {
@@ -71,6 +92,7 @@ absl::StatusOr<EmailNotifierOptions> EmailOptions() {
   options.smtp_url = absl::GetFlag(FLAGS_smtp_url);
   options.from = absl::GetFlag(FLAGS_smtp_from);
   options.username = absl::GetFlag(FLAGS_smtp_username);
+  options.timeout = absl::Seconds(absl::GetFlag(FLAGS_smtp_timeout_seconds));
   if (!options.username.empty()) {
     absl::StatusOr<std::string> password = config::Secret("TOCSIN_SMTP_PASSWORD");
     if (!password.ok()) {
@@ -82,18 +104,26 @@ absl::StatusOr<EmailNotifierOptions> EmailOptions() {
   return options;
 }
 
-absl::StatusOr<PagingOptions> CoreOptions() {
+WebhookNotifierOptions WebhookOptions() {
+  return {.timeout = absl::Seconds(absl::GetFlag(FLAGS_webhook_timeout_seconds))};
+}
+
+absl::StatusOr<PagingOptions> CoreOptions(absl::Duration longest_notifier_timeout) {
   PagingOptions options;
   options.public_url = absl::GetFlag(FLAGS_public_url);
   options.lease = absl::Seconds(absl::GetFlag(FLAGS_delivery_lease_seconds));
   options.retry_base = absl::Seconds(absl::GetFlag(FLAGS_retry_base_seconds));
   options.retry_cap = absl::Seconds(absl::GetFlag(FLAGS_retry_cap_seconds));
   options.max_attempts = absl::GetFlag(FLAGS_max_attempts);
-  if (options.lease <= absl::ZeroDuration() || options.retry_base <= absl::ZeroDuration() ||
-      options.retry_cap < options.retry_base || options.max_attempts < 1) {
-    return absl::InvalidArgumentError(
-        "--delivery_lease_seconds and --retry_base_seconds must be positive, "
-        "--retry_cap_seconds at least --retry_base_seconds, --max_attempts at least 1");
+  options.workers = absl::GetFlag(FLAGS_delivery_workers);
+  options.max_wrong_codes = absl::GetFlag(FLAGS_ack_max_wrong_codes);
+  options.wrong_code_window = absl::Seconds(absl::GetFlag(FLAGS_ack_wrong_code_window_seconds));
+  if (absl::Status s = ValidatePagingOptions(options, longest_notifier_timeout); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        s.message(), " (flags --delivery_lease_seconds, --smtp_timeout_seconds, "
+                     "--webhook_timeout_seconds, --retry_base_seconds, --retry_cap_seconds, "
+                     "--max_attempts, --delivery_workers, --ack_max_wrong_codes, "
+                     "--ack_wrong_code_window_seconds)"));
   }
   return options;
 }
@@ -107,10 +137,12 @@ int Run() {
     return 1;
   };
 
-  absl::StatusOr<PagingOptions> options = CoreOptions();
-  if (!options.ok()) return fail("invalid flags", options.status());
   absl::StatusOr<EmailNotifierOptions> email_options = EmailOptions();
   if (!email_options.ok()) return fail("invalid SMTP settings", email_options.status());
+  const WebhookNotifierOptions webhook_options = WebhookOptions();
+  absl::StatusOr<PagingOptions> options =
+      CoreOptions(std::max(email_options->timeout, webhook_options.timeout));
+  if (!options.ok()) return fail("invalid flags", options.status());
   auto email = EmailNotifier::Create(*email_options, clock);
   if (!email.ok()) return fail("invalid SMTP settings", email.status());
 
@@ -126,17 +158,19 @@ int Run() {
   }
   store::OutboxRelayOptions relay_options;
   relay_options.max_backoff = absl::Seconds(2);
+  relay_options.dead_letter_prefix = "paging";
   auto relay = store::OutboxRelay::Start((*store)->database(), &bus, clock, relay_options);
   if (!relay.ok()) return fail("cannot start the outbox relay", relay.status());
   (*relay)->Notify();
 
   auto registry = std::make_shared<prometheus::Registry>();
-  WebhookNotifier webhook({});
+  WebhookNotifier webhook(webhook_options);
   DispatchingNotifier dispatching(email->get(), &webhook);
   MeteredNotifier notifier(&dispatching, *registry);
   RandomIdGenerator ids(clock);
   SecureRandom random;
   options->on_commit = [r = relay->get()] { r->Notify(); };
+  options->registry = registry.get();
   PagingCore core(store->get(), clock, &ids, &random, &notifier, *options);
 
   // A new page is delivered at once rather than at the next tick: the
@@ -172,9 +206,10 @@ int Run() {
   auto subscriber =
       std::make_unique<service::Ticker>(absl::Milliseconds(250), [&] { consumers->Tick(); });
   auto ticker = std::make_unique<service::Ticker>(absl::Milliseconds(100), [&] {
-    if (absl::StatusOr<int> n = core.RunDueDeliveries(); !n.ok()) {
-      log::Error("delivery pass failed", {{"error", n.status().ToString()}});
-    }
+    // Hands due pages to the delivery workers and returns at once; a busy
+    // database ends the pass early (logged by the core) and the next tick
+    // tries again.
+    (void)core.DispatchDueDeliveries();
   });
   {
     absl::MutexLock l(&wake_mu);
@@ -203,6 +238,9 @@ int Run() {
   subscriber.reset();
   stop_waking();
   ticker.reset();
+  // Deliveries in flight finish and record their results before the relay
+  // stops, so their events are published.
+  core.Shutdown(absl::Seconds(absl::GetFlag(FLAGS_shutdown_grace_seconds)));
   consumers.reset();
   (*relay)->Stop();
   return 0;

@@ -1,26 +1,36 @@
 // Notifier: hands one page to one channel (email, webhook, ...). The paging
 // core calls it outside any database transaction, once per delivery attempt,
-// and reads the result to decide what comes next:
+// possibly from several worker threads at once, and reads the result to
+// decide what comes next. Results are classified with IsTransient
+// (libs/status/retry.h), the one classification every retry loop uses:
 //
 //   OK                   the channel accepted the page (SMTP server took the
 //                        mail, webhook answered 2xx): DELIVERED;
-//   IsPermanentFailure   the channel refused this page for good (a rejected
-//                        recipient, a webhook's 4xx other than 408/429, a
-//                        channel without destination): FAILED at once;
-//   anything else        transient (Unavailable: unreachable, timed out, 5xx,
-//                        408, 429): retried with backoff.
+//   transient            Unavailable (unreachable, 5xx), DeadlineExceeded
+//                        (timed out, 408), ResourceExhausted (429): retried
+//                        with backoff, at most max_attempts tries;
+//   anything else        permanent (IsPermanentFailure): the channel refused
+//                        this page for good (FailedPrecondition: a rejected
+//                        recipient, a webhook's other 4xx; InvalidArgument: a
+//                        channel without a usable destination): FAILED at
+//                        once.
+//
+// Messages may quote what the remote answered; the core makes them valid
+// UTF-8 and bounded (text::Untrusted) before storing or logging them, but
+// implementations must never put a credential in one (redact URLs).
 //
 // ack_url is the link that acknowledges the page (it carries the page id and
-// its accept code). Implementations send the same page id as their
-// de-duplication key (Message-ID, Idempotency-Key) on every attempt, so a
-// receiver can drop a repeat. Deliver may block up to the implementation's
-// timeout; implementations are thread-safe.
+// a token). Implementations send the same page id as their de-duplication key
+// (Message-ID, Idempotency-Key) on every attempt, so a receiver can drop a
+// repeat. Deliver may block up to the implementation's timeout (which must
+// stay below the core's lease); implementations are thread-safe.
 #ifndef TOCSIN_SERVICES_PAGING_NOTIFIER_H_
 #define TOCSIN_SERVICES_PAGING_NOTIFIER_H_
 
 #include <string>
 
 #include "absl/status/status.h"
+#include "libs/status/retry.h"
 #include "tocsin/paging/v1/paging.pb.h"
 
 namespace tocsin::paging {
@@ -33,17 +43,7 @@ class Notifier {
 
 // Whether a Deliver error means "do not retry this page".
 inline bool IsPermanentFailure(const absl::Status& status) {
-  switch (status.code()) {
-    case absl::StatusCode::kInvalidArgument:
-    case absl::StatusCode::kFailedPrecondition:
-    case absl::StatusCode::kNotFound:
-    case absl::StatusCode::kPermissionDenied:
-    case absl::StatusCode::kUnauthenticated:
-    case absl::StatusCode::kUnimplemented:
-      return true;
-    default:
-      return false;
-  }
+  return !status.ok() && !IsTransient(status);
 }
 
 }  // namespace tocsin::paging

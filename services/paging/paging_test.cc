@@ -1,6 +1,8 @@
 // The paging binary with what surrounds it in production: a real
 // nats-server, a real SMTP server and a real webhook endpoint. Pages come in
 // as page.requested events on the bus; acknowledgements go out on it.
+#include <sys/wait.h>
+
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -26,6 +28,7 @@
 namespace tocsin::paging {
 namespace {
 
+using ::testing::_;
 using ::testing::HasSubstr;
 using ::tocsin::testing::HttpReceiver;
 using ::tocsin::testing::NatsServer;
@@ -76,10 +79,9 @@ class PagingBinaryTest : public ::testing::Test {
     if (paging_ != nullptr) EXPECT_OK(paging_->Terminate(absl::Seconds(10)));
   }
 
-  // Starts (or restarts, on the same database and ports) the paging binary.
-  void StartPaging() {
-    const std::string ports_file = dir_ + "/paging.ports";
-    std::remove(ports_file.c_str());
+  // The binary's arguments (plus extra ones).
+  std::vector<std::string> Args(const std::string& ports_file,
+                                const std::vector<std::string>& extra = {}) {
     std::vector<std::string> args = {
         "--db=" + dir_ + "/paging.db",
         "--nats_url=" + nats_->url(),
@@ -89,12 +91,22 @@ class PagingBinaryTest : public ::testing::Test {
         absl::StrCat("--http_port=", http_port_),
         "--public_url=https://tocsin.example",
         "--delivery_lease_seconds=2",
+        "--smtp_timeout_seconds=1",
+        "--webhook_timeout_seconds=1",
         "--retry_base_seconds=1",
         "--ports_file=" + ports_file,
     };
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  }
+
+  // Starts (or restarts, on the same database and ports) the paging binary.
+  void StartPaging() {
+    const std::string ports_file = dir_ + "/paging.ports";
+    std::remove(ports_file.c_str());
     ASSERT_OK_AND_ASSIGN(
-        paging_, Process::Start(testing::RunfilePath("services/paging/paging"), args, {},
-                                absl::StrCat(dir_, "/paging.", ++starts_, ".log")));
+        paging_, Process::Start(testing::RunfilePath("services/paging/paging"), Args(ports_file),
+                                {}, absl::StrCat(dir_, "/paging.", ++starts_, ".log")));
     ASSERT_OK(WaitFor([&] { return std::ifstream(ports_file).good() || !paging_->Running(); },
                       kWait));
     ASSERT_TRUE(paging_->Running()) << paging_->LogContents();
@@ -124,9 +136,14 @@ class PagingBinaryTest : public ::testing::Test {
   }
 
   absl::StatusOr<Page> AcceptPage(const std::string& id, const std::string& code) {
+    return AcceptPage(id, code, "");
+  }
+  absl::StatusOr<Page> AcceptPage(const std::string& id, const std::string& code,
+                                  const std::string& token) {
     v1::AcceptPageRequest req;
     req.set_page_id(id);
     req.set_accept_code(code);
+    req.set_ack_token(token);
     req.set_author("cli:alice");
     Page page;
     RETURN_IF_ERROR(FromGrpcStatus(stub_->AcceptPage(Context().get(), req, &page)));
@@ -176,7 +193,7 @@ TEST_F(PagingBinaryTest, PagesFromTheBusAreDeliveredOnceAndAcknowledged) {
   const size_t at = body.find("Accept code: ");
   ASSERT_NE(at, std::string::npos) << body;
   const std::string code = body.substr(at + 13, 8);
-  EXPECT_THAT(body, HasSubstr("https://tocsin.example/v1/pages/ack?page=pg-1&code=" + code));
+  EXPECT_THAT(body, HasSubstr("https://tocsin.example/v1/pages/ack?page=pg-1&token="));
 
   EXPECT_THAT(AcceptPage("pg-1", code == "00000000" ? "11111111" : "00000000"),
               StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("wrong accept code")));
@@ -189,14 +206,17 @@ TEST_F(PagingBinaryTest, PagesFromTheBusAreDeliveredOnceAndAcknowledged) {
 
   // The webhook page, acknowledged through its link as a browser would.
   auto hook_body = nlohmann::json::parse(hook_->Requests()[0].body);
+  const std::string link = hook_body["ackUrl"];
+  const std::string token = link.substr(link.find("&token=") + 7);
+  ASSERT_THAT(link, HasSubstr("https://tocsin.example/v1/pages/ack?page=pg-2&token="));
   http::HttpClient http;
   ASSERT_OK_AND_ASSIGN(
       auto answer,
       http.Send({.method = "POST",
                  .url = HttpUrl("/v1/pages/ack"),
-                 .body = "page=pg-2&code=" + hook_body["acceptCode"].get<std::string>(),
+                 .body = "page=pg-2&token=" + token,
                  .headers = {{"Content-Type", "application/x-www-form-urlencoded"}}}));
-  EXPECT_EQ(answer.status, 200);
+  EXPECT_EQ(answer.status, 200) << answer.body;
 
   ASSERT_OK(WaitFor([&] { return Observed("page.acknowledged", "pg-1") == 1 &&
                                  Observed("page.acknowledged", "pg-2") == 1; },
@@ -216,6 +236,10 @@ TEST_F(PagingBinaryTest, PagesFromTheBusAreDeliveredOnceAndAcknowledged) {
   ASSERT_OK_AND_ASSIGN(auto metrics, http.Send({.url = HttpUrl("/metrics")}));
   EXPECT_THAT(metrics.body, HasSubstr("tocsin_paging_deliveries_total{channel=\"email\","
                                       "result=\"delivered\"} 1"));
+  EXPECT_THAT(metrics.body, HasSubstr("tocsin_paging_pages_waiting 0"));
+  EXPECT_THAT(metrics.body, HasSubstr("tocsin_paging_deliveries_in_flight 0"));
+  EXPECT_THAT(metrics.body,
+              HasSubstr("tocsin_paging_ack_refused_total{reason=\"wrong_code\"} 2"));
 }
 
 TEST_F(PagingBinaryTest, KilledMidDeliveryTheServiceDeliversAgainAfterTheLeaseWithTheSameKey) {
@@ -233,7 +257,11 @@ TEST_F(PagingBinaryTest, KilledMidDeliveryTheServiceDeliversAgainAfterTheLeaseWi
   ASSERT_EQ(requests.size(), 2u);
   EXPECT_EQ(requests[0].Header("idempotency-key"), "pg-1");
   EXPECT_EQ(requests[1].Header("idempotency-key"), "pg-1");
-  EXPECT_EQ(requests[0].body, requests[1].body);
+  // The same page (a fresh link token with each attempt).
+  auto first = nlohmann::json::parse(requests[0].body);
+  auto second = nlohmann::json::parse(requests[1].body);
+  EXPECT_EQ(first["pageId"], second["pageId"]);
+  EXPECT_EQ(first["acceptCode"], second["acceptCode"]);
   ASSERT_OK_AND_ASSIGN(Page page, GetPage("pg-1"));
   EXPECT_EQ(page.state(), v1::PAGE_STATE_DELIVERED);
   ASSERT_EQ(page.attempts_size(), 2);
@@ -249,6 +277,43 @@ TEST_F(PagingBinaryTest, KilledMidDeliveryTheServiceDeliversAgainAfterTheLeaseWi
   ASSERT_OK(bus_->Publish(PageRequestedEvent("evt-r2", "pg-2", WebhookChannel(hook_->url()))));
   ASSERT_OK(WaitFor([&] { return Observed("page.delivered", "pg-2") == 1; }, kWait));
   EXPECT_EQ(hook_->Requests().size(), 3u);
+}
+
+TEST_F(PagingBinaryTest, WrongCodesAreLimitedPerCallerAcrossRestarts) {
+  ASSERT_OK(bus_->Publish(PageRequestedEvent("evt-r1", "pg-1", WebhookChannel(hook_->url()))));
+  ASSERT_OK(WaitFor([&] { return Observed("page.delivered", "pg-1") == 1; }, kWait))
+      << paging_->LogContents();
+  const std::string code =
+      nlohmann::json::parse(hook_->Requests()[0].body)["acceptCode"].get<std::string>();
+  const std::string wrong = code == "00000000" ? "11111111" : "00000000";
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_THAT(AcceptPage("pg-1", wrong), StatusIs(absl::StatusCode::kPermissionDenied, _));
+  }
+  EXPECT_THAT(AcceptPage("pg-1", code),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       HasSubstr("too many wrong accept codes from 127.0.0.1")));
+  EXPECT_OK(paging_->Terminate(absl::Seconds(10)));
+  StartPaging();
+  EXPECT_THAT(AcceptPage("pg-1", code),
+              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("try again in")));
+  // The link's token is not limited.
+  const std::string link = nlohmann::json::parse(hook_->Requests()[0].body)["ackUrl"];
+  ASSERT_OK_AND_ASSIGN(Page acked, AcceptPage("pg-1", "", link.substr(link.find("&token=") + 7)));
+  EXPECT_EQ(acked.state(), v1::PAGE_STATE_ACKNOWLEDGED);
+}
+
+TEST_F(PagingBinaryTest, ALeaseNoLongerThanANotifierTimeoutRefusesToStart) {
+  const std::string ports_file = dir_ + "/bad.ports";
+  ASSERT_OK_AND_ASSIGN(
+      auto bad, Process::Start(testing::RunfilePath("services/paging/paging"),
+                               Args(ports_file, {"--grpc_listen=127.0.0.1:0", "--http_port=0",
+                                                 "--db=" + dir_ + "/bad.db",
+                                                 "--delivery_lease_seconds=20",
+                                                 "--smtp_timeout_seconds=30"}),
+                               {}, dir_ + "/bad.log"));
+  ASSERT_OK_AND_ASSIGN(int status, bad->Wait(kWait));
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0) << status;
+  EXPECT_THAT(bad->LogContents(), HasSubstr("must be longer than the longest notifier timeout"));
 }
 
 }  // namespace

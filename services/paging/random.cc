@@ -7,6 +7,16 @@
 #include <limits>
 
 namespace tocsin::paging {
+namespace {
+
+void Fill(unsigned char* out, size_t n) {
+  if (RAND_bytes(out, static_cast<int>(n)) != 1) {
+    fprintf(stderr, "SecureRandom: RAND_bytes failed; no randomness available\n");
+    abort();
+  }
+}
+
+}  // namespace
 
 uint64_t SecureRandom::Below(uint64_t n) {
   // Values at or above `limit` would favour small results; draw again.
@@ -14,12 +24,15 @@ uint64_t SecureRandom::Below(uint64_t n) {
                          std::numeric_limits<uint64_t>::max() % n;
   while (true) {
     uint64_t value = 0;
-    if (RAND_bytes(reinterpret_cast<unsigned char*>(&value), sizeof(value)) != 1) {
-      fprintf(stderr, "SecureRandom: RAND_bytes failed; no randomness available\n");
-      abort();
-    }
+    Fill(reinterpret_cast<unsigned char*>(&value), sizeof(value));
     if (value < limit) return value % n;
   }
+}
+
+std::string SecureRandom::Bytes(size_t n) {
+  std::string out(n, '\0');
+  Fill(reinterpret_cast<unsigned char*>(out.data()), n);
+  return out;
 }
 
 }  // namespace tocsin::paging

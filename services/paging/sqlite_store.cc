@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "libs/proto/time.h"
 #include "libs/status/status_macros.h"
+#include "libs/store/dead_letters.h"
 #include "libs/store/inbox.h"
 #include "libs/store/migrations.h"
 #include "libs/store/outbox.h"
@@ -34,17 +35,42 @@ CREATE TABLE pages (
 CREATE INDEX pages_due ON pages(state, next_attempt);
 CREATE INDEX pages_incident ON pages(incident_id, create_time);
 )sql"},
+      {2, "ack_code_failures", R"sql(
+-- One row per wrong accept code, by where it came from (a client address,
+-- a gRPC peer), so the limit holds across restarts and replicas.
+CREATE TABLE ack_code_failures (
+  source TEXT NOT NULL,
+  time INTEGER NOT NULL
+);
+CREATE INDEX ack_code_failures_source ON ack_code_failures(source, time);
+CREATE INDEX ack_code_failures_time ON ack_code_failures(time);
+)sql"},
   };
-  for (const auto& shared : {store::OutboxMigrations(), store::InboxMigrations()}) {
+  for (const auto& shared : {store::OutboxMigrations(), store::InboxMigrations(),
+                             store::DeadLetterMigrations()}) {
     m.insert(m.end(), shared.begin(), shared.end());
   }
   return m;
 }
 
-absl::StatusOr<Page> ParsePage(const std::string& bytes) {
-  Page p;
-  if (!p.ParseFromString(bytes)) return absl::DataLossError("stored page does not parse");
-  return p;
+constexpr char kRowColumns[] = "id, incident_id, state, create_time, body";
+
+// A row selected with kRowColumns.
+PageRow ReadRow(const Statement& s) {
+  PageRow row;
+  row.id = s.ColumnText(0);
+  row.incident_id = s.ColumnText(1);
+  row.state = static_cast<v1::PageState>(s.ColumnInt64(2));
+  row.create_time = s.ColumnTime(3);
+  Page page;
+  if (page.ParseFromString(s.ColumnBlob(4))) {
+    page.set_state(row.state);
+    row.page = std::move(page);
+  } else {
+    row.page = absl::DataLossError(absl::StrCat("stored page \"", row.id, "\" of incident \"",
+                                                row.incident_id, "\" does not parse"));
+  }
+  return row;
 }
 
 // Binds a page's next attempt time, or NULL when it has none.
@@ -60,12 +86,19 @@ class SqlitePagingStore::SqliteTx final : public PagingStore::Tx {
   SqliteTx(Database& db, const Clock& clock) : db_(db), clock_(clock) {}
 
   absl::StatusOr<std::optional<Page>> GetPage(const std::string& id) override {
-    ASSIGN_OR_RETURN(Statement s, db_.Prepare("SELECT body FROM pages WHERE id = ?"));
+    ASSIGN_OR_RETURN(std::optional<PageRow> row, GetPageRow(id));
+    if (!row.has_value()) return std::optional<Page>();
+    if (!row->page.ok()) return row->page.status();
+    return std::optional<Page>(*std::move(row->page));
+  }
+
+  absl::StatusOr<std::optional<PageRow>> GetPageRow(const std::string& id) override {
+    ASSIGN_OR_RETURN(Statement s,
+                     db_.Prepare(absl::StrCat("SELECT ", kRowColumns, " FROM pages WHERE id = ?")));
     RETURN_IF_ERROR(s.BindAll(id));
-    ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) return std::optional<Page>();
-    ASSIGN_OR_RETURN(Page page, ParsePage(s.ColumnBlob(0)));
-    return std::optional<Page>(std::move(page));
+    ASSIGN_OR_RETURN(bool found, s.Step());
+    if (!found) return std::optional<PageRow>();
+    return std::optional<PageRow>(ReadRow(s));
   }
 
   absl::Status InsertPage(const Page& page) override {
@@ -89,20 +122,30 @@ class SqlitePagingStore::SqliteTx final : public PagingStore::Tx {
     RETURN_IF_ERROR(s.Bind(3, Blob{body}));
     RETURN_IF_ERROR(s.Bind(4, page.id()));
     ASSIGN_OR_RETURN(int64_t n, s.Run());
-    if (n != 1) return absl::NotFoundError(absl::StrCat("page \"", page.id(), "\" does not exist"));
+    if (n != 1) return NotFound(page.id());
     return absl::OkStatus();
   }
 
-  absl::StatusOr<std::vector<Page>> ListPages(const std::string& incident_id) override {
+  absl::Status SetPageStateColumn(const std::string& id, v1::PageState state) override {
     ASSIGN_OR_RETURN(Statement s, db_.Prepare(
-        "SELECT body FROM pages WHERE incident_id = ? ORDER BY create_time, id"));
+        "UPDATE pages SET state = ?, next_attempt = NULL WHERE id = ?"));
+    RETURN_IF_ERROR(s.BindAll(static_cast<int>(state), id));
+    ASSIGN_OR_RETURN(int64_t n, s.Run());
+    if (n != 1) return NotFound(id);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::vector<PageRow>> ListPages(const std::string& incident_id) override {
+    ASSIGN_OR_RETURN(Statement s,
+                     db_.Prepare(absl::StrCat("SELECT ", kRowColumns,
+                                              " FROM pages WHERE incident_id = ? "
+                                              "ORDER BY create_time, id")));
     RETURN_IF_ERROR(s.BindAll(incident_id));
-    std::vector<Page> out;
+    std::vector<PageRow> out;
     while (true) {
       ASSIGN_OR_RETURN(bool row, s.Step());
       if (!row) break;
-      ASSIGN_OR_RETURN(Page page, ParsePage(s.ColumnBlob(0)));
-      out.push_back(std::move(page));
+      out.push_back(ReadRow(s));
     }
     return out;
   }
@@ -121,6 +164,40 @@ class SqlitePagingStore::SqliteTx final : public PagingStore::Tx {
     return ids;
   }
 
+  absl::StatusOr<int64_t> CountPages(v1::PageState state) override {
+    ASSIGN_OR_RETURN(Statement s, db_.Prepare("SELECT COUNT(*) FROM pages WHERE state = ?"));
+    RETURN_IF_ERROR(s.BindAll(static_cast<int>(state)));
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    return row ? s.ColumnInt64(0) : 0;
+  }
+
+  absl::Status RecordWrongCode(const std::string& source, absl::Time time) override {
+    ASSIGN_OR_RETURN(Statement s,
+                     db_.Prepare("INSERT INTO ack_code_failures(source, time) VALUES(?, ?)"));
+    RETURN_IF_ERROR(s.BindAll(source, time));
+    return s.Run().status();
+  }
+
+  absl::StatusOr<std::vector<absl::Time>> WrongCodesSince(const std::string& source,
+                                                          absl::Time since) override {
+    ASSIGN_OR_RETURN(Statement s, db_.Prepare(
+        "SELECT time FROM ack_code_failures WHERE source = ? AND time > ? ORDER BY time"));
+    RETURN_IF_ERROR(s.BindAll(source, since));
+    std::vector<absl::Time> times;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      times.push_back(s.ColumnTime(0));
+    }
+    return times;
+  }
+
+  absl::Status PruneWrongCodes(absl::Time before) override {
+    ASSIGN_OR_RETURN(Statement s, db_.Prepare("DELETE FROM ack_code_failures WHERE time <= ?"));
+    RETURN_IF_ERROR(s.BindAll(before));
+    return s.Run().status();
+  }
+
   absl::StatusOr<bool> RecordInInbox(const std::string& consumer,
                                      const std::string& event_id) override {
     return store::RecordInInbox(db_, consumer, event_id, clock_.Now());
@@ -131,14 +208,19 @@ class SqlitePagingStore::SqliteTx final : public PagingStore::Tx {
   }
 
  private:
+  static absl::Status NotFound(const std::string& id) {
+    return absl::NotFoundError(absl::StrCat("page \"", id, "\" does not exist"));
+  }
+
   Database& db_;
   const Clock& clock_;
 };
 
 absl::StatusOr<std::unique_ptr<SqlitePagingStore>> SqlitePagingStore::Open(
-    const std::string& path, const Clock* clock) {
+    const std::string& path, const Clock* clock, absl::Duration busy_timeout) {
   store::DatabaseOptions options;
   options.path = path;
+  options.busy_timeout = busy_timeout;
   ASSIGN_OR_RETURN(std::unique_ptr<Database> db, Database::Open(options));
   RETURN_IF_ERROR(store::Migrate(*db, Migrations(), *clock));
   return std::unique_ptr<SqlitePagingStore>(new SqlitePagingStore(std::move(db), clock));

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "libs/clock/clock.h"
 #include "libs/store/database.h"
 #include "services/paging/store.h"
@@ -18,8 +19,11 @@ namespace tocsin::paging {
 
 class SqlitePagingStore final : public PagingStore {
  public:
-  static absl::StatusOr<std::unique_ptr<SqlitePagingStore>> Open(const std::string& path,
-                                                                 const Clock* clock);
+  // busy_timeout: how long a statement waits for another connection's lock
+  // before it fails with Unavailable.
+  static absl::StatusOr<std::unique_ptr<SqlitePagingStore>> Open(
+      const std::string& path, const Clock* clock,
+      absl::Duration busy_timeout = absl::Seconds(5));
 
   absl::Status Write(const std::function<absl::Status(Tx&)>& body) override;
   absl::Status Read(const std::function<absl::Status(Tx&)>& body) override;

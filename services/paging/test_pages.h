@@ -8,8 +8,12 @@
 #ifndef TOCSIN_SERVICES_PAGING_TEST_PAGES_H_
 #define TOCSIN_SERVICES_PAGING_TEST_PAGES_H_
 
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "prometheus/registry.h"
 
 #include "services/paging/sqlite_store.h"
 #include "tocsin/escalation/v1/escalation.pb.h"
@@ -29,6 +33,28 @@ Envelope PageRequestedEvent(const std::string& event_id, const std::string& page
 std::vector<Envelope> OutboxEvents(SqlitePagingStore& store);
 // Their types.
 std::vector<std::string> OutboxTypes(SqlitePagingStore& store);
+
+// A second SQLite connection to the database file at path that holds BEGIN
+// EXCLUSIVE until destroyed (a backup or a long write by another process).
+class DatabaseLock {
+ public:
+  // Fails the test (and answers nullptr) when the lock cannot be taken.
+  static std::unique_ptr<DatabaseLock> Hold(const std::string& path);
+  ~DatabaseLock();
+
+ private:
+  explicit DatabaseLock(void* db) : db_(db) {}
+  void* db_;  // sqlite3*
+};
+
+// Overwrites the stored body of page_id, through a second connection, with
+// bytes that do not parse as a Page (invalid UTF-8 in a string field).
+void CorruptPageBody(const std::string& path, const std::string& page_id);
+
+// The value of the metric named name with exactly these labels, or -1 when
+// there is none.
+double MetricValue(prometheus::Registry& registry, const std::string& name,
+                   const std::map<std::string, std::string>& labels = {});
 
 }  // namespace tocsin::paging
 

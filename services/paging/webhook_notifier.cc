@@ -1,25 +1,23 @@
 #include "services/paging/webhook_notifier.h"
 
+#include <utility>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "libs/text/text.h"
 #include "nlohmann/json.hpp"
+#include "services/paging/redact_url.h"
 
 namespace tocsin::paging {
 namespace {
 
-// How much of a refusing answer's body is kept in the error.
-constexpr size_t kMaxDetail = 200;
+// How much of a refusing answer's body the error quotes.
+constexpr size_t kMaxSnippet = 512;
+// Idle connections kept for reuse.
+constexpr size_t kMaxIdleClients = 16;
 
 bool IsHttpUrl(const std::string& url) {
   return absl::StartsWith(url, "http://") || absl::StartsWith(url, "https://");
-}
-
-std::string Snippet(const std::string& body) {
-  std::string s = body.substr(0, kMaxDetail);
-  for (char& c : s) {
-    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
-  }
-  return s;
 }
 
 }  // namespace
@@ -39,6 +37,19 @@ std::string WebhookBody(const paging::v1::Page& page, const std::string& ack_url
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+std::unique_ptr<http::HttpClient> WebhookNotifier::TakeClient() {
+  absl::MutexLock l(&mu_);
+  if (idle_.empty()) return std::make_unique<http::HttpClient>();
+  std::unique_ptr<http::HttpClient> client = std::move(idle_.back());
+  idle_.pop_back();
+  return client;
+}
+
+void WebhookNotifier::ReturnClient(std::unique_ptr<http::HttpClient> client) {
+  absl::MutexLock l(&mu_);
+  if (idle_.size() < kMaxIdleClients) idle_.push_back(std::move(client));
+}
+
 absl::Status WebhookNotifier::Deliver(const paging::v1::Page& page, const std::string& ack_url) {
   const std::string& url = page.channel().webhook().url();
   if (!page.channel().has_webhook() || !IsHttpUrl(url)) {
@@ -54,24 +65,28 @@ absl::Status WebhookNotifier::Deliver(const paging::v1::Page& page, const std::s
                      {"Idempotency-Key", page.id()},
                      {"User-Agent", "tocsin-paging"}};
   request.timeout = options_.timeout;
-  absl::StatusOr<http::HttpClientResponse> response;
-  {
-    absl::MutexLock l(&mu_);
-    response = client_.Send(request);
-  }
+  // TODO(lead): set request.max_response_bytes = kMaxReplyBytes once
+  // HttpClientRequest has it, so an endless reply is not read in full.
+  std::unique_ptr<http::HttpClient> client = TakeClient();
+  absl::StatusOr<http::HttpClientResponse> response = client->Send(request);
+  ReturnClient(std::move(client));
   const std::string what =
       absl::StrCat("webhook of channel \"", page.channel().name(), "\" for page \"", page.id(),
-                   "\"");
+                   "\" (", RedactUrl(url), ")");
   if (!response.ok()) {
-    return absl::UnavailableError(absl::StrCat(what, ": ", response.status().message()));
+    return absl::UnavailableError(absl::StrCat(
+        what, ": ",
+        text::UntrustedLine(RedactUrlIn(response.status().message(), url),
+                            text::kMaxDetailBytes)));
   }
   const int status = response->status;
   if (status >= 200 && status < 300) return absl::OkStatus();
-  const std::string answered =
-      absl::StrCat(what, " answered ", status, ": ", Snippet(response->body));
-  if (status == 408 || status == 429 || status >= 500) {
-    return absl::UnavailableError(answered);
-  }
+  const absl::string_view reply = absl::string_view(response->body).substr(0, kMaxReplyBytes);
+  const std::string answered = absl::StrCat(what, " answered ", status, ": ",
+                                            text::UntrustedLine(reply, kMaxSnippet));
+  if (status == 408) return absl::DeadlineExceededError(answered);
+  if (status == 429) return absl::ResourceExhaustedError(answered);
+  if (status >= 500) return absl::UnavailableError(answered);
   return absl::FailedPreconditionError(answered);
 }
 

@@ -10,14 +10,26 @@
 // on every attempt, so a receiver can drop a repeat). Redirects are not
 // followed.
 //
-// Results: OK for a 2xx answer; Unavailable for a transport failure, a
-// timeout, 408, 429 or 5xx (retry); FailedPrecondition for any other answer
-// (another 4xx, a 3xx: permanent); InvalidArgument for a page without an
-// http:// or https:// URL.
+// Results (see notifier.h): OK for a 2xx answer; Unavailable for a transport
+// failure (refused, timed out) or a 5xx, DeadlineExceeded for 408,
+// ResourceExhausted for 429 (all transient: retried); FailedPrecondition for
+// any other answer (another 4xx, a 3xx: permanent); InvalidArgument for a
+// page without an http:// or https:// URL.
+//
+// What the receiver answers is untrusted: at most kMaxReplyBytes of its body
+// are looked at, and the error quotes a one-line, valid UTF-8 snippet of it.
+// Errors never contain the URL, which may carry a token: only its scheme and
+// host (RedactUrl).
+//
+// Thread-safe; deliveries run in parallel, each on its own connection (kept
+// alive in a small cache for the next delivery).
 #ifndef TOCSIN_SERVICES_PAGING_WEBHOOK_NOTIFIER_H_
 #define TOCSIN_SERVICES_PAGING_WEBHOOK_NOTIFIER_H_
 
+#include <cstddef>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -26,6 +38,9 @@
 #include "services/paging/notifier.h"
 
 namespace tocsin::paging {
+
+// Of a reply body, the bytes the notifier looks at.
+inline constexpr size_t kMaxReplyBytes = 64 * 1024;
 
 struct WebhookNotifierOptions {
   // The whole request, connection included.
@@ -39,10 +54,13 @@ class WebhookNotifier final : public Notifier {
   absl::Status Deliver(const paging::v1::Page& page, const std::string& ack_url) override;
 
  private:
+  std::unique_ptr<http::HttpClient> TakeClient();
+  void ReturnClient(std::unique_ptr<http::HttpClient> client);
+
   const WebhookNotifierOptions options_;
   absl::Mutex mu_;
-  // One connection cache, used by one delivery at a time.
-  http::HttpClient client_ ABSL_GUARDED_BY(mu_);
+  // Idle clients (each one connection cache), reused by later deliveries.
+  std::vector<std::unique_ptr<http::HttpClient>> idle_ ABSL_GUARDED_BY(mu_);
 };
 
 // The JSON body WebhookNotifier posts for page.

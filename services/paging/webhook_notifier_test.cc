@@ -1,6 +1,7 @@
 #include "services/paging/webhook_notifier.h"
 
 #include "gmock/gmock.h"
+#include "libs/http/http_server.h"
 #include "libs/status/status_matchers.h"
 #include "libs/testing/http_receiver.h"
 #include "libs/testing/ports.h"
@@ -10,11 +11,13 @@ namespace tocsin::paging {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::tocsin::paging::v1::Page;
 using ::tocsin::testing::HttpReceiver;
 using ::tocsin::testing::StatusIs;
 
-constexpr char kAckUrl[] = "https://tocsin.example/v1/pages/ack?page=pg-1&code=12345678";
+constexpr char kAckUrl[] =
+    "https://tocsin.example/v1/pages/ack?page=pg-1&token=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8";
 
 Page WebhookPage(const std::string& url) {
   Page p;
@@ -59,11 +62,15 @@ TEST_F(WebhookNotifierTest, PostsThePageAsJsonWithAnIdempotencyKey) {
                                   {"ackUrl", kAckUrl}}));
 }
 
-TEST_F(WebhookNotifierTest, ServerErrorsAndThrottlingAreTransient) {
-  for (int status : {500, 503, 408, 429}) {
+TEST_F(WebhookNotifierTest, ServerErrorsTimeoutsAndThrottlingAreTransient) {
+  for (auto [status, code] : std::vector<std::pair<int, absl::StatusCode>>{
+           {500, absl::StatusCode::kUnavailable},
+           {503, absl::StatusCode::kUnavailable},
+           {408, absl::StatusCode::kDeadlineExceeded},
+           {429, absl::StatusCode::kResourceExhausted}}) {
     hook_->FailNext(1, status);
     absl::Status s = webhook_.Deliver(WebhookPage(hook_->url()), kAckUrl);
-    EXPECT_THAT(s, StatusIs(absl::StatusCode::kUnavailable, HasSubstr(std::to_string(status))));
+    EXPECT_THAT(s, StatusIs(code, HasSubstr("answered " + std::to_string(status))));
     EXPECT_FALSE(IsPermanentFailure(s)) << status;
   }
   EXPECT_OK(webhook_.Deliver(WebhookPage(hook_->url()), kAckUrl));
@@ -86,6 +93,34 @@ TEST_F(WebhookNotifierTest, UnreachableIsTransientAndABadUrlIsPermanent) {
   EXPECT_THAT(s, StatusIs(absl::StatusCode::kUnavailable, HasSubstr("pager-hook")));
   EXPECT_THAT(webhook_.Deliver(WebhookPage("ftp://example.com/x"), kAckUrl),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("http://")));
+}
+
+TEST(WebhookNotifier, ErrorsNeverShowTheUrlsTokenNorRawReplyBytes) {
+  ASSERT_OK_AND_ASSIGN(auto server, http::HttpServer::Start({}));
+  server->Handle("POST", "/services/T1/SECRET", [](const http::HttpRequest&) {
+    http::HttpResponse r;
+    r.status = 400;
+    r.body = std::string("bad\r\nrequest \xFF") + std::string(100 * 1024, 'x');
+    return r;
+  });
+  WebhookNotifier webhook({.timeout = absl::Seconds(5)});
+  const std::string host = "http://127.0.0.1:" + std::to_string(server->port());
+  absl::Status refused =
+      webhook.Deliver(WebhookPage(host + "/services/T1/SECRET?token=TOKEN"), kAckUrl);
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kFailedPrecondition,
+                                HasSubstr("(" + host + "/<redacted>?<redacted>) answered 400: "
+                                          "bad  request \xEF\xBF\xBDxxx")));
+  EXPECT_THAT(refused.message(), Not(HasSubstr("SECRET")));
+  EXPECT_THAT(refused.message(), Not(HasSubstr("TOKEN")));
+  EXPECT_LE(refused.message().size(), 1024u);
+
+  ASSERT_OK_AND_ASSIGN(int port, testing::PickUnusedPort());
+  absl::Status unreachable = webhook.Deliver(
+      WebhookPage("http://user:pw@127.0.0.1:" + std::to_string(port) + "/hook?token=TOKEN"),
+      kAckUrl);
+  EXPECT_THAT(unreachable, StatusIs(absl::StatusCode::kUnavailable, HasSubstr("<redacted>")));
+  EXPECT_THAT(unreachable.message(), Not(HasSubstr("TOKEN")));
+  EXPECT_THAT(unreachable.message(), Not(HasSubstr("pw@")));
 }
 
 }  // namespace

@@ -31,6 +31,8 @@ namespace {
 using ::google::protobuf::Descriptor;
 using ::google::protobuf::FieldDescriptor;
 using ::google::protobuf::Message;
+using ::tocsin::client::EscalationClient;
+using ::tocsin::client::IncidentsClient;
 using ::tocsin::escalation::v1::Contact;
 using ::tocsin::incidents::v1::ResponsePlan;
 // Keeps the manifest's key order, so errors report the first problem in it.

@@ -34,7 +34,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/message.h"
-#include "tools/cli/client.h"
+#include "libs/client/escalation_client.h"
+#include "libs/client/incidents_client.h"
 
 namespace tocsin::cli {
 
@@ -56,9 +57,9 @@ std::string ObjectLabel(const ManifestObject& object);
 // The APIs that objects are applied through, one client per service.
 struct Clients {
   // Response plans.
-  const IncidentsClient* incidents;
+  const client::IncidentsClient* incidents;
   // Contacts.
-  const EscalationClient* escalation;
+  const client::EscalationClient* escalation;
 };
 
 // Parses and checks every document of a manifest. Empty documents are

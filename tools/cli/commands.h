@@ -1,75 +1,48 @@
-// The tocsin command line: parses the arguments, runs one command against the
-// Tocsin services (incidents, escalation, paging) and prints its result to
-// the given streams, so a test runs exactly what a user runs.
+// The command families of the tocsin CLI, one file each, each registering
+// its commands (CLI11 subcommands and their actions) on the table. A new
+// family is a new file and one line in AddAllCommands (commands.cc); a new
+// command is a few lines in its family's file.
 //
-//   tocsin [global flags] <noun> <verb> [args]   e.g. tocsin incidents show
-//   inc-1
-//
-// Global flags may appear anywhere on the line. main() supplies the defaults
-// (from the environment) and how to connect:
-//
-//   return RunCli({argv + 1, argv + argc}, defaults, connect, std::cin,
-//                 std::cout, std::cerr);
-//
-// Exit codes: kExitOk; kExitFailed when the server or the input (a manifest,
-// a file) gives an error, after "error: <CODE>: <message>" on `err`;
-// kExitUsage for a mistake on the command line, after the usage on `err`.
-// `tocsin help` prints the usage on `out`; notes that do not fail a command
-// ("note: ...") go to `err`.
+//   incidents_commands.cc    incidents list|show|resolve|unmatched
+//   plans_commands.cc        plans list|show|create
+//   contacts_commands.cc     contacts list|show|create
+//   engagements_commands.cc  engagements list
+//   pages_commands.cc        pages list|show|ack
+//   apply_command.cc         apply
+//   deadletters_commands.cc  deadletters list|replay
 #ifndef TOCSIN_TOOLS_CLI_COMMANDS_H_
 #define TOCSIN_TOOLS_CLI_COMMANDS_H_
 
-#include <functional>
-#include <istream>
-#include <memory>
 #include <ostream>
 #include <string>
 #include <vector>
 
-#include "absl/time/time.h"
-#include "tools/cli/client.h"
+#include "tocsin/escalation/v1/escalation.pb.h"
+#include "tocsin/paging/v1/paging.pb.h"
+#include "tools/cli/command.h"
 
 namespace tocsin::cli {
 
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailed = 1;
-inline constexpr int kExitUsage = 2;
+void AddIncidentsCommands(CommandTable& table);
+void AddPlansCommands(CommandTable& table);
+void AddContactsCommands(CommandTable& table);
+void AddEngagementsCommands(CommandTable& table);
+void AddPagesCommands(CommandTable& table);
+void AddApplyCommand(CommandTable& table);
+void AddDeadLettersCommands(CommandTable& table);
 
-enum class OutputFormat { kTable, kJson };
+// Every family, in the order `tocsin help` lists them.
+void AddAllCommands(CommandTable& table);
 
-// Settings of every command: the global flags, or their defaults.
-struct GlobalOptions {
-  // Address of the incidents service (--server, or --incidents).
-  std::string server = "127.0.0.1:7002";
-  // Address of the escalation service (--escalation).
-  std::string escalation = "127.0.0.1:7003";
-  // Address of the paging service (--paging).
-  std::string paging = "127.0.0.1:7004";
-  // Format of what reads print (--output).
-  OutputFormat output = OutputFormat::kTable;
-  // Deadline of each call (--timeout).
-  absl::Duration timeout = absl::Seconds(10);
-  // Who writes, recorded as "cli:<author>" (--author).
-  std::string author;
-};
+// ---- Views that several families print ----
 
-// One client per service; a command uses those it needs.
-struct ServiceClients {
-  std::unique_ptr<IncidentsClient> incidents;
-  std::unique_ptr<EscalationClient> escalation;
-  std::unique_ptr<PagingClient> paging;
-};
+// The pages table: ID CONTACT CHANNEL STATE ATTEMPTS CREATED (pages list,
+// incidents show).
+void PrintPages(const std::vector<paging::v1::Page>& pages, std::ostream& out);
 
-// Makes the clients a command talks through, from the final options. gRPC
-// channels connect on first use, so a command never waits on a service it
-// does not call.
-using Connector = std::function<ServiceClients(const GlobalOptions&)>;
-
-// Runs the command in `args` (the arguments after the program name) and
-// returns the process exit code. `in` is read by "-f -".
-int RunCli(const std::vector<std::string>& args, const GlobalOptions& defaults,
-           const Connector& connect, std::istream& in, std::ostream& out,
-           std::ostream& err);
+// Where a channel pages: "email alice@example.com", "webhook https://...",
+// "-" (contacts show, pages show).
+std::string Destination(const escalation::v1::ContactChannel& channel);
 
 }  // namespace tocsin::cli
 

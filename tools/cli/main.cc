@@ -1,18 +1,15 @@
 // tocsin: the command-line client of the Tocsin incident response suite.
-// Flags and wiring only; the commands live in commands.cc.
+// Defaults from the environment and wiring only; the commands live in the
+// *_commands.cc files, the parsing in cli.cc.
 #include <pwd.h>
 #include <unistd.h>
 
 #include <iostream>
-#include <memory>
 #include <string>
 #include <vector>
 
-#include "grpcpp/create_channel.h"
-#include "grpcpp/security/credentials.h"
 #include "libs/config/config.h"
-#include "tools/cli/client.h"
-#include "tools/cli/commands.h"
+#include "tools/cli/cli.h"
 
 namespace {
 
@@ -34,20 +31,10 @@ int main(int argc, char** argv) {
   defaults.server = EnvOr("TOCSIN_INCIDENTS_ADDR", defaults.server);
   defaults.escalation = EnvOr("TOCSIN_ESCALATION_ADDR", defaults.escalation);
   defaults.paging = EnvOr("TOCSIN_PAGING_ADDR", defaults.paging);
+  defaults.runbook = EnvOr("TOCSIN_RUNBOOK_ADDR", defaults.runbook);
+  defaults.postmortem = EnvOr("TOCSIN_POSTMORTEM_ADDR", defaults.postmortem);
   defaults.author = CurrentUser();
-  auto connect = [](const tocsin::cli::GlobalOptions& options) {
-    auto channel = [](const std::string& address) {
-      return grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
-    };
-    return tocsin::cli::ServiceClients{
-        tocsin::cli::IncidentsClient::Create(channel(options.server),
-                                             options.timeout),
-        tocsin::cli::EscalationClient::Create(channel(options.escalation),
-                                              options.timeout),
-        tocsin::cli::PagingClient::Create(channel(options.paging),
-                                          options.timeout),
-    };
-  };
   return tocsin::cli::RunCli(std::vector<std::string>(argv + 1, argv + argc),
-                             defaults, connect, std::cin, std::cout, std::cerr);
+                             defaults, tocsin::cli::ConnectInsecure, std::cin,
+                             std::cout, std::cerr);
 }
