@@ -4,7 +4,9 @@
 #include <utility>
 
 #include "libs/status/status_macros.h"
+#include "libs/store/dead_letters.h"
 #include "libs/store/inbox.h"
+#include "libs/store/outbox.h"
 #include "libs/store/migrations.h"
 
 namespace tocsin::event_record {
@@ -15,7 +17,10 @@ using store::Statement;
 // received_events sorts by rowid, the order events were recorded in (rows
 // are never deleted, so rowids only grow).
 std::vector<store::Migration> Migrations() {
-  std::vector<store::Migration> m = store::InboxMigrations();
+  // The outbox and dead letters are the service host's (its announcements of
+  // dead letters, and the service's own events later).
+  std::vector<store::Migration> m = store::OutboxMigrations();
+  for (const store::Migration& inbox : store::InboxMigrations()) m.push_back(inbox);
   m.push_back({1200, "received_events", R"sql(
 CREATE TABLE received_events (
   event_id TEXT PRIMARY KEY,
@@ -25,6 +30,7 @@ CREATE TABLE received_events (
 );
 CREATE INDEX received_events_incident ON received_events(incident_id);
 )sql"});
+  for (const store::Migration& dl : store::DeadLetterMigrations()) m.push_back(dl);
   return m;
 }
 

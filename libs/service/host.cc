@@ -260,6 +260,12 @@ absl::Status ServiceHost::StartAll(const Wiring& wiring) {
     own_bus_ = std::move(lazy);
   }
 
+  http::HttpServerOptions http_options;
+  http_options.host = settings_.http_host;
+  http_options.port = settings_.http_port;
+  if (spec_.http_options) spec_.http_options(http_options);
+  ASSIGN_OR_RETURN(http_, http::HttpServer::Start(http_options));
+
   RETURN_IF_ERROR(wiring(*this));
   started_ = true;
 
@@ -330,11 +336,6 @@ absl::Status ServiceHost::StartAll(const Wiring& wiring) {
     grpc_port_ = grpc.port;
   }
 
-  http::HttpServerOptions http_options;
-  http_options.host = settings_.http_host;
-  http_options.port = settings_.http_port;
-  ASSIGN_OR_RETURN(http_, http::HttpServer::Start(http_options));
-  for (Route& r : routes_) http_->Handle(r.method, r.path, std::move(r.handler));
   std::vector<metrics::ReadinessCheck> checks;
   if (bus_ready_) checks.push_back({"bus", bus_ready_});
   checks.insert(checks.end(), checks_.begin(), checks_.end());
@@ -354,6 +355,9 @@ void ServiceHost::Shutdown() {
   }
   consumer_set_.reset();
   while (!tickers_.empty()) tickers_.pop_back();
+  if (started_) {
+    for (const auto& fn : on_shutdown_) fn();
+  }
   if (relay_ != nullptr) relay_->Stop();
   http_.reset();
   relay_.reset();
@@ -432,14 +436,7 @@ Ticker* ServiceHost::AddTicker(const std::string& name, absl::Duration every,
   return tickers_.back().get();
 }
 
-void ServiceHost::HandleHttp(absl::string_view method, absl::string_view path,
-                             http::HttpHandler handler) {
-  if (http_ != nullptr) {
-    http_->Handle(method, path, std::move(handler));
-    return;
-  }
-  routes_.push_back({std::string(method), std::string(path), std::move(handler)});
-}
+void ServiceHost::OnShutdown(std::function<void()> fn) { on_shutdown_.push_back(std::move(fn)); }
 
 void ServiceHost::AddReadinessCheck(std::string name, std::function<absl::Status()> check) {
   checks_.push_back({std::move(name), std::move(check)});

@@ -91,6 +91,9 @@ struct ServiceSpec {
   int http_port = 0;
   // One line for --help.
   std::string usage;
+  // Adjusts the HTTP server's options after the flags are read (body limit,
+  // threads; the gateway takes host and port from its own flags).
+  std::function<void(http::HttpServerOptions&)> http_options;
   // Where the service keeps its database unless --db says otherwise:
   // ".state/<name>.db" when empty. Ignored by a service that never calls
   // UseDatabase().
@@ -161,8 +164,15 @@ class ServiceHost : public ConsumerRegistry {
   Ticker* AddTicker(const std::string& name, absl::Duration every,
                     std::function<absl::Status()> tick);
 
-  // An HTTP route on the service's HTTP port, beside the admin endpoints.
-  void HandleHttp(absl::string_view method, absl::string_view path, http::HttpHandler handler);
+  // The service's HTTP server (already listening while the wiring runs), for
+  // its own routes beside the admin endpoints, which are added after the
+  // wiring.
+  http::HttpServer& http() { return *http_; }
+
+  // Runs after consumers and tickers stopped and before the outbox relay
+  // stops (e.g. let deliveries in flight record their results, so their
+  // events are still published). In the order added.
+  void OnShutdown(std::function<void()> fn);
 
   // A readiness check (/readyz fails while it fails) or detail (reported).
   void AddReadinessCheck(std::string name, std::function<absl::Status()> check);
@@ -229,12 +239,8 @@ class ServiceHost : public ConsumerRegistry {
   std::unique_ptr<AdminServiceImpl> admin_service_;
   std::unique_ptr<grpc::Server> grpc_server_;
   int grpc_port_ = 0;
-  struct Route {
-    std::string method, path;
-    http::HttpHandler handler;
-  };
-  std::vector<Route> routes_;
   std::unique_ptr<http::HttpServer> http_;
+  std::vector<std::function<void()>> on_shutdown_;
   std::vector<metrics::ReadinessCheck> checks_;
   std::vector<metrics::ReadinessDetail> details_;
   std::vector<std::pair<std::string, std::function<absl::StatusOr<int64_t>(absl::Time)>>>

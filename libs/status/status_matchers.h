@@ -2,6 +2,7 @@
 //
 //   ASSERT_OK(status);  EXPECT_OK(status);
 //   ASSERT_OK_AND_ASSIGN(auto value, FunctionReturningStatusOr());
+//   EXPECT_THAT(FunctionReturningStatusOr(), IsOkAndHolds(3));
 //   EXPECT_THAT(status, StatusIs(absl::StatusCode::kNotFound, HasSubstr("inc-1")));
 #ifndef TOCSIN_LIBS_STATUS_STATUS_MATCHERS_H_
 #define TOCSIN_LIBS_STATUS_STATUS_MATCHERS_H_
@@ -35,6 +36,14 @@ MATCHER_P2(StatusIs, code, message_matcher,
   *result_listener << "status is " << s;
   return s.code() == code &&
          ::testing::Matches(message_matcher)(std::string(s.message()));
+}
+
+MATCHER_P(IsOkAndHolds, value_matcher, "is OK and holds a matching value") {
+  if (!arg.ok()) {
+    *result_listener << "status is " << arg.status();
+    return false;
+  }
+  return ::testing::ExplainMatchResult(value_matcher, *arg, result_listener);
 }
 
 }  // namespace tocsin::testing

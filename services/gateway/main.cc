@@ -5,17 +5,13 @@
 //   gateway keygen NAME                       print a new key and its keys-file line
 #include <iostream>
 #include <memory>
+#include <string>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
-#include "absl/strings/str_cat.h"
-#include "libs/service/flags.h"
 #include "libs/config/config.h"
-#include "libs/http/http_server.h"
 #include "libs/log/log.h"
-#include "libs/metrics/admin.h"
-#include "libs/service/runtime.h"
+#include "libs/service/host.h"
+#include "libs/status/status_macros.h"
 #include "services/gateway/alarm_sink.h"
 #include "services/gateway/api_keys.h"
 #include "services/gateway/gateway.h"
@@ -47,74 +43,51 @@ int Keygen(const std::string& name) {
   return 0;
 }
 
-int Serve() {
-  log::Init("gateway", service::LogLevelFlag());
-  service::BlockShutdownSignals();
-  auto fail = [](absl::string_view what, const absl::Status& s) {
-    log::Error(what, {{"error", s.ToString()}});
-    return 1;
-  };
+absl::Status Wire(service::ServiceHost& host) {
   const std::string keys_file = absl::GetFlag(FLAGS_api_keys_file);
   if (keys_file.empty()) {
-    return fail("no API keys configured",
-                absl::FailedPreconditionError(
-                    "set --api_keys_file (or TOCSIN_GATEWAY_API_KEYS_FILE); make a key with "
-                    "'gateway keygen NAME'"));
+    return absl::FailedPreconditionError(
+        "no API keys configured: set --api_keys_file (or TOCSIN_GATEWAY_API_KEYS_FILE); make "
+        "a key with 'gateway keygen NAME'");
   }
-  auto keys = ApiKeyStore::LoadFromFile(keys_file);
-  if (!keys.ok()) return fail("cannot load API keys", keys.status());
-  if (keys->size() == 0) log::Warn("the API keys file holds no key: every request gets 401");
+  ASSIGN_OR_RETURN(ApiKeyStore keys, ApiKeyStore::LoadFromFile(keys_file));
+  if (keys.size() == 0) log::Warn("the API keys file holds no key: every request gets 401");
 
-  GrpcAlarmSink sink(grpc::CreateChannel(absl::GetFlag(FLAGS_incidents_addr),
-                                         grpc::InsecureChannelCredentials()),
-                     absl::Seconds(10));
-  auto registry = std::make_shared<prometheus::Registry>();
-  Gateway gateway(std::move(*keys), &sink, *registry);
-
-  http::HttpServerOptions options;
-  options.host = absl::GetFlag(FLAGS_host);
-  options.port = absl::GetFlag(FLAGS_port);
-  options.max_body_bytes = absl::GetFlag(FLAGS_max_body_bytes);
-  options.num_threads = absl::GetFlag(FLAGS_threads);
-  auto http = http::HttpServer::Start(options);
-  if (!http.ok()) return fail("cannot start HTTP", http.status());
-  gateway.Register(**http);
-  metrics::RegisterAdminEndpoints(**http, registry,
-                                  {{"incidents", [&sink] {
-                                      return sink.Connected()
-                                                 ? absl::OkStatus()
-                                                 : absl::UnavailableError(
-                                                       "incidents service not reachable");
-                                    }}});
-  if (absl::Status s = service::WritePortsFile(service::PortsFileFlag(), 0,
-                                               (*http)->port());
-      !s.ok()) {
-    return fail("cannot write the ports file", s);
-  }
-  log::Info("gateway ready", {{"http_port", absl::StrCat((*http)->port())},
-                              {"incidents", absl::GetFlag(FLAGS_incidents_addr)}});
-  std::string sig = service::WaitForShutdownSignal();
-  log::Info("shutting down", {{"signal", sig}});
-  return 0;
+  auto* sink = host.Own(std::make_unique<GrpcAlarmSink>(
+      grpc::CreateChannel(absl::GetFlag(FLAGS_incidents_addr), grpc::InsecureChannelCredentials()),
+      absl::Seconds(10)));
+  auto* gateway = host.Own(std::make_unique<Gateway>(std::move(keys), sink, host.registry()));
+  gateway->Register(host.http());
+  host.AddReadinessCheck("incidents", [sink] {
+    return sink->Connected() ? absl::OkStatus()
+                             : absl::UnavailableError("incidents service not reachable");
+  });
+  return absl::OkStatus();
 }
 
 }  // namespace
 }  // namespace tocsin::gateway
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
-      "Tocsin gateway: POST /v1/events/eventbridge. 'gateway keygen NAME' makes an API key.");
-  std::vector<char*> args = absl::ParseCommandLine(argc, argv);
-  if (args.size() >= 2 && std::string(args[1]) == "keygen") {
-    if (args.size() != 3) {
+  // "gateway keygen NAME" takes no flags.
+  if (argc >= 2 && std::string(argv[1]) == "keygen") {
+    if (argc != 3) {
       std::cerr << "usage: gateway keygen NAME\n";
       return 2;
     }
-    return tocsin::gateway::Keygen(args[2]);
+    return tocsin::gateway::Keygen(argv[2]);
   }
-  if (args.size() > 1) {
-    std::cerr << "unknown argument \"" << args[1] << "\"; see --help\n";
-    return 2;
-  }
-  return tocsin::gateway::Serve();
+  return tocsin::service::ServiceHost::Main(
+      argc, argv,
+      {.name = "gateway",
+       .usage = "Tocsin gateway: POST /v1/events/eventbridge. 'gateway keygen NAME' makes an "
+                "API key. Serves on --host/--port (not --http_host/--http_port).",
+       .http_options =
+           [](tocsin::http::HttpServerOptions& o) {
+             o.host = absl::GetFlag(FLAGS_host);
+             o.port = absl::GetFlag(FLAGS_port);
+             o.max_body_bytes = absl::GetFlag(FLAGS_max_body_bytes);
+             o.num_threads = absl::GetFlag(FLAGS_threads);
+           }},
+      tocsin::gateway::Wire);
 }

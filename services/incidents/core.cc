@@ -88,9 +88,7 @@ IncidentsCore::IncidentsCore(IncidentStore* store, const Clock* clock, IdGenerat
 
 absl::Status IncidentsCore::Write(
     const std::function<absl::Status(IncidentStore::Tx&)>& body) {
-  RETURN_IF_ERROR(store_->Write(body));
-  if (options_.on_commit) options_.on_commit();
-  return absl::OkStatus();
+  return store_->Write(body);
 }
 
 Envelope IncidentsCore::NewEvent(const std::string& type, const std::string& incident_id,
@@ -209,25 +207,21 @@ absl::StatusOr<v1::IngestAlarmsResponse> IncidentsCore::IngestAlarms(
     const v1::IngestAlarmsRequest& request) {
   RETURN_IF_ERROR(ValidateAlarmBatch(request.alarms()));
   v1::IngestAlarmsResponse response;
-  bool wrote = false;
   RETURN_IF_ERROR(store_->Write([&](IncidentStore::Tx& tx) -> absl::Status {
     response.Clear();
-    wrote = false;
     // Plans do not change inside the transaction: read them once per batch.
     ASSIGN_OR_RETURN(const std::vector<ResponsePlan> plans, tx.ListPlans());
     for (const v1::Alarm& alarm : request.alarms()) {
-      ASSIGN_OR_RETURN(v1::IngestAlarmResponse result, IngestInTx(tx, plans, alarm, &wrote));
+      ASSIGN_OR_RETURN(v1::IngestAlarmResponse result, IngestInTx(tx, plans, alarm));
       *response.add_results() = std::move(result);
     }
     return absl::OkStatus();
   }));
-  if (wrote && options_.on_commit) options_.on_commit();
   return response;
 }
 
 absl::StatusOr<v1::IngestAlarmResponse> IncidentsCore::IngestInTx(
-    IncidentStore::Tx& tx, const std::vector<ResponsePlan>& plans, const v1::Alarm& alarm,
-    bool* wrote) {
+    IncidentStore::Tx& tx, const std::vector<ResponsePlan>& plans, const v1::Alarm& alarm) {
   v1::IngestAlarmResponse response;
   ASSIGN_OR_RETURN(auto seen, tx.GetIngestRecord(alarm.event_id()));
   if (seen.has_value()) {
@@ -235,7 +229,6 @@ absl::StatusOr<v1::IngestAlarmResponse> IncidentsCore::IngestInTx(
     response.set_duplicate(true);
     return response;
   }
-  *wrote = true;
   // Matching and the dedupe string see the alarm as received; everything
   // shown (titles, timeline, events, details) sees the bounded copy.
   const v1::Alarm shown = BoundedAlarm(alarm);

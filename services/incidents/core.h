@@ -58,9 +58,6 @@ namespace tocsin::incidents {
 struct IncidentsOptions {
   // Plan for alarms that match none; empty keeps them as unmatched.
   std::string default_plan;
-  // Called after every committed write that emitted events (wakes the
-  // outbox relay).
-  std::function<void()> on_commit;
 };
 
 // Ingest records younger than this are never pruned: EventBridge and SNS
@@ -113,11 +110,11 @@ class IncidentsCore {
 
  private:
   // One alarm inside the batch's transaction, under the plans read at its
-  // start; sets *wrote when it changed anything (it was not a duplicate).
+  // start.
   absl::StatusOr<v1::IngestAlarmResponse> IngestInTx(IncidentStore::Tx& tx,
                                                      const std::vector<ResponsePlan>& plans,
-                                                     const v1::Alarm& alarm, bool* wrote);
-  // Runs a write and calls on_commit after it committed.
+                                                     const v1::Alarm& alarm);
+  // Runs a write (its commit wakes the outbox relay).
   absl::Status Write(const std::function<absl::Status(IncidentStore::Tx&)>& body);
   // Builds an envelope for an event of this service.
   Envelope NewEvent(const std::string& type, const std::string& incident_id,

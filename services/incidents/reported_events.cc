@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
+#include "libs/events/types.h"
 #include "libs/log/log.h"
 #include "libs/status/status_macros.h"
 #include "tocsin/escalation/v1/escalation.pb.h"
@@ -12,17 +13,6 @@ namespace {
 
 namespace esc = ::tocsin::escalation::v1;
 namespace pg = ::tocsin::paging::v1;
-
-template <typename T>
-absl::StatusOr<T> Unpack(const Envelope& event) {
-  T payload;
-  if (!event.payload().UnpackTo(&payload)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "event ", event.event_id(), " of type ", event.type(), " does not carry a ",
-        T::descriptor()->full_name()));
-  }
-  return payload;
-}
 
 std::string ChannelLabel(const esc::ContactChannel& channel) {
   if (channel.has_email()) return absl::StrCat(channel.name(), " (email ", channel.email().address(), ")");
@@ -39,13 +29,20 @@ std::string PageLabel(const pg::Page& page) {
 
 const std::vector<std::string>& ReportedEngagementTypes() {
   static const auto* types = new std::vector<std::string>{
-      "engagement.started", "engagement.stage_started", "engagement.stopped"};
+      events::kEngagementStarted.name, events::kEngagementStageStarted.name,
+      events::kEngagementStopped.name};
   return *types;
 }
 
 const std::vector<std::string>& ReportedPageTypes() {
   static const auto* types = new std::vector<std::string>{
-      "page.sent", "page.delivered", "page.failed", "page.acknowledged"};
+      events::kPageSent.name, events::kPageDelivered.name, events::kPageFailed.name,
+      events::kPageAcknowledged.name};
+  return *types;
+}
+
+const std::vector<std::string>& ReportedSystemTypes() {
+  static const auto* types = new std::vector<std::string>{events::kDeadLettered.name};
   return *types;
 }
 
@@ -56,36 +53,46 @@ absl::StatusOr<v1::AddTimelineEventRequest> TimelineEntryFor(const Envelope& eve
   entry.set_source_event_id(event.event_id());
   entry.set_author(event.source());
   const std::string& type = event.type();
-  if (type == "engagement.started") {
-    ASSIGN_OR_RETURN(auto e, Unpack<esc::EngagementStarted>(event));
+  if (events::Is(event, events::kEngagementStarted)) {
+    ASSIGN_OR_RETURN(auto e, events::Payload(event, events::kEngagementStarted));
     entry.set_message(absl::StrCat("Engaging ", e.engagement().contact(), " (",
                                    e.engagement().contact_snapshot().channels_size(),
                                    " channels)"));
-  } else if (type == "engagement.stage_started") {
-    ASSIGN_OR_RETURN(auto e, Unpack<esc::EngagementStageStarted>(event));
+  } else if (events::Is(event, events::kEngagementStageStarted)) {
+    ASSIGN_OR_RETURN(auto e, events::Payload(event, events::kEngagementStageStarted));
     entry.set_message(absl::StrCat("Paging ", e.engagement().contact(), " on ", e.channel(),
                                    " (stage ", e.stage() + 1, ", page ", e.page_id(), ")"));
-  } else if (type == "engagement.stopped") {
-    ASSIGN_OR_RETURN(auto e, Unpack<esc::EngagementStopped>(event));
+  } else if (events::Is(event, events::kEngagementStopped)) {
+    ASSIGN_OR_RETURN(auto e, events::Payload(event, events::kEngagementStopped));
     entry.set_message(absl::StrCat("Engagement of ", e.engagement().contact(),
                                    " stopped: ", e.engagement().stop_reason()));
-  } else if (type == "page.sent") {
-    ASSIGN_OR_RETURN(auto e, Unpack<pg::PageSent>(event));
+  } else if (events::Is(event, events::kPageSent)) {
+    ASSIGN_OR_RETURN(auto e, events::Payload(event, events::kPageSent));
     entry.set_message(absl::StrCat("Sending ", PageLabel(e.page()), " (attempt ", e.attempt(),
                                    ")"));
-  } else if (type == "page.delivered") {
-    ASSIGN_OR_RETURN(auto e, Unpack<pg::PageDelivered>(event));
+  } else if (events::Is(event, events::kPageDelivered)) {
+    ASSIGN_OR_RETURN(auto e, events::Payload(event, events::kPageDelivered));
     entry.set_message(absl::StrCat("Delivered ", PageLabel(e.page())));
-  } else if (type == "page.failed") {
-    ASSIGN_OR_RETURN(auto e, Unpack<pg::PageFailed>(event));
+  } else if (events::Is(event, events::kPageFailed)) {
+    ASSIGN_OR_RETURN(auto e, events::Payload(event, events::kPageFailed));
     entry.set_message(absl::StrCat("Delivery of ", PageLabel(e.page()), " failed: ", e.error(),
                                    e.final() ? " (no more retries)" : " (will retry)"));
-  } else if (type == "page.acknowledged") {
-    ASSIGN_OR_RETURN(auto e, Unpack<pg::PageAcknowledged>(event));
+  } else if (events::Is(event, events::kPageAcknowledged)) {
+    ASSIGN_OR_RETURN(auto e, events::Payload(event, events::kPageAcknowledged));
     entry.set_message(absl::StrCat("Acknowledged by ", e.page().acked_by().empty()
                                                            ? std::string("someone")
                                                            : e.page().acked_by(),
                                    " (", PageLabel(e.page()), ")"));
+  } else if (events::Is(event, events::kDeadLettered)) {
+    ASSIGN_OR_RETURN(auto e, events::Payload(event, events::kDeadLettered));
+    const auto& d = e.dead_letter();
+    entry.set_message(absl::StrCat(
+        "The ", d.service(), " service set aside ",
+        d.event_type().empty() ? std::string("an event") : d.event_type(),
+        d.event_id().empty() ? std::string() : absl::StrCat(" ", d.event_id()), " (",
+        d.source(), ", after ", d.attempts(), " tries): ", d.error(),
+        ". It waits as dead letter ", d.id(), ": fix the cause, then `tocsin deadletters replay ",
+        d.id(), "`"));
   } else {
     return absl::InvalidArgumentError(
         absl::StrCat("event type ", type, " is not one the timeline records"));
@@ -94,6 +101,11 @@ absl::StatusOr<v1::AddTimelineEventRequest> TimelineEntryFor(const Envelope& eve
 }
 
 absl::Status RecordReportedEvent(IncidentsCore& core, const Envelope& event) {
+  // A dead letter about no incident (a malformed message, say) is for the
+  // operators (metrics, tocsin deadletters list), not for a timeline.
+  if (events::Is(event, events::kDeadLettered) && event.incident_id().empty()) {
+    return absl::OkStatus();
+  }
   ASSIGN_OR_RETURN(v1::AddTimelineEventRequest entry, TimelineEntryFor(event));
   auto added = core.AddTimelineEvent(entry);
   if (added.status().code() == absl::StatusCode::kNotFound) {

@@ -1,7 +1,7 @@
 // What other services report about an incident, written onto its timeline.
 //
-// The incidents service consumes engagement.* (escalation) and page.*
-// (paging) events and turns each into one timeline entry, keyed by the
+// The incidents service consumes engagement.* (escalation), page.* (paging)
+// and system.dead_lettered (every service) events and turns each into one timeline entry, keyed by the
 // event's id: a redelivered event finds its entry and adds nothing.
 #ifndef TOCSIN_SERVICES_INCIDENTS_REPORTED_EVENTS_H_
 #define TOCSIN_SERVICES_INCIDENTS_REPORTED_EVENTS_H_
@@ -19,6 +19,9 @@ namespace tocsin::incidents {
 // The event types written to the timeline, by consumer (one domain each).
 const std::vector<std::string>& ReportedEngagementTypes();
 const std::vector<std::string>& ReportedPageTypes();
+// system.dead_lettered from every service: "this service set aside an event
+// of this incident" goes onto its timeline.
+const std::vector<std::string>& ReportedSystemTypes();
 
 // The timeline entry for an event, or InvalidArgument if the payload is not
 // the one its type promises.

@@ -251,9 +251,7 @@ void PagingCore::WaitForIdle() {
 }
 
 absl::Status PagingCore::Write(const std::function<absl::Status(PagingStore::Tx&)>& body) {
-  RETURN_IF_ERROR(store_->Write(body));
-  if (options_.on_commit) options_.on_commit();
-  return absl::OkStatus();
+  return store_->Write(body);
 }
 
 Envelope PagingCore::NewEvent(const std::string& type, const Page& page,
@@ -589,18 +587,17 @@ void PagingCore::Deliver(const Claimed& claimed) {
   }
 }
 
-void PagingCore::RefreshPagesWaiting() {
+absl::StatusOr<double> PagingCore::CountPagesWaiting() {
   int64_t waiting = 0;
-  absl::Status s = store_->Read([&](PagingStore::Tx& tx) -> absl::Status {
+  RETURN_IF_ERROR(store_->Read([&](PagingStore::Tx& tx) -> absl::Status {
     ASSIGN_OR_RETURN(waiting, tx.CountPages(v1::PAGE_STATE_PENDING));
     return absl::OkStatus();
-  });
-  if (s.ok()) metrics_.pages_waiting().Set(static_cast<double>(waiting));
+  }));
+  return static_cast<double>(waiting);
 }
 
 absl::StatusOr<int> PagingCore::Dispatch(const std::shared_ptr<Pass>& pass) {
   absl::MutexLock pass_lock(&dispatch_mu_);
-  RefreshPagesWaiting();
   int idle = 0;
   {
     absl::MutexLock l(&mu_);
@@ -753,7 +750,6 @@ absl::StatusOr<Page> PagingCore::Acknowledge(const AckRequest& request, bool com
     return refused;
   }
   if (acknowledged) {
-    if (options_.on_commit) options_.on_commit();
     log::Info("page acknowledged", {{"page_id", result.id()},
                                     {"incident_id", result.incident_id()},
                                     {"acked_by", result.acked_by()}});

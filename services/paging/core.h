@@ -122,9 +122,6 @@ struct PagingOptions {
   absl::Duration wrong_code_window = absl::Minutes(15);
   // Where the core's metrics go (PagingMetrics); nullptr: a private registry.
   prometheus::Registry* registry = nullptr;
-  // Called after every committed write that emitted events (wakes the
-  // outbox relay).
-  std::function<void()> on_commit;
 };
 
 // InvalidArgument naming the option when options cannot work: a lease not
@@ -220,6 +217,10 @@ class PagingCore {
   // be read answers as FAILED with the reason in its last attempt's detail
   // (attempt number 0), so one bad row never hides the others.
   absl::StatusOr<Page> GetPage(const std::string& page_id);
+  // Pages not delivered yet (PENDING: due now or waiting for a retry), for
+  // the tocsin_paging_pages_waiting gauge.
+  absl::StatusOr<double> CountPagesWaiting();
+
   // The incident's pages, oldest first (unreadable ones as in GetPage);
   // InvalidArgument for an empty id.
   absl::StatusOr<std::vector<Page>> ListPages(const std::string& incident_id);
@@ -256,13 +257,12 @@ class PagingCore {
   void SetAside(const std::string& page_id, const std::string& reason,
                 const absl::Status& why);
   absl::StatusOr<Page> Acknowledge(const AckRequest& request, bool commit);
-  void RefreshPagesWaiting();
   void WorkerLoop();
   absl::Duration RetryDelay(int failed_attempts);
   std::string NewAcceptCode();
   Envelope NewEvent(const std::string& type, const Page& page,
                     const google::protobuf::Message& payload);
-  // Runs a write and calls on_commit after it committed.
+  // Runs a write (its commit wakes the outbox relay).
   absl::Status Write(const std::function<absl::Status(PagingStore::Tx&)>& body);
 
   PagingStore* const store_;

@@ -1,26 +1,15 @@
 // tocsin-paging: owns pages and their delivery attempts; delivers
 // page.requested by email and webhook and takes acknowledgements.
-// Flags and wiring only; the behaviour is in core.h.
+// Flags and wiring only: the behaviour is in core.h, the service's life in
+// libs/service/host.h.
 #include <algorithm>
-#include <atomic>
 #include <memory>
 
-#include "absl/cleanup/cleanup.h"
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
-#include "libs/service/flags.h"
-#include "libs/clock/clock.h"
 #include "libs/config/config.h"
-#include "libs/http/http_server.h"
-#include "libs/ids/ids.h"
-#include "libs/log/log.h"
-#include "libs/metrics/admin.h"
-#include "libs/service/consumers.h"
-#include "libs/service/runtime.h"
-#include "libs/service/ticker.h"
-#include "libs/store/outbox.h"
+#include "libs/service/host.h"
+#include "libs/status/status_macros.h"
 #include "services/paging/ack_http.h"
 #include "services/paging/core.h"
 #include "services/paging/dispatching_notifier.h"
@@ -34,14 +23,6 @@
 using tocsin::config::EnvOr;
 using tocsin::config::EnvOrInt;
 
-ABSL_FLAG(std::string, grpc_listen, EnvOr("TOCSIN_PAGING_GRPC", "127.0.0.1:7004"),
-          "gRPC address (host:port; port 0 picks one). Env TOCSIN_PAGING_GRPC.");
-ABSL_FLAG(std::string, http_host, EnvOr("TOCSIN_PAGING_HTTP_HOST", "127.0.0.1"),
-          "Host for ack links, /metrics, /healthz, /readyz. Env TOCSIN_PAGING_HTTP_HOST.");
-ABSL_FLAG(int, http_port, EnvOrInt("TOCSIN_PAGING_HTTP_PORT", 7104),
-          "Port for ack links and admin endpoints (0 picks one). Env TOCSIN_PAGING_HTTP_PORT.");
-ABSL_FLAG(std::string, db, EnvOr("TOCSIN_PAGING_DB", ".state/paging.db"),
-          "SQLite database file. Env TOCSIN_PAGING_DB.");
 ABSL_FLAG(std::string, smtp_url, EnvOr("TOCSIN_PAGING_SMTP_URL", "smtp://127.0.0.1:2525"),
           "SMTP server for email pages: smtp://host:port (STARTTLS when offered, required "
           "with a username) or smtps://host:port. Env TOCSIN_PAGING_SMTP_URL.");
@@ -128,130 +109,69 @@ absl::StatusOr<PagingOptions> CoreOptions(absl::Duration longest_notifier_timeou
   return options;
 }
 
-int Run() {
-  log::Init("paging", service::LogLevelFlag());
-  service::BlockShutdownSignals();
-  const Clock* clock = RealClock::Get();
-  auto fail = [](absl::string_view what, const absl::Status& s) {
-    log::Error(what, {{"error", s.ToString()}});
-    return 1;
-  };
-
-  absl::StatusOr<EmailNotifierOptions> email_options = EmailOptions();
-  if (!email_options.ok()) return fail("invalid SMTP settings", email_options.status());
+absl::Status Wire(service::ServiceHost& host) {
+  ASSIGN_OR_RETURN(EmailNotifierOptions email_options, EmailOptions());
   const WebhookNotifierOptions webhook_options = WebhookOptions();
-  absl::StatusOr<PagingOptions> options =
-      CoreOptions(std::max(email_options->timeout, webhook_options.timeout));
-  if (!options.ok()) return fail("invalid flags", options.status());
-  auto email = EmailNotifier::Create(*email_options, clock);
-  if (!email.ok()) return fail("invalid SMTP settings", email.status());
+  ASSIGN_OR_RETURN(PagingOptions options,
+                   CoreOptions(std::max(email_options.timeout, webhook_options.timeout)));
+  ASSIGN_OR_RETURN(std::unique_ptr<EmailNotifier> email,
+                   EmailNotifier::Create(email_options, host.clock()));
+  ASSIGN_OR_RETURN(std::unique_ptr<SqlitePagingStore> opened,
+                   SqlitePagingStore::Open(host.db_path(), host.clock()));
+  SqlitePagingStore* store = host.Own(std::move(opened));
+  RETURN_IF_ERROR(host.UseDatabase(store->database()));
 
-  auto store = SqlitePagingStore::Open(absl::GetFlag(FLAGS_db), clock);
-  if (!store.ok()) return fail("cannot open the database", store.status());
+  EmailNotifier* email_notifier = host.Own(std::move(email));
+  auto* webhook = host.Own(std::make_unique<WebhookNotifier>(webhook_options));
+  auto* dispatching = host.Own(std::make_unique<DispatchingNotifier>(email_notifier, webhook));
+  auto* notifier = host.Own(std::make_unique<MeteredNotifier>(dispatching, host.registry()));
+  auto* random = host.Own(std::make_unique<SecureRandom>());
+  options.registry = &host.registry();
+  PagingCore* core = host.Own(std::make_unique<PagingCore>(store, host.clock(), host.ids(),
+                                                           random, notifier, options));
+  host.gauges().Add("tocsin_paging_pages_waiting",
+                    "Pages not delivered yet (PENDING: due now or waiting for a retry).", {},
+                    [core] { return core->CountPagesWaiting(); });
 
-  const bus::JetStreamBusOptions bus_options =
-      service::BusOptionsFromFlags("tocsin-paging", {"page"});
-  service::LazyJetStreamBus bus(bus_options);
-  if (absl::Status s = bus.Connect(); !s.ok()) {
-    log::Warn("bus not reachable yet; pages already accepted are still delivered",
-              {{"error", s.ToString()}});
-  }
-  store::OutboxRelayOptions relay_options;
-  relay_options.max_backoff = absl::Seconds(2);
-  relay_options.dead_letter_prefix = "paging";
-  auto relay = store::OutboxRelay::Start((*store)->database(), &bus, clock, relay_options);
-  if (!relay.ok()) return fail("cannot start the outbox relay", relay.status());
-  (*relay)->Notify();
-
-  auto registry = std::make_shared<prometheus::Registry>();
-  WebhookNotifier webhook(webhook_options);
-  DispatchingNotifier dispatching(email->get(), &webhook);
-  MeteredNotifier notifier(&dispatching, *registry);
-  RandomIdGenerator ids(clock);
-  SecureRandom random;
-  options->on_commit = [r = relay->get()] { r->Notify(); };
-  options->registry = registry.get();
-  PagingCore core(store->get(), clock, &ids, &random, &notifier, *options);
-
-  // A new page is delivered at once rather than at the next tick: the
-  // consumer wakes the delivery ticker (guarded, as the ticker goes first at
-  // shutdown while the consumer may still run).
-  absl::Mutex wake_mu;
-  service::Ticker* delivery_ticker ABSL_GUARDED_BY(wake_mu) = nullptr;
-  auto handle = [&](const bus::Envelope& e) {
-    absl::Status s = core.HandlePageRequested(e);
-    absl::MutexLock l(&wake_mu);
-    if (s.ok() && delivery_ticker != nullptr) delivery_ticker->Wake();
-    return s;
-  };
-
-  PagingServiceImpl paging_service(&core);
-  auto grpc = service::StartGrpcServer(absl::GetFlag(FLAGS_grpc_listen), {&paging_service});
-  if (!grpc.ok()) return fail("cannot start gRPC", grpc.status());
-
-  http::HttpServerOptions http_options;
-  http_options.host = absl::GetFlag(FLAGS_http_host);
-  http_options.port = absl::GetFlag(FLAGS_http_port);
-  http_options.num_threads = 4;
-  http_options.max_body_bytes = 16 * 1024;
-  auto http = http::HttpServer::Start(http_options);
-  if (!http.ok()) return fail("cannot start HTTP", http.status());
-  RegisterAckEndpoints(**http, &core);
-
-  // Subscribed as soon as the bus is up (it may start after this service).
-  auto consumers = std::make_unique<service::ConsumerSet>(&bus);
-  consumers->Add(PageRequestsConsumerOptions(), handle);
-  consumers->Add(IncidentResolvedConsumerOptions(),
-                 [&core](const bus::Envelope& e) { return core.HandleIncidentResolved(e); });
-  auto subscriber =
-      std::make_unique<service::Ticker>(absl::Milliseconds(250), [&] { consumers->Tick(); });
-  auto ticker = std::make_unique<service::Ticker>(absl::Milliseconds(100), [&] {
-    // Hands due pages to the delivery workers and returns at once; a busy
-    // database ends the pass early (logged by the core) and the next tick
-    // tries again.
-    (void)core.DispatchDueDeliveries();
+  // Hands due pages to the delivery workers and returns at once; a busy
+  // database ends the pass early (logged by the core) and the next tick
+  // tries again.
+  service::Ticker* deliveries = host.AddTicker("deliveries", absl::Milliseconds(100), [core] {
+    (void)core->DispatchDueDeliveries();
+    return absl::OkStatus();
   });
-  {
-    absl::MutexLock l(&wake_mu);
-    delivery_ticker = ticker.get();
-  }
-  auto stop_waking = [&] {
-    absl::MutexLock l(&wake_mu);
-    delivery_ticker = nullptr;
-  };
-  absl::Cleanup unwake = stop_waking;  // before the ticker goes, on every return
-
-  metrics::RegisterAdminEndpoints(
-      **http, registry,
-      {{"database", [s = store->get()] { return s->Ping(); }},
-       {"bus", [&bus] { return bus.Ready(); }},
-       {"consumers", [&consumers] { return consumers->Ready(); }}});
-
-  if (absl::Status s = service::AnnounceReady(service::PortsFileFlag(), "paging", grpc->port,
-                                              (*http)->port(), absl::GetFlag(FLAGS_db));
-      !s.ok()) {
-    return fail("cannot write the ports file", s);
-  }
-  std::string sig = service::WaitForShutdownSignal();
-  log::Info("shutting down", {{"signal", sig}});
-  grpc->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  subscriber.reset();
-  stop_waking();
-  ticker.reset();
+  // A new page is delivered at once rather than at the next tick. Consumers
+  // stop before tickers at shutdown, so the ticker outlives this handler.
+  host.AddConsumer(PageRequestsConsumerOptions(), [core, deliveries](const bus::Envelope& e) {
+    absl::Status s = core->HandlePageRequested(e);
+    if (s.ok()) deliveries->Wake();
+    return s;
+  });
+  host.AddConsumer(IncidentResolvedConsumerOptions(),
+                   [core](const bus::Envelope& e) { return core->HandleIncidentResolved(e); });
+  host.AddGrpcService(host.Own(std::make_unique<PagingServiceImpl>(core)));
+  RegisterAckEndpoints(host.http(), core);
   // Deliveries in flight finish and record their results before the relay
   // stops, so their events are published.
-  core.Shutdown(absl::Seconds(absl::GetFlag(FLAGS_shutdown_grace_seconds)));
-  consumers.reset();
-  (*relay)->Stop();
-  return 0;
+  host.OnShutdown([core, grace = absl::Seconds(absl::GetFlag(FLAGS_shutdown_grace_seconds))] {
+    core->Shutdown(grace);
+  });
+  return absl::OkStatus();
 }
 
 }  // namespace
 }  // namespace tocsin::paging
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
-      "Tocsin paging service: delivers pages by email and webhook, takes acknowledgements.");
-  absl::ParseCommandLine(argc, argv);
-  return tocsin::paging::Run();
+  return tocsin::service::ServiceHost::Main(
+      argc, argv,
+      {.name = "paging",
+       .domains = {"page"},
+       .grpc_port = 7004,
+       .http_port = 7104,
+       .usage = "Tocsin paging service: delivers pages by email and webhook, takes "
+                "acknowledgements.",
+       // Ack forms are small; anything larger is refused before it is read.
+       .http_options = [](tocsin::http::HttpServerOptions& o) { o.max_body_bytes = 16 * 1024; }},
+      tocsin::paging::Wire);
 }

@@ -3,13 +3,7 @@
 namespace tocsin::paging {
 
 PagingMetrics::PagingMetrics(prometheus::Registry& registry)
-    : pages_waiting_(&prometheus::BuildGauge()
-                          .Name("tocsin_paging_pages_waiting")
-                          .Help("Pages not delivered yet (PENDING: due now or waiting for a "
-                                "retry).")
-                          .Register(registry)
-                          .Add({})),
-      in_flight_(&prometheus::BuildGauge()
+    : in_flight_(&prometheus::BuildGauge()
                       .Name("tocsin_paging_deliveries_in_flight")
                       .Help("Deliveries handed to a worker whose result is not recorded yet.")
                       .Register(registry)

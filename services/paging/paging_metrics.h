@@ -1,9 +1,8 @@
 // PagingMetrics: the paging core's figures, declared once (the notifiers'
-// delivery counts and latencies are in metered_notifier.h).
+// delivery counts and latencies are in metered_notifier.h; the pages
+// waiting gauge is computed at scrape time from CountPagesWaiting(), wired in
+// main.cc).
 //
-//   tocsin_paging_pages_waiting               gauge: PENDING pages (due or
-//                                             waiting for a retry), refreshed
-//                                             by every delivery pass
 //   tocsin_paging_deliveries_in_flight        gauge: deliveries handed to a
 //                                             worker and not yet recorded
 //   tocsin_paging_pages_set_aside_total{reason="unreadable|claim_failed|record_failed"}
@@ -32,7 +31,6 @@ class PagingMetrics {
  public:
   explicit PagingMetrics(prometheus::Registry& registry);
 
-  prometheus::Gauge& pages_waiting() { return *pages_waiting_; }
   prometheus::Gauge& deliveries_in_flight() { return *in_flight_; }
   // reason: one of the labels above.
   void SetAside(const std::string& reason) { set_aside_->Add({{"reason", reason}}).Increment(); }
@@ -41,7 +39,6 @@ class PagingMetrics {
   }
 
  private:
-  prometheus::Gauge* pages_waiting_;
   prometheus::Gauge* in_flight_;
   prometheus::Family<prometheus::Counter>* set_aside_;
   prometheus::Family<prometheus::Counter>* ack_refused_;
