@@ -21,7 +21,6 @@ _LIBS = {
     "nlohmann_json": (["nlohmann_json"], []),
     "crypto": (["libcrypto"], []),
     "prometheus": (["prometheus-cpp-core"], []),
-    "civetweb": ([], ["-lcivetweb-cpp", "-lcivetweb"]),
     "microhttpd": (["libmicrohttpd"], []),
     "cli11": (["CLI11"], []),
     # Header-only (/usr/include/utf8.h); no .pc file.

@@ -1,5 +1,7 @@
 #include "libs/http/redact.h"
 
+#include "absl/strings/str_replace.h"
+
 #include <curl/curl.h>
 
 #include <memory>
@@ -107,6 +109,11 @@ std::string RedactUrlsIn(absl::string_view text) {
   }
   absl::StrAppend(&out, text.substr(done));
   return out;
+}
+
+std::string RedactUrlIn(absl::string_view text, absl::string_view url) {
+  if (url.empty()) return RedactUrlsIn(text);
+  return RedactUrlsIn(absl::StrReplaceAll(text, {{url, RedactUrl(url)}}));
 }
 
 }  // namespace tocsin::http

@@ -36,6 +36,11 @@ inline constexpr size_t kMaxKeptSegment = 24;
 // RedactUrl of it. Other text is unchanged.
 std::string RedactUrlsIn(absl::string_view text);
 
+// `text` with every occurrence of `url` (any scheme, e.g. smtp://) replaced
+// by RedactUrl(url), then RedactUrlsIn: for an error message that quotes the
+// URL it was about.
+std::string RedactUrlIn(absl::string_view text, absl::string_view url);
+
 }  // namespace tocsin::http
 
 #endif  // TOCSIN_LIBS_HTTP_REDACT_H_

@@ -88,5 +88,14 @@ TEST(RedactUrlsIn, BrokenUrlInTextIsHiddenWhole) {
             "got <unparsable URL> then <unparsable URL> end");
 }
 
+TEST(RedactUrlIn, RedactsTheUrlItIsAboutWhateverItsScheme) {
+  EXPECT_EQ(RedactUrlIn("connecting to smtp://mail.example:2525/x/y failed: refused",
+                        "smtp://mail.example:2525/x/y"),
+            "connecting to smtp://mail.example:2525/x/… failed: refused");
+  const std::string other = RedactUrlIn("GET https://h.example/a/SECRET?t=1 timed out", "");
+  EXPECT_EQ(other.find("SECRET"), std::string::npos) << other;
+  EXPECT_EQ(other.find("t=1"), std::string::npos) << other;
+}
+
 }  // namespace
 }  // namespace tocsin::http

@@ -5,7 +5,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
-#include "civetweb.h"
+#include "libs/http/status_response.h"
+#include "libs/http/url_encoded.h"
 #include "libs/proto/time.h"
 #include "libs/text/text.h"
 
@@ -24,12 +25,12 @@ std::string Html(absl::string_view text) {
                                     {"'", "&#39;"}});
 }
 
-// A field of a query string or form body (URL-decoded by civetweb); "" when
-// absent or too long to be valid.
+// A field of a query string or form body, decoded; "" when absent or too
+// long to be valid.
 std::string Field(const std::string& encoded, const char* name) {
-  char value[kMaxField];
-  int n = mg_get_var(encoded.data(), encoded.size(), name, value, sizeof(value));
-  return n > 0 ? std::string(value, n) : "";
+  std::optional<std::string> value = http::UrlEncodedValue(encoded, name);
+  if (!value.has_value() || value->size() >= kMaxField) return "";
+  return *std::move(value);
 }
 
 // The acknowledgement a query string or form body asks for.
@@ -60,26 +61,23 @@ http::HttpResponse HtmlPage(int status, const std::string& title, const std::str
                              Html(title), "</h1>\n", inner, "</body></html>\n"));
 }
 
+// The HTTP status is the suite's one mapping (libs/http/status_response.h):
+// 400 bad link, 403 wrong code, 404 unknown page, 409 nothing to acknowledge,
+// 429 with Retry-After for a source that sent too many wrong codes, 503 to
+// try again.
 http::HttpResponse Error(const absl::Status& status) {
   const std::string message = text::Untrusted(status.message(), text::kMaxDetailBytes);
-  int code = 503;
-  switch (status.code()) {
-    case absl::StatusCode::kInvalidArgument: code = 400; break;
-    case absl::StatusCode::kPermissionDenied: code = 403; break;
-    case absl::StatusCode::kNotFound: code = 404; break;
-    case absl::StatusCode::kFailedPrecondition:
-      return HtmlPage(409, "Nothing to acknowledge", absl::StrCat("<p>", Html(message), "</p>\n"));
-    case absl::StatusCode::kResourceExhausted: {
-      http::HttpResponse r =
-          Answer(429, "text/plain; charset=utf-8", absl::StrCat(message, "\n"));
-      if (std::optional<absl::Duration> wait = RetryAfter(status); wait.has_value()) {
-        r.headers.emplace_back("Retry-After", absl::StrCat(absl::ToInt64Seconds(*wait)));
-      }
-      return r;
-    }
-    default: break;
+  const int code = http::HttpStatusFor(status.code());
+  if (status.code() == absl::StatusCode::kFailedPrecondition) {
+    return HtmlPage(code, "Nothing to acknowledge", absl::StrCat("<p>", Html(message), "</p>\n"));
   }
-  return Answer(code, "text/plain; charset=utf-8", absl::StrCat(message, "\n"));
+  http::HttpResponse r = Answer(code, "text/plain; charset=utf-8", absl::StrCat(message, "\n"));
+  if (status.code() == absl::StatusCode::kResourceExhausted) {
+    if (std::optional<absl::Duration> wait = RetryAfter(status); wait.has_value()) {
+      r.headers.emplace_back("Retry-After", absl::StrCat(absl::ToInt64Seconds(*wait)));
+    }
+  }
+  return r;
 }
 
 std::string Describe(const Page& page) {

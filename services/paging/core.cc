@@ -17,7 +17,7 @@
 #include "libs/status/retry.h"
 #include "libs/status/status_macros.h"
 #include "libs/text/text.h"
-#include "services/paging/redact_url.h"
+#include "libs/http/redact.h"
 #include "tocsin/escalation/v1/escalation.pb.h"
 
 namespace tocsin::paging {
@@ -184,7 +184,7 @@ Page PublicView(Page page) {
   page.clear_ack_token_sha256();
   if (page.channel().has_webhook()) {
     auto* webhook = page.mutable_channel()->mutable_webhook();
-    webhook->set_url(RedactUrl(webhook->url()));
+    webhook->set_url(http::RedactUrl(webhook->url()));
   }
   return page;
 }

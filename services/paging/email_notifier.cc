@@ -15,7 +15,7 @@
 #include "absl/strings/string_view.h"
 #include "libs/text/email_address.h"
 #include "libs/text/text.h"
-#include "services/paging/redact_url.h"
+#include "libs/http/redact.h"
 
 namespace tocsin::paging {
 namespace {
@@ -174,7 +174,7 @@ absl::StatusOr<std::unique_ptr<EmailNotifier>> EmailNotifier::Create(
   if (!absl::StartsWith(options.smtp_url, "smtp://") &&
       !absl::StartsWith(options.smtp_url, "smtps://")) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "smtp_url ", RedactUrl(options.smtp_url), " must start with smtp:// or smtps://"));
+        "smtp_url ", http::RedactUrl(options.smtp_url), " must start with smtp:// or smtps://"));
   }
   if (absl::Status s = text::ValidateEmailAddress(options.from); !s.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -182,7 +182,7 @@ absl::StatusOr<std::unique_ptr<EmailNotifier>> EmailNotifier::Create(
   }
   if (UrlHasCredentials(options.smtp_url)) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "smtp_url ", RedactUrl(options.smtp_url),
+        "smtp_url ", http::RedactUrl(options.smtp_url),
         " carries a user or password: set them as username and password instead (so "
         "STARTTLS is required and the password stays out of URLs)"));
   }
@@ -238,12 +238,12 @@ absl::Status EmailNotifier::Deliver(const paging::v1::Page& page, const std::str
   if (rc == CURLE_OK) return absl::OkStatus();
   // What the server or libcurl said: untrusted, and it may quote the URL.
   const std::string why = text::UntrustedLine(
-      RedactUrlIn(error[0] != '\0' ? error : curl_easy_strerror(rc), options_.smtp_url),
+      http::RedactUrlIn(error[0] != '\0' ? error : curl_easy_strerror(rc), options_.smtp_url),
       text::kMaxDetailBytes);
   if (rc == CURLE_USE_SSL_FAILED) {
     return absl::FailedPreconditionError(absl::StrCat(
         "cannot send page \"", page.id(), "\" by email: the SMTP server ",
-        RedactUrl(options_.smtp_url),
+        http::RedactUrl(options_.smtp_url),
         " does not offer STARTTLS, which is required when SMTP credentials are set (the "
         "password is never sent in clear): ", why));
   }

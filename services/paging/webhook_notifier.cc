@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "libs/text/text.h"
 #include "nlohmann/json.hpp"
-#include "services/paging/redact_url.h"
+#include "libs/http/redact.h"
 
 namespace tocsin::paging {
 namespace {
@@ -65,18 +65,19 @@ absl::Status WebhookNotifier::Deliver(const paging::v1::Page& page, const std::s
                      {"Idempotency-Key", page.id()},
                      {"User-Agent", "tocsin-paging"}};
   request.timeout = options_.timeout;
-  // TODO(lead): set request.max_response_bytes = kMaxReplyBytes once
-  // HttpClientRequest has it, so an endless reply is not read in full.
+  // An endless or huge reply is cut off after kMaxReplyBytes instead of
+  // being read in full.
+  request.max_response_bytes = kMaxReplyBytes;
   std::unique_ptr<http::HttpClient> client = TakeClient();
   absl::StatusOr<http::HttpClientResponse> response = client->Send(request);
   ReturnClient(std::move(client));
   const std::string what =
       absl::StrCat("webhook of channel \"", page.channel().name(), "\" for page \"", page.id(),
-                   "\" (", RedactUrl(url), ")");
+                   "\" (", http::RedactUrl(url), ")");
   if (!response.ok()) {
     return absl::UnavailableError(absl::StrCat(
         what, ": ",
-        text::UntrustedLine(RedactUrlIn(response.status().message(), url),
+        text::UntrustedLine(http::RedactUrlIn(response.status().message(), url),
                             text::kMaxDetailBytes)));
   }
   const int status = response->status;

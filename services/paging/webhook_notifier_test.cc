@@ -108,7 +108,7 @@ TEST(WebhookNotifier, ErrorsNeverShowTheUrlsTokenNorRawReplyBytes) {
   absl::Status refused =
       webhook.Deliver(WebhookPage(host + "/services/T1/SECRET?token=TOKEN"), kAckUrl);
   EXPECT_THAT(refused, StatusIs(absl::StatusCode::kFailedPrecondition,
-                                HasSubstr("(" + host + "/<redacted>?<redacted>) answered 400: "
+                                HasSubstr("(" + host + "/services/\xE2\x80\xA6?\xE2\x80\xA6) answered 400: "
                                           "bad  request \xEF\xBF\xBDxxx")));
   EXPECT_THAT(refused.message(), Not(HasSubstr("SECRET")));
   EXPECT_THAT(refused.message(), Not(HasSubstr("TOKEN")));
@@ -118,7 +118,7 @@ TEST(WebhookNotifier, ErrorsNeverShowTheUrlsTokenNorRawReplyBytes) {
   absl::Status unreachable = webhook.Deliver(
       WebhookPage("http://user:pw@127.0.0.1:" + std::to_string(port) + "/hook?token=TOKEN"),
       kAckUrl);
-  EXPECT_THAT(unreachable, StatusIs(absl::StatusCode::kUnavailable, HasSubstr("<redacted>")));
+  EXPECT_THAT(unreachable, StatusIs(absl::StatusCode::kUnavailable, HasSubstr("/hook?\xE2\x80\xA6")));
   EXPECT_THAT(unreachable.message(), Not(HasSubstr("TOKEN")));
   EXPECT_THAT(unreachable.message(), Not(HasSubstr("pw@")));
 }
