@@ -60,6 +60,7 @@ absl::StatusOr<std::unique_ptr<FaultHarness>> FaultHarness::Start(FaultOptions o
 }
 
 FaultHarness::~FaultHarness() {
+  stopping_ = true;
   if (stream_.joinable()) stream_.join();
 }
 
@@ -119,7 +120,7 @@ absl::StatusOr<Posted> FaultHarness::PostAlarm(int n, absl::Duration timeout) {
   const absl::Time give_up = absl::Now() + timeout;
   Posted posted;
   std::string last = "nothing sent";
-  while (absl::Now() < give_up) {
+  while (absl::Now() < give_up && !stopping_) {
     ++posted.attempts;
     absl::StatusOr<http::HttpClientResponse> r = PostBody(body);
     if (r.ok() && r->status == 200) {
@@ -151,7 +152,7 @@ void FaultHarness::StreamAlarms(int first, int count, absl::Duration every) {
     stream_accepted_ = 0;
   }
   stream_ = std::thread([this, first, count, every] {
-    for (int i = 0; i < count; ++i) {
+    for (int i = 0; i < count && !stopping_; ++i) {
       const absl::Time next = absl::Now() + every;
       absl::StatusOr<Posted> posted = PostAlarm(first + i);
       {

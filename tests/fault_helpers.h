@@ -22,6 +22,7 @@
 #ifndef TOCSIN_TESTS_FAULT_HELPERS_H_
 #define TOCSIN_TESTS_FAULT_HELPERS_H_
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <string>
@@ -81,8 +82,9 @@ class FaultHarness {
   static nlohmann::json AlarmEvent(int n);
 
   // POSTs alarm n to the gateway as EventBridge does: an answer 5xx or 429,
-  // or no answer, is retried (every 250 ms) until timeout; another 4xx is
-  // final (InvalidArgument with the answer). Thread-safe.
+  // or no answer, is retried (every 250 ms) until timeout (or the harness
+  // is destroyed); another 4xx is final (InvalidArgument with the answer).
+  // Thread-safe.
   absl::StatusOr<Posted> PostAlarm(int n, absl::Duration timeout = absl::Seconds(120));
   // POSTs a body once, as it is. Thread-safe.
   absl::StatusOr<http::HttpClientResponse> PostBody(const std::string& body);
@@ -141,6 +143,8 @@ class FaultHarness {
   std::vector<absl::StatusOr<Posted>> stream_results_ ABSL_GUARDED_BY(stream_mu_);
   int stream_accepted_ ABSL_GUARDED_BY(stream_mu_) = 0;
   std::thread stream_;
+  // Set at destruction: a stream still running gives up.
+  std::atomic<bool> stopping_{false};
 };
 
 }  // namespace tocsin::e2e::faults
