@@ -268,6 +268,8 @@ absl::StatusOr<CliResult> Suite::RunCli(const std::vector<std::string>& args) {
   if (options_.paging_path) {
     all.push_back("--escalation=" + grpc_addr("escalation"));
     all.push_back("--paging=" + grpc_addr("paging"));
+    all.push_back("--runbook=" + grpc_addr("runbook"));
+    all.push_back("--postmortem=" + grpc_addr("postmortem"));
   }
   all.push_back("--author=e2e");
   all.insert(all.end(), args.begin(), args.end());
