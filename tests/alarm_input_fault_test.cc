@@ -113,7 +113,8 @@ TEST_F(AlarmInputFaults, AlarmsAtAndAboveEverySizeLimitOpenIncidentsAndPageLikeA
   above["detail"]["configuration"]["description"] = Text(64 * 1024);
   above["detail"]["previousState"]["reason"] = Text(32 * 1024);
   ASSERT_LT(above.dump().size(), kMaxBodyBytes);
-  add(Accepted(above.dump()));
+  const std::vector<std::string> above_ids = Accepted(above.dump());
+  add(above_ids);
 
   // A body of exactly the gateway's limit is taken; one byte more is
   // refused (413) and stores nothing.
@@ -154,6 +155,21 @@ TEST_F(AlarmInputFaults, AlarmsAtAndAboveEverySizeLimitOpenIncidentsAndPageLikeA
     EXPECT_LE(incident.summary().size(), kMaxAlarmTextBytes + kMarkerRoom);
     EXPECT_TRUE(text::IsValidUtf8(incident.summary()));
   }
+  // The alarm above every limit is kept whole, where a responder can read it.
+  ASSERT_EQ(above_ids.size(), 1u);
+  incidents::v1::ListIncidentAlarmsRequest req;
+  req.set_incident_id(above_ids[0]);
+  incidents::v1::ListIncidentAlarmsResponse resp;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  grpc::Status listed_alarms = h_->suite().incidents().ListIncidentAlarms(&ctx, req, &resp);
+  ASSERT_TRUE(listed_alarms.ok()) << listed_alarms.error_message();
+  ASSERT_EQ(resp.alarms_size(), 1);
+  const std::string& kept = resp.alarms(0).alarm().reason();
+  EXPECT_TRUE(kept == above["detail"]["state"]["reason"].get<std::string>())
+      << "kept " << kept.size() << " bytes of the reason";
+  EXPECT_EQ(resp.alarms(0).alarm().alarm_name(), above["detail"]["alarmName"].get<std::string>());
+
   for (const testing::ReceivedRequest& r : h_->hook().Requests()) {
     EXPECT_LT(r.body.size(), 64u * 1024) << "a webhook page of " << r.body.size() << " bytes";
     EXPECT_TRUE(text::IsValidUtf8(r.body));

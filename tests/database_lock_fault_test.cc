@@ -70,9 +70,14 @@ TEST_P(DatabaseLock, HeldLongerThanTheRedeliveryWindowThenReleasedLosesAndDouble
   EXPECT_TRUE(h->suite().Running(victim)) << victim << " exited while its database was busy";
   lock->Release();
 
+  int retried = 0;
   for (const absl::StatusOr<Posted>& posted : h->StreamResults()) {
     ASSERT_OK(posted);
     incidents.push_back(posted->incident_id);
+    retried += posted->attempts > 1;
+  }
+  if (victim == "incidents") {
+    EXPECT_GT(retried, 0) << "no alarm was refused while the incidents database was busy";
   }
   ASSERT_OK(h->WaitUntilDelivered(incidents, absl::Seconds(120)));
   h->ExpectEachPagedOnce(incidents);

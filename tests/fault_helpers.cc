@@ -1,11 +1,14 @@
 #include "tests/fault_helpers.h"
 
+#include <nats/nats.h>
+
 #include <set>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
+#include "libs/bus/event_bus.h"
 #include "libs/grpc/status.h"
 #include "libs/status/status_macros.h"
 #include "libs/testing/http_probe.h"
@@ -29,6 +32,30 @@ bool Settled(const paging::v1::Page& page) {
     if (attempt.in_progress()) return false;
   }
   return true;
+}
+
+// Messages kept on the bus's dead-letter stream (0 when it does not exist).
+absl::StatusOr<int64_t> BusDeadLetters(const std::string& nats_url) {
+  natsConnection* connection = nullptr;
+  if (natsConnection_ConnectTo(&connection, nats_url.c_str()) != NATS_OK) {
+    return absl::UnavailableError(absl::StrCat("cannot connect to NATS at ", nats_url));
+  }
+  jsCtx* js = nullptr;
+  jsStreamInfo* info = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  natsStatus s = natsConnection_JetStream(&js, connection, nullptr);
+  if (s == NATS_OK) s = js_GetStreamInfo(&info, js, bus::kDeadLetterStream, nullptr, &code);
+  absl::StatusOr<int64_t> result = int64_t{0};
+  if (s == NATS_OK) {
+    result = static_cast<int64_t>(info->State.Msgs);
+  } else if (code != JSStreamNotFoundErr && s != NATS_NOT_FOUND) {
+    result = absl::UnavailableError(absl::StrCat("stream ", bus::kDeadLetterStream, ": ",
+                                                 natsStatus_GetText(s)));
+  }
+  jsStreamInfo_Destroy(info);
+  jsCtx_Destroy(js);
+  natsConnection_Destroy(connection);
+  return result;
 }
 
 // How long ExpectEachPagedOnce watches for late doubles.
@@ -294,6 +321,15 @@ void FaultHarness::ExpectEachPagedOnce(const std::vector<std::string>& incidents
 }
 
 void FaultHarness::ExpectNoDeadLetters() {
+  // Nothing on the bus's own dead-letter stream (where a consumer without a
+  // dead-letter hook sets messages aside)...
+  absl::StatusOr<int64_t> on_bus = BusDeadLetters(suite_->nats_url());
+  EXPECT_TRUE(on_bus.ok()) << on_bus.status();
+  if (on_bus.ok()) {
+    EXPECT_EQ(*on_bus, 0) << *on_bus << " messages on the bus's dead-letter stream "
+                          << bus::kDeadLetterStream;
+  }
+  // ... and none in any service's store.
   for (const std::string& service : StatefulServices()) {
     absl::StatusOr<std::vector<admin::v1::DeadLetter>> letters = suite_->DeadLetters(service);
     EXPECT_TRUE(letters.ok()) << service << " does not list its dead letters: "
