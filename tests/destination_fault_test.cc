@@ -147,11 +147,11 @@ TEST_F(DestinationFaults, WebhooksWithEndlessBodiesAreCutOffAndStopNoOtherPage) 
 }
 
 TEST_F(DestinationFaults, AWebhookStalledFor30SecondsDelaysOnlyItself) {
-  constexpr int kWebhookTimeoutSeconds = 8;
+  constexpr int kWebhookTimeoutSeconds = 12;
   FaultOptions options;
   options.faulty_contacts = {{"carol", "/stall"}};
   options.suite.flags["paging"] = {
-      "--max_attempts=2", "--delivery_lease_seconds=12",
+      "--max_attempts=2", "--delivery_lease_seconds=15",
       absl::StrCat("--webhook_timeout_seconds=", kWebhookTimeoutSeconds)};
   ASSERT_OK_AND_ASSIGN(h_, FaultHarness::Start(options));
   h_->faulty().SetAnswer("/stall", FaultyAnswer::Stall(absl::Seconds(30)));
