@@ -31,6 +31,16 @@ std::unique_ptr<grpc::ClientContext> Context() {
 
 }  // namespace
 
+std::shared_ptr<grpc::Channel> QuickChannel(const std::string& addr) {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+  // Not shared with other channels to addr, which may be in a long backoff.
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  return grpc::CreateCustomChannel(addr, grpc::InsecureChannelCredentials(), args);
+}
+
 std::string ReadFixture(const std::string& relative) {
   return Slurp(testing::RunfilePath("testdata/fixtures/" + relative));
 }
@@ -84,9 +94,14 @@ absl::Status Suite::Launch(const std::string& name, const std::string& binary,
   const std::string ports_file = absl::StrCat(dir_, "/", name, ".ports");
   std::remove(ports_file.c_str());
   args.push_back("--ports_file=" + ports_file);
+  if (auto extra = options_.flags.find(name); extra != options_.flags.end()) {
+    args.insert(args.end(), extra->second.begin(), extra->second.end());
+  }
+  std::map<std::string, std::string> env;
+  if (auto extra = options_.env.find(name); extra != options_.env.end()) env = extra->second;
   ++service.starts;
   ASSIGN_OR_RETURN(service.process,
-                   testing::Process::Start(testing::RunfilePath(binary), args, {},
+                   testing::Process::Start(testing::RunfilePath(binary), args, env,
                                            absl::StrCat(dir_, "/", name, ".", service.starts,
                                                         ".log")));
   testing::Process& process = *service.process;
@@ -110,6 +125,7 @@ absl::Status Suite::Launch(const std::string& name, const std::string& binary,
 // --grpc_listen and --http_port.
 const std::map<std::string, std::string>& ServiceBinaries() {
   static const auto* binaries = new std::map<std::string, std::string>{
+      {"gateway", "services/gateway/gateway"},
       {"incidents", "services/incidents/incidents"},
       {"escalation", "services/escalation/escalation"},
       {"paging", "services/paging/paging"},
@@ -125,18 +141,35 @@ absl::Status Suite::StartService(const std::string& name) {
     return absl::InvalidArgumentError(absl::StrCat("no service named ", name));
   }
   Service& service = services_[name];
-  std::vector<std::string> args = {absl::StrCat("--db=", dir_, "/", name, ".db"),
-                                   "--nats_url=" + nats_url_, "--http_port=0"};
+  if (name == "gateway") {
+    // The first start picks a port; restarts keep it so senders reconnect.
+    RETURN_IF_ERROR(Launch(name, binary->second,
+                           {absl::StrCat("--port=", service.http_port),
+                            "--api_keys_file=" + api_keys_file_,
+                            "--incidents_addr=" + incidents_addr_},
+                           service));
+    gateway_port_ = service.http_port;
+    return absl::OkStatus();
+  }
+  std::vector<std::string> args = {"--db=" + db_path(name), "--nats_url=" + nats_url_};
   // The first start picks a port; restarts keep it so clients reconnect.
   args.push_back(absl::StrCat("--grpc_listen=127.0.0.1:", service.grpc_port));
   if (name == "paging") {
+    // Ack links point at the paging service's own HTTP port, so it is
+    // chosen before the first start and kept.
+    if (service.http_port == 0) {
+      ASSIGN_OR_RETURN(service.http_port, testing::PickUnusedPort());
+    }
+    args.push_back(absl::StrCat("--http_port=", service.http_port));
     args.push_back("--smtp_url=" + options_.smtp_url);
-    args.push_back("--public_url=http://127.0.0.1:1");
+    args.push_back(absl::StrCat("--public_url=http://127.0.0.1:", service.http_port));
     // A crash mid-delivery is retried after the lease; keep tests quick. The
     // lease must outlast the notifier timeouts (checked at start-up).
     args.push_back("--delivery_lease_seconds=6");
     args.push_back("--smtp_timeout_seconds=5");
     args.push_back("--webhook_timeout_seconds=5");
+  } else {
+    args.push_back("--http_port=0");
   }
   RETURN_IF_ERROR(Launch(name, binary->second, args, service));
   if (name == "incidents") incidents_addr_ = grpc_addr("incidents");
@@ -154,6 +187,39 @@ int Suite::Pid(const std::string& name) const {
   auto it = services_.find(name);
   return it == services_.end() || it->second.process == nullptr ? 0
                                                                  : it->second.process->pid();
+}
+
+bool Suite::Running(const std::string& name) {
+  auto it = services_.find(name);
+  return it != services_.end() && it->second.process != nullptr && it->second.process->Running();
+}
+
+std::string Suite::db_path(const std::string& service) const {
+  return service == "gateway" ? "" : absl::StrCat(dir_, "/", service, ".db");
+}
+
+int Suite::http_port(const std::string& service) const {
+  auto it = services_.find(service);
+  return it == services_.end() ? 0 : it->second.http_port;
+}
+
+std::string Suite::paging_url(const std::string& path) const {
+  return absl::StrCat("http://127.0.0.1:", http_port("paging"), path);
+}
+
+absl::StatusOr<std::vector<admin::v1::DeadLetter>> Suite::DeadLetters(const std::string& service) {
+  const std::string addr = grpc_addr(service);
+  if (addr.empty() || service == "gateway") {
+    return absl::InvalidArgumentError(absl::StrCat("no service with gRPC named ", service));
+  }
+  auto stub = admin::v1::AdminService::NewStub(QuickChannel(addr));
+  admin::v1::ListDeadLettersRequest req;
+  req.set_include_replayed(true);
+  req.set_limit(1000);
+  admin::v1::ListDeadLettersResponse resp;
+  RETURN_IF_ERROR(FromGrpcStatus(stub->ListDeadLetters(Context().get(), req, &resp)));
+  return std::vector<admin::v1::DeadLetter>(resp.dead_letters().begin(),
+                                            resp.dead_letters().end());
 }
 
 std::vector<std::string> Suite::Services() const {
@@ -180,16 +246,11 @@ absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(SuiteOptions options) {
   for (const std::string& name : names) RETURN_IF_ERROR(s->StartService(name));
 
   s->api_key_ = gateway::GenerateApiKey();
-  const std::string keys = s->dir_ + "/api-keys";
-  std::ofstream(keys) << "# test keys\ne2e " << gateway::HashApiKey(s->api_key_) << "\n";
-  RETURN_IF_ERROR(s->Launch("gateway", "services/gateway/gateway",
-                            {"--port=0", "--api_keys_file=" + keys,
-                             "--incidents_addr=" + s->incidents_addr_},
-                            s->services_["gateway"]));
-  s->gateway_port_ = s->services_["gateway"].http_port;
-  auto channel = [&](const std::string& name) {
-    return grpc::CreateChannel(s->grpc_addr(name), grpc::InsecureChannelCredentials());
-  };
+  s->api_keys_file_ = s->dir_ + "/api-keys";
+  std::ofstream(s->api_keys_file_) << "# test keys\ne2e " << gateway::HashApiKey(s->api_key_)
+                                   << "\n";
+  RETURN_IF_ERROR(s->StartService("gateway"));
+  auto channel = [&](const std::string& name) { return QuickChannel(s->grpc_addr(name)); };
   s->incident_stub_ = incidents::v1::IncidentService::NewStub(channel("incidents"));
   s->plan_stub_ = incidents::v1::ResponsePlanService::NewStub(channel("incidents"));
   if (options.paging_path) {
@@ -207,6 +268,8 @@ absl::StatusOr<CliResult> Suite::RunCli(const std::vector<std::string>& args) {
   if (options_.paging_path) {
     all.push_back("--escalation=" + grpc_addr("escalation"));
     all.push_back("--paging=" + grpc_addr("paging"));
+    all.push_back("--runbook=" + grpc_addr("runbook"));
+    all.push_back("--postmortem=" + grpc_addr("postmortem"));
   }
   all.push_back("--author=e2e");
   all.insert(all.end(), args.begin(), args.end());

@@ -18,6 +18,7 @@
 #include "libs/http/http_client.h"
 #include "libs/testing/nats_server.h"
 #include "libs/testing/process.h"
+#include "tocsin/admin/v1/admin.grpc.pb.h"
 #include "tocsin/escalation/v1/escalation.grpc.pb.h"
 #include "tocsin/incidents/v1/incidents.grpc.pb.h"
 #include "tocsin/paging/v1/paging.grpc.pb.h"
@@ -51,6 +52,13 @@ struct SuiteOptions {
   bool paging_path = false;
   // Where the paging service sends email.
   std::string smtp_url = "smtp://127.0.0.1:1";
+  // Extra flags per process ("gateway", "incidents", "escalation", "paging",
+  // "runbook", "postmortem"), given after the suite's own so they win, on
+  // every start. A flag the binary does not know stops it from starting.
+  std::map<std::string, std::vector<std::string>> flags;
+  // Extra environment variables per process, on every start. A setting a
+  // service may not have yet is safer here: unknown variables are ignored.
+  std::map<std::string, std::map<std::string, std::string>> env;
 };
 
 // What a CLI run printed and how it exited.
@@ -65,7 +73,9 @@ class Suite {
   ~Suite();
 
   // Starts (or restarts, on the same database and port) a service: one of
-  // "incidents", "escalation", "paging", "runbook", "postmortem".
+  // "gateway", "incidents", "escalation", "paging", "runbook", "postmortem".
+  // The paging service's HTTP port (ack links, --public_url) stays the same
+  // across restarts, as does every gRPC port and the gateway's port.
   absl::Status StartService(const std::string& name);
   // SIGKILL, as a crash would.
   void KillService(const std::string& name);
@@ -73,7 +83,31 @@ class Suite {
   void KillIncidents() { KillService("incidents"); }
   // The service's process id (for measurements).
   int Pid(const std::string& name) const;
+  // Whether the service's process runs (false once killed or exited).
+  bool Running(const std::string& name);
   std::vector<std::string> Services() const;
+
+  // The service's SQLite file, the same across restarts ("" for the
+  // gateway, which has none).
+  std::string db_path(const std::string& service) const;
+  // The port of the service's HTTP server (/metrics, /healthz, /readyz; for
+  // paging also the ack links; for the gateway its API); 0 if not started.
+  int http_port(const std::string& service) const;
+  // "http://127.0.0.1:<paging's HTTP port><path>": the paging service's
+  // public URL, where the ack links in pages point.
+  std::string paging_url(const std::string& path) const;
+
+  // An outage of NATS: Stop is an operator's stop (nothing acknowledged is
+  // lost), Kill a crash; StartNats brings it back on the same port with the
+  // same data. Services reconnect by themselves.
+  void StopNats() { nats_->Stop(); }
+  void KillNats() { nats_->Kill(); }
+  absl::Status StartNats() { return nats_->Restart(); }
+  bool NatsRunning() const { return nats_->running(); }
+
+  // The service's dead letters (replayed ones too), through the
+  // AdminService on its gRPC port.
+  absl::StatusOr<std::vector<admin::v1::DeadLetter>> DeadLetters(const std::string& service);
 
   // Runs the tocsin CLI against this suite.
   absl::StatusOr<CliResult> RunCli(const std::vector<std::string>& args);
@@ -119,6 +153,7 @@ class Suite {
   std::string dir_;
   std::unique_ptr<testing::NatsServer> nats_;
   std::string nats_url_;
+  std::string api_keys_file_;
   std::map<std::string, Service> services_;
   std::string incidents_addr_;
   int gateway_port_ = 0;
@@ -133,6 +168,10 @@ class Suite {
   int cli_runs_ = 0;
   http::HttpClient http_;
 };
+
+// A gRPC channel to addr that reconnects within a second of the server
+// coming back (a restarted service), instead of gRPC's backoff of minutes.
+std::shared_ptr<grpc::Channel> QuickChannel(const std::string& addr);
 
 // A fixture file's content (testdata/fixtures/...).
 std::string ReadFixture(const std::string& relative);

@@ -90,6 +90,14 @@ std::string NatsServer::url() const {
 
 void NatsServer::Kill() { process_.reset(); }
 
+void NatsServer::Stop() {
+  if (process_ == nullptr) return;
+  (void)process_->Terminate(absl::Seconds(10));
+  process_.reset();
+}
+
+bool NatsServer::running() const { return process_ != nullptr && process_->Running(); }
+
 absl::Status NatsServer::Restart() {
   Kill();
   return Launch(absl::StrCat(port_));

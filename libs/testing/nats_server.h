@@ -4,6 +4,8 @@
 //   options.url = nats->url();          // "nats://127.0.0.1:<port>"
 //   nats->Kill();                       // simulate a crash
 //   ASSERT_OK(nats->Restart());         // same port, same JetStream data
+//   nats->Stop();                       // an operator stops it (an outage)
+//   ASSERT_OK(nats->Restart());         // ... and starts it again
 //
 // Each server runs in a fresh folder under $TEST_TMPDIR on a port it picks
 // itself (-p -1), read back from its ports file. Start and Restart return
@@ -47,9 +49,18 @@ class NatsServer {
   // Kills the server at once (SIGKILL), as a crash would.
   void Kill();
 
+  // Stops the server as an operator would (SIGTERM: it writes out its
+  // JetStream data and closes client connections; SIGKILL if it has not
+  // exited after 10 s) and returns once it has exited. Unlike Kill(), no
+  // message the server acknowledged is lost. Idempotent.
+  void Stop();
+
   // Starts the server again (killing it first if it runs) on the same port
   // with the same JetStream data.
   absl::Status Restart();
+
+  // Whether the server process runs (false after Kill or Stop).
+  bool running() const;
 
   // What the server logged so far (for failure messages, not assertions).
   std::string Log() const;

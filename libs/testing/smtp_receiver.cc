@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -59,14 +60,17 @@ std::string SmtpMessage::Header(absl::string_view name) const {
 absl::StatusOr<std::unique_ptr<SmtpReceiver>> SmtpReceiver::Start() {
   const std::string dir = MakeTempDir("smtp-receiver");
   const std::string messages = dir + "/messages";
+  const std::string refused = dir + "/refused";
   const std::string port_file = dir + "/port";
-  if (mkdir(messages.c_str(), 0755) != 0) {
-    return absl::InternalError(absl::StrCat("cannot create ", messages));
+  for (const std::string& folder : {messages, refused}) {
+    if (mkdir(folder.c_str(), 0755) != 0) {
+      return absl::InternalError(absl::StrCat("cannot create ", folder));
+    }
   }
   absl::StatusOr<std::unique_ptr<Process>> process = Process::Start(
       Python(),
       {RunfilePath("libs/testing/smtp_receiver.py"), "--dir", messages, "--port_file",
-       port_file},
+       port_file, "--control_file", dir + "/control.json", "--refused_dir", refused},
       {}, dir + "/server.log");
   if (!process.ok()) return process.status();
   int port = 0;
@@ -80,7 +84,7 @@ absl::StatusOr<std::unique_ptr<SmtpReceiver>> SmtpReceiver::Start() {
     return absl::UnavailableError(absl::StrCat("the SMTP receiver did not start; its output:\n",
                                                (*process)->LogContents()));
   }
-  return std::unique_ptr<SmtpReceiver>(new SmtpReceiver(messages, port, std::move(*process)));
+  return std::unique_ptr<SmtpReceiver>(new SmtpReceiver(dir, port, std::move(*process)));
 }
 
 std::vector<SmtpMessage> SmtpReceiver::Messages() const {
@@ -108,6 +112,27 @@ std::vector<SmtpMessage> SmtpReceiver::Messages() const {
 }
 
 int SmtpReceiver::Count() const { return static_cast<int>(MessageFiles(dir_).size()); }
+
+absl::Status SmtpReceiver::RefuseNext(int n, int code, SmtpStage stage) {
+  nlohmann::json control = {{"generation", ++generation_},
+                            {"refuse", n},
+                            {"code", code},
+                            {"stage", stage == SmtpStage::kMail ? "MAIL" : "DATA"}};
+  const std::string path = root_ + "/control.json";
+  {
+    std::ofstream out(path + ".tmp", std::ios::trunc);
+    out << control.dump();
+    if (!out.good()) return absl::InternalError(absl::StrCat("cannot write ", path, ".tmp"));
+  }
+  if (std::rename((path + ".tmp").c_str(), path.c_str()) != 0) {
+    return absl::InternalError(absl::StrCat("cannot replace ", path));
+  }
+  return absl::OkStatus();
+}
+
+int SmtpReceiver::Refusals() const {
+  return static_cast<int>(MessageFiles(root_ + "/refused").size());
+}
 
 absl::Status SmtpReceiver::WaitForCount(int n, absl::Duration timeout) const {
   if (WaitFor([&] { return Count() >= n; }, timeout).ok()) return absl::OkStatus();

@@ -10,7 +10,16 @@
 //   EXPECT_EQ(smtp->Messages()[0].Header("Message-ID"), "<pg-1@localhost>");
 //
 // A recipient whose local part starts with "reject" (reject@example.com) is
-// refused with 550, the way a server refuses an unknown mailbox. The Python
+// refused with 550, the way a server refuses an unknown mailbox. A test can
+// make it refuse whole messages for a while, as a server that is full or
+// greylisting does, and then accept again:
+//
+//   ASSERT_OK(smtp->RefuseNext(2, 451, SmtpStage::kData));  // then accepts
+//   ASSERT_OK(smtp->RefuseNext(-1, 421, SmtpStage::kMail)); // until AcceptAll()
+//   ASSERT_OK(smtp->AcceptAll());
+//   EXPECT_EQ(smtp->Refusals(), 2);
+//
+// By default (and after AcceptAll) every message is accepted. The Python
 // interpreter is $PYTHON3 if set, else /usr/bin/python3 (Debian's, which has
 // aiosmtpd; a PATH python3 may be another one). Stops the server when
 // destroyed. Not thread-safe: one owner.
@@ -29,6 +38,9 @@
 #include "libs/testing/process.h"
 
 namespace tocsin::testing {
+
+// The SMTP command at which RefuseNext refuses a message.
+enum class SmtpStage { kMail, kData };
 
 // One accepted message, as Python's email package parsed it.
 struct SmtpMessage {
@@ -61,18 +73,33 @@ class SmtpReceiver {
   // many did) after timeout.
   absl::Status WaitForCount(int n, absl::Duration timeout) const;
 
+  // The next n messages (every message if n < 0, until AcceptAll) are
+  // refused at stage with code: a 4xx says "try again later", a 5xx "never".
+  // Replaces an earlier RefuseNext. Internal if the setting cannot be written.
+  absl::Status RefuseNext(int n, int code, SmtpStage stage = SmtpStage::kData);
+  // Accepts every message from now on.
+  absl::Status AcceptAll() { return RefuseNext(0, 250, SmtpStage::kData); }
+  // Messages refused by RefuseNext so far.
+  int Refusals() const;
+
   int port() const { return port_; }
   // "smtp://127.0.0.1:<port>".
   std::string url() const;
 
  private:
-  SmtpReceiver(std::string dir, int port, std::unique_ptr<Process> process)
-      : dir_(std::move(dir)), port_(port), process_(std::move(process)) {}
+  SmtpReceiver(std::string root, int port, std::unique_ptr<Process> process)
+      : root_(std::move(root)),
+        dir_(root_ + "/messages"),
+        port_(port),
+        process_(std::move(process)) {}
   int Count() const;
 
+  // The receiver's folder: messages/, refused/, control.json.
+  const std::string root_;
   const std::string dir_;
   const int port_;
   std::unique_ptr<Process> process_;
+  int generation_ = 0;
 };
 
 }  // namespace tocsin::testing

@@ -70,5 +70,31 @@ TEST(SmtpReceiver, RefusesRejectRecipients) {
               StatusIs(absl::StatusCode::kDeadlineExceeded, HasSubstr("got 0 messages")));
 }
 
+TEST(SmtpReceiver, RefusesTheNextMessagesAtDataThenAccepts) {
+  ASSERT_OK_AND_ASSIGN(auto smtp, SmtpReceiver::Start());
+  ASSERT_OK(smtp->RefuseNext(2, 451, SmtpStage::kData));
+  const std::string message = "Subject: x\r\n\r\nx\r\n";
+  EXPECT_NE(Send(smtp->url(), "<alice@example.com>", message), CURLE_OK);
+  EXPECT_NE(Send(smtp->url(), "<alice@example.com>", message), CURLE_OK);
+  EXPECT_EQ(Send(smtp->url(), "<alice@example.com>", message), CURLE_OK);
+  EXPECT_EQ(smtp->Refusals(), 2);
+  ASSERT_OK(smtp->WaitForCount(1, absl::Seconds(10)));
+  EXPECT_EQ(smtp->Messages().size(), 1u);
+}
+
+TEST(SmtpReceiver, RefusesEveryMessageAtMailUntilAcceptAll) {
+  ASSERT_OK_AND_ASSIGN(auto smtp, SmtpReceiver::Start());
+  ASSERT_OK(smtp->RefuseNext(-1, 421, SmtpStage::kMail));
+  const std::string message = "Subject: x\r\n\r\nx\r\n";
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_NE(Send(smtp->url(), "<alice@example.com>", message), CURLE_OK);
+  }
+  EXPECT_EQ(smtp->Refusals(), 3);
+  ASSERT_OK(smtp->AcceptAll());
+  EXPECT_EQ(Send(smtp->url(), "<alice@example.com>", message), CURLE_OK);
+  EXPECT_EQ(smtp->Refusals(), 3);
+  ASSERT_OK(smtp->WaitForCount(1, absl::Seconds(10)));
+}
+
 }  // namespace
 }  // namespace tocsin::testing
