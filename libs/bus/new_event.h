@@ -15,6 +15,11 @@
 // to 1 KiB if they must be, and an error is logged: the event still goes out
 // (never blocking the outbox behind it), its consumers refuse its empty
 // payload and dead-letter it, so it is set aside where operators see it.
+//
+// Prefer the typed overload: the event type's constant (libs/events/types.h)
+// names the payload message, so a payload of another type does not compile:
+//
+//   bus::NewEvent(ids, clock, "incidents", events::kIncidentOpened, id, cause, opened);
 #ifndef TOCSIN_LIBS_BUS_NEW_EVENT_H_
 #define TOCSIN_LIBS_BUS_NEW_EVENT_H_
 
@@ -22,6 +27,7 @@
 #include "google/protobuf/message.h"
 #include "libs/bus/event_bus.h"
 #include "libs/clock/clock.h"
+#include "libs/events/event_type.h"
 #include "libs/ids/ids.h"
 
 namespace tocsin::bus {
@@ -29,6 +35,17 @@ namespace tocsin::bus {
 Envelope NewEvent(IdGenerator& ids, const Clock& clock, absl::string_view source,
                   absl::string_view type, absl::string_view incident_id,
                   absl::string_view causation_id, const google::protobuf::Message& payload);
+
+// The same, with the type and its payload checked together at compile time:
+// T is deduced from both, so NewEvent(..., events::kIncidentOpened, ...,
+// IncidentResolved()) is a compile error.
+template <typename T>
+Envelope NewEvent(IdGenerator& ids, const Clock& clock, absl::string_view source,
+                  const events::EventType<T>& type, absl::string_view incident_id,
+                  absl::string_view causation_id, const T& payload) {
+  return NewEvent(ids, clock, source, absl::string_view(type.name), incident_id, causation_id,
+                  static_cast<const google::protobuf::Message&>(payload));
+}
 
 }  // namespace tocsin::bus
 

@@ -1,14 +1,53 @@
 #include "libs/bus/new_event.h"
 
+#include <type_traits>
+#include <utility>
+
 #include "gmock/gmock.h"
 #include "google/protobuf/wrappers.pb.h"
 #include "gtest/gtest.h"
+#include "libs/events/types.h"
 #include "libs/proto/time.h"
 #include "tocsin/events/v1/envelope.pb.h"
 #include "tocsin/incidents/v1/incidents.pb.h"
 
 namespace tocsin::bus {
 namespace {
+
+// Whether NewEvent(..., type, ..., payload) compiles for these argument types.
+template <typename Type, typename Payload, typename = void>
+struct CanBuild : std::false_type {};
+template <typename Type, typename Payload>
+struct CanBuild<Type, Payload,
+                std::void_t<decltype(NewEvent(std::declval<IdGenerator&>(),
+                                              std::declval<const Clock&>(), "",
+                                              std::declval<const Type&>(), "", "",
+                                              std::declval<const Payload&>()))>>
+    : std::true_type {};
+
+using OpenedType = events::EventType<incidents::v1::IncidentOpened>;
+static_assert(CanBuild<OpenedType, incidents::v1::IncidentOpened>::value);
+static_assert(!CanBuild<OpenedType, incidents::v1::IncidentResolved>::value,
+              "a payload of another type than the event type's must not compile");
+
+TEST(NewEvent, TypedEventCarriesItsTypeNameAndPayload) {
+  FakeClock clock(absl::FromUnixSeconds(1700000000));
+  SequentialIdGenerator ids;
+  incidents::v1::IncidentOpened opened;
+  opened.mutable_incident()->set_id("inc-1");
+
+  Envelope e =
+      NewEvent(ids, clock, "incidents", events::kIncidentOpened, "inc-1", "alarm-9", opened);
+
+  EXPECT_EQ(e.type(), "incident.opened");
+  EXPECT_EQ(e.event_id(), "evt-1");
+  EXPECT_EQ(e.source(), "incidents");
+  EXPECT_EQ(e.causation_id(), "alarm-9");
+  absl::StatusOr<incidents::v1::IncidentOpened> received =
+      events::Payload(e, events::kIncidentOpened);
+  ASSERT_TRUE(received.ok()) << received.status();
+  EXPECT_EQ(received->incident().id(), "inc-1");
+}
 
 TEST(NewEvent, FillsEveryEnvelopeField) {
   FakeClock clock(absl::FromUnixSeconds(1700000000));

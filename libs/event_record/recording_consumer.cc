@@ -3,25 +3,18 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "libs/events/types.h"
 #include "libs/status/status_macros.h"
-#include "tocsin/incidents/v1/incidents.pb.h"
 
 namespace tocsin::event_record {
 namespace {
 
-constexpr char kOpened[] = "incident.opened";
-constexpr char kResolved[] = "incident.resolved";
-
-// The incident id of a payload of type Payload, which must unpack.
-template <typename Payload>
-absl::StatusOr<std::string> PayloadIncidentId(const bus::Envelope& event) {
-  Payload payload;
-  if (!event.payload().UnpackTo(&payload)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("event ", event.event_id(), " of type ", event.type(), " carries payload \"",
-                     event.payload().type_url(), "\", which is not a parseable ",
-                     Payload::descriptor()->full_name()));
-  }
+// The incident id of the event's payload, which must be the type's
+// (InvalidArgument otherwise).
+template <typename T>
+absl::StatusOr<std::string> PayloadIncidentId(const bus::Envelope& event,
+                                              const events::EventType<T>& type) {
+  ASSIGN_OR_RETURN(T payload, events::Payload(event, type));
   return payload.incident().id();
 }
 
@@ -29,14 +22,15 @@ absl::StatusOr<std::string> PayloadIncidentId(const bus::Envelope& event) {
 // payload.
 absl::StatusOr<bus::Envelope> AsRecorded(const bus::Envelope& event) {
   absl::StatusOr<std::string> payload_incident_id;
-  if (event.type() == kOpened) {
-    payload_incident_id = PayloadIncidentId<incidents::v1::IncidentOpened>(event);
-  } else if (event.type() == kResolved) {
-    payload_incident_id = PayloadIncidentId<incidents::v1::IncidentResolved>(event);
+  if (events::Is(event, events::kIncidentOpened)) {
+    payload_incident_id = PayloadIncidentId(event, events::kIncidentOpened);
+  } else if (events::Is(event, events::kIncidentResolved)) {
+    payload_incident_id = PayloadIncidentId(event, events::kIncidentResolved);
   } else {
-    return absl::InvalidArgumentError(absl::StrCat("event ", event.event_id(), " has type \"",
-                                                   event.type(), "\"; a recording consumer takes ",
-                                                   kOpened, " and ", kResolved));
+    return absl::InvalidArgumentError(
+        absl::StrCat("event ", event.event_id(), " has type \"", event.type(),
+                     "\"; a recording consumer takes ", events::kIncidentOpened.name, " and ",
+                     events::kIncidentResolved.name));
   }
   RETURN_IF_ERROR(payload_incident_id.status());
   bus::Envelope recorded = event;
@@ -50,7 +44,9 @@ absl::StatusOr<bus::Envelope> AsRecorded(const bus::Envelope& event) {
 
 }  // namespace
 
-std::vector<std::string> RecordedEventTypes() { return {kOpened, kResolved}; }
+std::vector<std::string> RecordedEventTypes() {
+  return {events::kIncidentOpened.name, events::kIncidentResolved.name};
+}
 
 bus::ConsumerOptions RecordingConsumerOptions(const std::string& durable_name) {
   bus::ConsumerOptions options;

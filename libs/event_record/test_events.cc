@@ -1,6 +1,6 @@
 #include "libs/event_record/test_events.h"
 
-#include "tocsin/incidents/v1/incidents.pb.h"
+#include "libs/events/types.h"
 
 namespace tocsin::event_record {
 
@@ -14,7 +14,7 @@ bus::Envelope IncidentEvent(const std::string& type, const std::string& event_id
   event.set_type(type);
   event.set_source("incidents");
   event.set_incident_id(incident_id);
-  if (type == "incident.resolved") {
+  if (type == events::kIncidentResolved.name) {
     incident.set_status(incidents::v1::INCIDENT_STATUS_RESOLVED);
     incidents::v1::IncidentResolved payload;
     *payload.mutable_incident() = incident;

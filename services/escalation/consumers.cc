@@ -3,6 +3,7 @@
 #include <string>
 #include <utility>
 
+#include "libs/events/types.h"
 
 namespace tocsin::escalation {
 namespace {
@@ -19,14 +20,15 @@ bus::ConsumerOptions WithRedelivery(bus::ConsumerOptions options) {
 bus::ConsumerOptions IncidentConsumerOptions() {
   bus::ConsumerOptions options;
   options.durable_name = kIncidentsConsumer;
-  options.types = {"incident.opened", "incident.updated", "incident.resolved"};
+  options.types = {events::kIncidentOpened.name, events::kIncidentUpdated.name,
+                   events::kIncidentResolved.name};
   return WithRedelivery(std::move(options));
 }
 
 bus::ConsumerOptions PageConsumerOptions() {
   bus::ConsumerOptions options;
   options.durable_name = kPagesConsumer;
-  options.types = {"page.acknowledged"};
+  options.types = {events::kPageAcknowledged.name};
   return WithRedelivery(std::move(options));
 }
 

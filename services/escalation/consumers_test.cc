@@ -6,10 +6,9 @@
 
 #include "gmock/gmock.h"
 #include "libs/bus/fake_event_bus.h"
+#include "libs/events/types.h"
 #include "libs/status/status_matchers.h"
 #include "services/escalation/sqlite_store.h"
-#include "tocsin/incidents/v1/incidents.pb.h"
-#include "tocsin/paging/v1/paging.pb.h"
 
 namespace tocsin::escalation {
 namespace {
@@ -50,11 +49,11 @@ class ConsumersTest : public ::testing::Test {
     ASSERT_OK(core_->CreateContact(alice));
   }
 
-  bus::Envelope Event(const std::string& id, const std::string& type,
-                      const google::protobuf::Message& payload) {
+  template <typename T>
+  bus::Envelope Event(const std::string& id, const events::EventType<T>& type, const T& payload) {
     bus::Envelope e;
     e.set_event_id(id);
-    e.set_type(type);
+    e.set_type(type.name);
     e.set_incident_id("inc-1");
     e.mutable_payload()->PackFrom(payload);
     return e;
@@ -65,7 +64,7 @@ class ConsumersTest : public ::testing::Test {
     opened.mutable_incident()->set_id("inc-1");
     opened.mutable_incident()->set_title("Disk full");
     opened.mutable_incident()->add_engagements("alice");
-    return Event(id, "incident.opened", opened);
+    return Event(id, events::kIncidentOpened, opened);
   }
 
   std::vector<v1::Engagement> Engagements() {
@@ -111,7 +110,7 @@ TEST_F(ConsumersTest, IncidentAndPageEventsReachTheCore) {
   paging::v1::PageAcknowledged ack;
   ack.mutable_page()->set_id("pg-x");
   ack.mutable_page()->set_engagement_id(engagements[0].id());
-  ASSERT_OK(bus.Publish(Event("a1", "page.acknowledged", ack)));
+  ASSERT_OK(bus.Publish(Event("a1", events::kPageAcknowledged, ack)));
   bus.DeliverPending();
   EXPECT_EQ(Engagements()[0].state(), v1::ENGAGEMENT_STATE_ACKNOWLEDGED);
   EXPECT_EQ(Engagements()[0].stop_reason(), "acknowledged (page pg-x)");

@@ -5,12 +5,11 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "libs/bus/new_event.h"
+#include "libs/events/types.h"
 #include "libs/log/log.h"
 #include "libs/proto/time.h"
 #include "libs/status/status_macros.h"
 #include "services/escalation/contacts.h"
-#include "tocsin/incidents/v1/incidents.pb.h"
-#include "tocsin/paging/v1/paging.pb.h"
 
 namespace tocsin::escalation {
 namespace {
@@ -23,18 +22,6 @@ absl::Status ContactNotFound(const std::string& name) {
   return absl::NotFoundError(absl::StrCat("contact \"", name, "\" does not exist"));
 }
 
-template <typename Payload>
-absl::StatusOr<Payload> Unpack(const Envelope& event) {
-  Payload payload;
-  if (!event.payload().UnpackTo(&payload)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        event.type(), " event ", event.event_id(), " does not carry a ",
-        Payload::descriptor()->full_name(), " (payload type \"", event.payload().type_url(),
-        "\")"));
-  }
-  return payload;
-}
-
 }  // namespace
 
 EscalationCore::EscalationCore(EscalationStore* store, const Clock* clock, IdGenerator* ids,
@@ -43,14 +30,14 @@ EscalationCore::EscalationCore(EscalationStore* store, const Clock* clock, IdGen
 
 absl::Status EscalationCore::Write(
     const std::function<absl::Status(EscalationStore::Tx&, Events&)>& body) {
-  Events events;
+  Events emitted;
   RETURN_IF_ERROR(store_->Write([&](EscalationStore::Tx& tx) -> absl::Status {
-    RETURN_IF_ERROR(body(tx, events));
-    for (const Envelope& e : events) RETURN_IF_ERROR(tx.Emit(e));
+    RETURN_IF_ERROR(body(tx, emitted));
+    for (const Envelope& e : emitted) RETURN_IF_ERROR(tx.Emit(e));
     return absl::OkStatus();
   }));
   if (options_.on_event) {
-    for (const Envelope& e : events) options_.on_event(e);
+    for (const Envelope& e : emitted) options_.on_event(e);
   }
   return absl::OkStatus();
 }
@@ -64,9 +51,10 @@ absl::StatusOr<double> EscalationCore::CountActiveEngagements() {
   return static_cast<double>(n);
 }
 
-Envelope EscalationCore::NewEvent(const std::string& type, const std::string& incident_id,
-                                  const std::string& causation_id,
-                                  const google::protobuf::Message& payload) {
+template <typename T>
+Envelope EscalationCore::NewEvent(const events::EventType<T>& type,
+                                  const std::string& incident_id,
+                                  const std::string& causation_id, const T& payload) {
   return bus::NewEvent(*ids_, *clock_, kService, type, incident_id, causation_id, payload);
 }
 
@@ -145,7 +133,7 @@ absl::Status EscalationCore::DeleteContact(const std::string& name) {
 // ---- Engagements ----
 
 void EscalationCore::PageNextStage(Engagement& e, const Incident& incident,
-                                   const std::string& causation_id, Events& events) {
+                                   const std::string& causation_id, Events& emitted) {
   const int stage = e.next_stage();
   const auto& channels = e.contact_snapshot().channels();
   const v1::ContactChannel& channel = channels.Get(stage);
@@ -164,7 +152,8 @@ void EscalationCore::PageNextStage(Engagement& e, const Incident& incident,
   started.set_stage(stage);
   started.set_channel(channel.name());
   started.set_page_id(page_id);
-  events.push_back(NewEvent("engagement.stage_started", e.incident_id(), causation_id, started));
+  emitted.push_back(
+      NewEvent(events::kEngagementStageStarted, e.incident_id(), causation_id, started));
 
   v1::PageRequested page;
   page.set_page_id(page_id);
@@ -176,24 +165,24 @@ void EscalationCore::PageNextStage(Engagement& e, const Incident& incident,
   page.set_impact(incident.impact());
   page.set_summary(incident.summary());
   page.set_stage(stage);
-  events.push_back(NewEvent("page.requested", e.incident_id(), causation_id, page));
+  emitted.push_back(NewEvent(events::kPageRequested, e.incident_id(), causation_id, page));
 
   if (e.next_stage() == channels.size()) {
     Stop(e, v1::ENGAGEMENT_STATE_EXHAUSTED,
          absl::StrCat("all ", channels.size(), " channels paged; no further stage"),
-         causation_id, events);
+         causation_id, emitted);
   }
 }
 
 void EscalationCore::Stop(Engagement& e, v1::EngagementState state, const std::string& reason,
-                          const std::string& causation_id, Events& events) {
+                          const std::string& causation_id, Events& emitted) {
   e.set_state(state);
   e.set_stop_reason(reason);
   *e.mutable_stop_time() = ToProtoTime(clock_->Now());
   e.clear_next_due();
   v1::EngagementStopped stopped;
   *stopped.mutable_engagement() = e;
-  events.push_back(NewEvent("engagement.stopped", e.incident_id(), causation_id, stopped));
+  emitted.push_back(NewEvent(events::kEngagementStopped, e.incident_id(), causation_id, stopped));
 }
 
 absl::Status EscalationCore::CompareAndSet(EscalationStore::Tx& tx, Engagement& e,
@@ -207,12 +196,13 @@ absl::Status EscalationCore::CompareAndSet(EscalationStore::Tx& tx, Engagement& 
 }
 
 absl::Status EscalationCore::OnIncidentOpened(EscalationStore::Tx& tx, const Envelope& event,
-                                              Events& events) {
-  ASSIGN_OR_RETURN(auto opened, Unpack<incidents::v1::IncidentOpened>(event));
+                                              Events& emitted) {
+  ASSIGN_OR_RETURN(auto opened, events::Payload(event, events::kIncidentOpened));
   const Incident& incident = opened.incident();
   if (incident.id().empty()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("incident.opened event ", event.event_id(), " has no incident.id"));
+        absl::StrCat(events::kIncidentOpened.name, " event ", event.event_id(),
+                     " has no incident.id"));
   }
   // Known already: opened before under another event id, or resolved before
   // its opening arrived. Either way nobody is to be paged now.
@@ -233,14 +223,15 @@ absl::Status EscalationCore::OnIncidentOpened(EscalationStore::Tx& tx, const Env
     ASSIGN_OR_RETURN(auto contact, tx.GetContact(name));
     if (!contact.has_value()) {
       Stop(e, v1::ENGAGEMENT_STATE_STOPPED, absl::StrCat("contact \"", name, "\" does not exist"),
-           event.event_id(), events);
+           event.event_id(), emitted);
     } else {
       *e.mutable_contact_snapshot() = *contact;
       e.set_state(v1::ENGAGEMENT_STATE_ACTIVE);
       v1::EngagementStarted started;
       *started.mutable_engagement() = e;
-      events.push_back(NewEvent("engagement.started", incident.id(), event.event_id(), started));
-      PageNextStage(e, incident, event.event_id(), events);
+      emitted.push_back(
+          NewEvent(events::kEngagementStarted, incident.id(), event.event_id(), started));
+      PageNextStage(e, incident, event.event_id(), emitted);
     }
     RETURN_IF_ERROR(tx.InsertEngagement(e));
   }
@@ -248,12 +239,13 @@ absl::Status EscalationCore::OnIncidentOpened(EscalationStore::Tx& tx, const Env
 }
 
 absl::Status EscalationCore::OnIncidentResolved(EscalationStore::Tx& tx, const Envelope& event,
-                                                Events& events) {
-  ASSIGN_OR_RETURN(auto resolved, Unpack<incidents::v1::IncidentResolved>(event));
+                                                Events& emitted) {
+  ASSIGN_OR_RETURN(auto resolved, events::Payload(event, events::kIncidentResolved));
   const Incident& incident = resolved.incident();
   if (incident.id().empty()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("incident.resolved event ", event.event_id(), " has no incident.id"));
+        absl::StrCat(events::kIncidentResolved.name, " event ", event.event_id(),
+                     " has no incident.id"));
   }
   RETURN_IF_ERROR(tx.PutIncident(incident));
   ASSIGN_OR_RETURN(std::vector<Engagement> engagements, tx.ListEngagements(incident.id()));
@@ -261,14 +253,14 @@ absl::Status EscalationCore::OnIncidentResolved(EscalationStore::Tx& tx, const E
     if (e.state() != v1::ENGAGEMENT_STATE_ACTIVE) continue;
     const int64_t expected = e.version();
     e.set_version(expected + 1);
-    Stop(e, v1::ENGAGEMENT_STATE_STOPPED, "incident resolved", event.event_id(), events);
+    Stop(e, v1::ENGAGEMENT_STATE_STOPPED, "incident resolved", event.event_id(), emitted);
     RETURN_IF_ERROR(CompareAndSet(tx, e, expected));
   }
   return absl::OkStatus();
 }
 
 absl::Status EscalationCore::OnIncidentUpdated(EscalationStore::Tx& tx, const Envelope& event) {
-  ASSIGN_OR_RETURN(auto updated, Unpack<incidents::v1::IncidentUpdated>(event));
+  ASSIGN_OR_RETURN(auto updated, events::Payload(event, events::kIncidentUpdated));
   const Incident& incident = updated.incident();
   ASSIGN_OR_RETURN(auto known, tx.GetIncident(incident.id()));
   // Later pages say what the incident says now. An update that arrives
@@ -279,8 +271,8 @@ absl::Status EscalationCore::OnIncidentUpdated(EscalationStore::Tx& tx, const En
 }
 
 absl::Status EscalationCore::OnPageAcknowledged(EscalationStore::Tx& tx, const Envelope& event,
-                                                Events& events) {
-  ASSIGN_OR_RETURN(auto acknowledged, Unpack<paging::v1::PageAcknowledged>(event));
+                                                Events& emitted) {
+  ASSIGN_OR_RETURN(auto acknowledged, events::Payload(event, events::kPageAcknowledged));
   const paging::v1::Page& page = acknowledged.page();
   ASSIGN_OR_RETURN(auto found, tx.GetEngagement(page.engagement_id()));
   if (!found.has_value()) {
@@ -296,36 +288,37 @@ absl::Status EscalationCore::OnPageAcknowledged(EscalationStore::Tx& tx, const E
   const int64_t expected = e.version();
   e.set_version(expected + 1);
   Stop(e, v1::ENGAGEMENT_STATE_ACKNOWLEDGED, absl::StrCat("acknowledged (page ", page.id(), ")"),
-       event.event_id(), events);
+       event.event_id(), emitted);
   return CompareAndSet(tx, e, expected);
 }
 
 absl::Status EscalationCore::HandleIncidentEvent(const Envelope& event) {
-  if (event.type() != "incident.opened" && event.type() != "incident.resolved" &&
-      event.type() != "incident.updated") {
+  if (!events::Is(event, events::kIncidentOpened) &&
+      !events::Is(event, events::kIncidentResolved) &&
+      !events::Is(event, events::kIncidentUpdated)) {
     return absl::OkStatus();
   }
-  return Write([&](EscalationStore::Tx& tx, Events& events) -> absl::Status {
+  return Write([&](EscalationStore::Tx& tx, Events& emitted) -> absl::Status {
     ASSIGN_OR_RETURN(bool fresh, tx.RecordInInbox(kIncidentsConsumer, event.event_id()));
     if (!fresh) return absl::OkStatus();
-    if (event.type() == "incident.opened") return OnIncidentOpened(tx, event, events);
-    if (event.type() == "incident.updated") return OnIncidentUpdated(tx, event);
-    return OnIncidentResolved(tx, event, events);
+    if (events::Is(event, events::kIncidentOpened)) return OnIncidentOpened(tx, event, emitted);
+    if (events::Is(event, events::kIncidentUpdated)) return OnIncidentUpdated(tx, event);
+    return OnIncidentResolved(tx, event, emitted);
   });
 }
 
 absl::Status EscalationCore::HandlePageEvent(const Envelope& event) {
-  if (event.type() != "page.acknowledged") return absl::OkStatus();
-  return Write([&](EscalationStore::Tx& tx, Events& events) -> absl::Status {
+  if (!events::Is(event, events::kPageAcknowledged)) return absl::OkStatus();
+  return Write([&](EscalationStore::Tx& tx, Events& emitted) -> absl::Status {
     ASSIGN_OR_RETURN(bool fresh, tx.RecordInInbox(kPagesConsumer, event.event_id()));
     if (!fresh) return absl::OkStatus();
-    return OnPageAcknowledged(tx, event, events);
+    return OnPageAcknowledged(tx, event, emitted);
   });
 }
 
 absl::StatusOr<bool> EscalationCore::FireStage(EscalationStore::Tx& tx,
                                                const std::string& engagement_id, absl::Time now,
-                                               Events& events) {
+                                               Events& emitted) {
   ASSIGN_OR_RETURN(auto found, tx.GetEngagement(engagement_id));
   // Re-read in this transaction: an acknowledgement or a resolution may have
   // stopped it since it was listed as due.
@@ -337,7 +330,7 @@ absl::StatusOr<bool> EscalationCore::FireStage(EscalationStore::Tx& tx,
   ASSIGN_OR_RETURN(auto incident, tx.GetIncident(e.incident_id()));
   const int64_t expected = e.version();
   e.set_version(expected + 1);
-  PageNextStage(e, incident.value_or(Incident()), "", events);
+  PageNextStage(e, incident.value_or(Incident()), "", emitted);
   RETURN_IF_ERROR(CompareAndSet(tx, e, expected));
   return true;
 }
@@ -354,8 +347,8 @@ absl::StatusOr<int> EscalationCore::RunDueTimers() {
     int fired_now = 0;
     for (const std::string& id : due) {
       bool fired = false;
-      RETURN_IF_ERROR(Write([&](EscalationStore::Tx& tx, Events& events) -> absl::Status {
-        ASSIGN_OR_RETURN(fired, FireStage(tx, id, now, events));
+      RETURN_IF_ERROR(Write([&](EscalationStore::Tx& tx, Events& emitted) -> absl::Status {
+        ASSIGN_OR_RETURN(fired, FireStage(tx, id, now, emitted));
         return absl::OkStatus();
       }));
       if (fired) ++fired_now;

@@ -41,6 +41,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "libs/clock/clock.h"
+#include "libs/events/event_type.h"
 #include "libs/ids/ids.h"
 #include "services/escalation/store.h"
 #include "tocsin/escalation/v1/escalation.pb.h"
@@ -99,29 +100,31 @@ class EscalationCore {
   // Runs body in one transaction, appends the events it collected to the
   // outbox (whose commit wakes the relay), and after the commit calls on_event.
   absl::Status Write(const std::function<absl::Status(EscalationStore::Tx&, Events&)>& body);
-  // Builds an envelope for an event of this service.
-  Envelope NewEvent(const std::string& type, const std::string& incident_id,
-                    const std::string& causation_id, const google::protobuf::Message& payload);
+  // Builds an envelope for an event of this service (defined in core.cc,
+  // its only user).
+  template <typename T>
+  Envelope NewEvent(const events::EventType<T>& type, const std::string& incident_id,
+                    const std::string& causation_id, const T& payload);
 
-  absl::Status OnIncidentOpened(EscalationStore::Tx& tx, const Envelope& event, Events& events);
+  absl::Status OnIncidentOpened(EscalationStore::Tx& tx, const Envelope& event, Events& emitted);
   absl::Status OnIncidentUpdated(EscalationStore::Tx& tx, const Envelope& event);
   absl::Status OnIncidentResolved(EscalationStore::Tx& tx, const Envelope& event,
-                                  Events& events);
+                                  Events& emitted);
   absl::Status OnPageAcknowledged(EscalationStore::Tx& tx, const Envelope& event,
-                                  Events& events);
+                                  Events& emitted);
   // Fires the stage of one engagement if it is still ACTIVE and due at now;
   // true if it paged.
   absl::StatusOr<bool> FireStage(EscalationStore::Tx& tx, const std::string& engagement_id,
-                                 absl::Time now, Events& events);
+                                 absl::Time now, Events& emitted);
 
   // Pages e's next channel (engagement.stage_started, page.requested) and
   // moves it to the following stage, due after that channel's delay, or,
   // after the last channel, to EXHAUSTED (engagement.stopped).
   void PageNextStage(Engagement& e, const Incident& incident, const std::string& causation_id,
-                     Events& events);
+                     Events& emitted);
   // Ends e in state with reason (engagement.stopped).
   void Stop(Engagement& e, v1::EngagementState state, const std::string& reason,
-            const std::string& causation_id, Events& events);
+            const std::string& causation_id, Events& emitted);
   // Writes e (already at expected_version + 1) only if the stored one is
   // still at expected_version; Aborted if someone else changed it first.
   absl::Status CompareAndSet(EscalationStore::Tx& tx, Engagement& e, int64_t expected_version);

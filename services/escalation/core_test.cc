@@ -7,12 +7,11 @@
 #include <vector>
 
 #include "gmock/gmock.h"
+#include "libs/events/types.h"
 #include "libs/proto/time.h"
 #include "libs/status/status_macros.h"
 #include "libs/status/status_matchers.h"
 #include "services/escalation/sqlite_store.h"
-#include "tocsin/incidents/v1/incidents.pb.h"
-#include "tocsin/paging/v1/paging.pb.h"
 
 namespace tocsin::escalation {
 namespace {
@@ -22,6 +21,12 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
 using ::tocsin::testing::StatusIs;
+
+// The names of the events the core emits, as OutboxTypes() lists them.
+const std::string kStarted = events::kEngagementStarted.name;
+const std::string kStageStarted = events::kEngagementStageStarted.name;
+const std::string kRequested = events::kPageRequested.name;
+const std::string kStopped = events::kEngagementStopped.name;
 
 // A contact with one channel per delay: email, webhook, email, ...
 Contact Person(const std::string& name, const std::vector<int>& delays_seconds) {
@@ -56,13 +61,15 @@ class CoreTest : public ::testing::Test {
         EscalationOptions{[this](const Envelope&) { ++observed_; }});
   }
 
-  Envelope Event(const std::string& event_id, const std::string& type,
-                 const std::string& incident_id, const google::protobuf::Message& payload) {
+  template <typename T>
+  Envelope Event(const std::string& event_id, const events::EventType<T>& type,
+                 const std::string& incident_id, const T& payload) {
+    const std::string name = type.name;
     Envelope e;
     e.set_event_id(event_id);
-    e.set_type(type);
+    e.set_type(name);
     *e.mutable_time() = ToProtoTime(clock_.Now());
-    e.set_source(type.substr(0, type.find('.')) == "page" ? "paging" : "incidents");
+    e.set_source(name.substr(0, name.find('.')) == "page" ? "paging" : "incidents");
     e.set_incident_id(incident_id);
     e.mutable_payload()->PackFrom(payload);
     return e;
@@ -78,14 +85,14 @@ class CoreTest : public ::testing::Test {
     i->set_summary("p99 above 2 s");
     i->set_status(incidents::v1::INCIDENT_STATUS_OPEN);
     for (const auto& c : contacts) i->add_engagements(c);
-    return Event(event_id, "incident.opened", incident_id, opened);
+    return Event(event_id, events::kIncidentOpened, incident_id, opened);
   }
 
   Envelope Resolved(const std::string& event_id, const std::string& incident_id) {
     incidents::v1::IncidentResolved resolved;
     resolved.mutable_incident()->set_id(incident_id);
     resolved.mutable_incident()->set_status(incidents::v1::INCIDENT_STATUS_RESOLVED);
-    return Event(event_id, "incident.resolved", incident_id, resolved);
+    return Event(event_id, events::kIncidentResolved, incident_id, resolved);
   }
 
   // page.acknowledged for the page as the escalation service requested it.
@@ -97,7 +104,7 @@ class CoreTest : public ::testing::Test {
     p->set_engagement_id(requested.engagement_id());
     p->set_contact(requested.contact());
     p->set_state(paging::v1::PAGE_STATE_ACKNOWLEDGED);
-    return Event(event_id, "page.acknowledged", requested.incident_id(), ack);
+    return Event(event_id, events::kPageAcknowledged, requested.incident_id(), ack);
   }
 
   // Every event committed to the outbox, in commit order.
@@ -127,10 +134,10 @@ class CoreTest : public ::testing::Test {
   std::vector<v1::PageRequested> Pages() {
     std::vector<v1::PageRequested> pages;
     for (const auto& e : Outbox()) {
-      if (e.type() != "page.requested") continue;
-      v1::PageRequested p;
-      EXPECT_TRUE(e.payload().UnpackTo(&p));
-      pages.push_back(p);
+      if (!events::Is(e, events::kPageRequested)) continue;
+      absl::StatusOr<v1::PageRequested> p = events::Payload(e, events::kPageRequested);
+      EXPECT_OK(p.status());
+      if (p.ok()) pages.push_back(*std::move(p));
     }
     return pages;
   }
@@ -223,9 +230,8 @@ TEST_F(CoreTest, StagesArePagedToTheSecond) {
   clock_.Advance(absl::Hours(1));
   EXPECT_EQ(Fire(), 0);
   EXPECT_THAT(OutboxTypes(),
-              ElementsAre("engagement.started", "engagement.stage_started", "page.requested",
-                          "engagement.stage_started", "page.requested",
-                          "engagement.stage_started", "page.requested", "engagement.stopped"));
+              ElementsAre(kStarted, kStageStarted, kRequested, kStageStarted, kRequested,
+                          kStageStarted, kRequested, kStopped));
   // Each page id is new; every event names the incident and its cause.
   EXPECT_NE(Pages()[0].page_id(), Pages()[1].page_id());
   for (const auto& ev : Outbox()) {
@@ -240,19 +246,19 @@ TEST_F(CoreTest, LaterStagesSayWhatTheIncidentSaysNow) {
   ASSERT_OK(core_->CreateContact(Person("alice", {0, 60})));
   Envelope opened = Opened("e1", "inc-1", {"alice"});
   incidents::v1::IncidentUpdated updated;
-  incidents::v1::IncidentOpened payload;
-  ASSERT_TRUE(opened.payload().UnpackTo(&payload));
+  ASSERT_OK_AND_ASSIGN(incidents::v1::IncidentOpened payload,
+                       events::Payload(opened, events::kIncidentOpened));
   *updated.mutable_incident() = payload.incident();
   updated.mutable_incident()->set_title("Payments down");
   updated.mutable_incident()->set_impact(1);
   updated.mutable_incident()->set_version(2);
   // An update that arrives before the opening changes nothing and does not
   // stop the opening from engaging.
-  ASSERT_OK(core_->HandleIncidentEvent(Event("u0", "incident.updated", "inc-1", updated)));
+  ASSERT_OK(core_->HandleIncidentEvent(Event("u0", events::kIncidentUpdated, "inc-1", updated)));
   ASSERT_OK(core_->HandleIncidentEvent(opened));
   ASSERT_THAT(Pages(), SizeIs(1));
   EXPECT_EQ(Pages()[0].incident_title(), "Payments latency");
-  ASSERT_OK(core_->HandleIncidentEvent(Event("u1", "incident.updated", "inc-1", updated)));
+  ASSERT_OK(core_->HandleIncidentEvent(Event("u1", events::kIncidentUpdated, "inc-1", updated)));
   clock_.Advance(absl::Seconds(60));
   ASSERT_OK(core_->RunDueTimers());
   ASSERT_THAT(Pages(), SizeIs(2));
@@ -271,8 +277,7 @@ TEST_F(CoreTest, OneChannelIsExhaustedAtOnce) {
   ASSERT_OK(core_->HandleIncidentEvent(Resolved("r1", "inc-1")));
   EXPECT_EQ(OnlyEngagement("inc-1").state(), v1::ENGAGEMENT_STATE_EXHAUSTED);
   EXPECT_EQ(OnlyEngagement("inc-1").version(), e.version());
-  EXPECT_THAT(OutboxTypes(), ElementsAre("engagement.started", "engagement.stage_started",
-                                         "page.requested", "engagement.stopped"));
+  EXPECT_THAT(OutboxTypes(), ElementsAre(kStarted, kStageStarted, kRequested, kStopped));
 }
 
 TEST_F(CoreTest, ChannelWithoutDelayIsPagedRightAfterThePreviousOne) {
@@ -335,8 +340,7 @@ TEST_F(CoreTest, AckStopsFurtherStages) {
   ASSERT_OK(core_->HandleIncidentEvent(Resolved("r1", "inc-1")));
   EXPECT_EQ(OnlyEngagement("inc-1").state(), v1::ENGAGEMENT_STATE_ACKNOWLEDGED);
   EXPECT_EQ(OnlyEngagement("inc-1").version(), e.version());
-  EXPECT_THAT(OutboxTypes(), ElementsAre("engagement.started", "engagement.stage_started",
-                                         "page.requested", "engagement.stopped"));
+  EXPECT_THAT(OutboxTypes(), ElementsAre(kStarted, kStageStarted, kRequested, kStopped));
   EXPECT_EQ(Outbox().back().causation_id(), "ack-1");
 }
 
@@ -379,7 +383,7 @@ TEST_F(CoreTest, ResolveStopsEveryActiveEngagementOfTheIncident) {
   ASSERT_OK(core_->HandlePageEvent(Ack("ack-1", Pages()[0])));
   EXPECT_EQ(EngagementsOf("inc-1")[0].state(), v1::ENGAGEMENT_STATE_STOPPED);
   int stopped = 0;
-  for (const auto& t : OutboxTypes()) stopped += t == "engagement.stopped";
+  for (const auto& t : OutboxTypes()) stopped += t == kStopped;
   EXPECT_EQ(stopped, 3);  // alice and bob on inc-1, then inc-2 exhausted
 }
 
@@ -446,8 +450,8 @@ TEST_F(CoreTest, AckAndTimerOnTwoThreadsNeverPageAfterTheStop) {
     bool stopped = false;
     for (const auto& ev : Outbox()) {
       if (ev.incident_id() != incident) continue;
-      if (ev.type() == "engagement.stopped") stopped = true;
-      if (ev.type() == "page.requested") {
+      if (events::Is(ev, events::kEngagementStopped)) stopped = true;
+      if (events::Is(ev, events::kPageRequested)) {
         EXPECT_FALSE(stopped) << incident << " paged after its stop";
         ++pages;
       }
@@ -495,10 +499,9 @@ TEST_F(CoreTest, UnknownContactStopsWithTheReasonAndOthersArePaged) {
   EXPECT_EQ(engagements[0].state(), v1::ENGAGEMENT_STATE_STOPPED);
   EXPECT_EQ(engagements[0].stop_reason(), "contact \"ghost\" does not exist");
   EXPECT_EQ(engagements[1].state(), v1::ENGAGEMENT_STATE_ACTIVE);
-  EXPECT_THAT(OutboxTypes(), ElementsAre("engagement.stopped", "engagement.started",
-                                         "engagement.stage_started", "page.requested"));
-  v1::EngagementStopped stopped;
-  ASSERT_TRUE(Outbox()[0].payload().UnpackTo(&stopped));
+  EXPECT_THAT(OutboxTypes(), ElementsAre(kStopped, kStarted, kStageStarted, kRequested));
+  ASSERT_OK_AND_ASSIGN(v1::EngagementStopped stopped,
+                       events::Payload(Outbox()[0], events::kEngagementStopped));
   EXPECT_EQ(stopped.engagement().stop_reason(), "contact \"ghost\" does not exist");
   EXPECT_EQ(Outbox()[0].incident_id(), "inc-1");
   EXPECT_THAT(PagedChannels(), ElementsAre("ch0"));
@@ -529,7 +532,7 @@ TEST_F(CoreTest, PayloadOfTheWrongTypeIsRefusedAndRecordsNothing) {
   bad.mutable_payload()->PackFrom(v1::Contact());
   EXPECT_THAT(core_->HandleIncidentEvent(bad),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("does not carry a tocsin.incidents.v1.IncidentOpened")));
+                       HasSubstr("not a tocsin.incidents.v1.IncidentOpened")));
   EXPECT_THAT(Outbox(), IsEmpty());
   // Nothing was recorded in the inbox: the good event of that id applies.
   ASSERT_OK(core_->HandleIncidentEvent(Opened("e1", "inc-1", {"alice"})));

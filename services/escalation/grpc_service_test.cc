@@ -7,6 +7,8 @@
 
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
+#include "libs/bus/new_event.h"
+#include "libs/events/types.h"
 #include "libs/grpc/status.h"
 #include "libs/service/runtime.h"
 #include "libs/status/status_matchers.h"
@@ -118,10 +120,8 @@ TEST_F(GrpcServiceTest, ListsEngagementsOfAnIncident) {
   incidents::v1::IncidentOpened opened;
   opened.mutable_incident()->set_id("inc-9");
   opened.mutable_incident()->add_engagements("carol");
-  Envelope e;
-  e.set_event_id("e1");
-  e.set_type("incident.opened");
-  e.mutable_payload()->PackFrom(opened);
+  Envelope e =
+      bus::NewEvent(ids_, clock_, "incidents", events::kIncidentOpened, "inc-9", "", opened);
   ASSERT_OK(core_->HandleIncidentEvent(e));
 
   v1::ListEngagementsRequest req;

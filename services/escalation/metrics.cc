@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "tocsin/escalation/v1/escalation.pb.h"
+#include "libs/events/types.h"
 
 namespace tocsin::escalation {
 namespace {
@@ -36,14 +36,15 @@ EscalationMetrics::EscalationMetrics(prometheus::Registry& registry)
                         .Register(registry)) {}
 
 void EscalationMetrics::Count(const events::v1::Envelope& event) {
-  if (event.type() == "page.requested") {
+  if (events::Is(event, events::kPageRequested)) {
     pages_requested_->Increment();
-  } else if (event.type() == "engagement.started") {
+  } else if (events::Is(event, events::kEngagementStarted)) {
     engagements_->Add({{"outcome", "started"}}).Increment();
-  } else if (event.type() == "engagement.stopped") {
-    v1::EngagementStopped stopped;
-    if (event.payload().UnpackTo(&stopped)) {
-      engagements_->Add({{"outcome", StopOutcome(stopped.engagement())}}).Increment();
+  } else if (events::Is(event, events::kEngagementStopped)) {
+    absl::StatusOr<v1::EngagementStopped> stopped =
+        events::Payload(event, events::kEngagementStopped);
+    if (stopped.ok()) {
+      engagements_->Add({{"outcome", StopOutcome(stopped->engagement())}}).Increment();
     }
   }
 }

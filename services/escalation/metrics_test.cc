@@ -4,8 +4,8 @@
 #include <string>
 
 #include "gmock/gmock.h"
+#include "libs/events/types.h"
 #include "prometheus/registry.h"
-#include "tocsin/escalation/v1/escalation.pb.h"
 
 namespace tocsin::escalation {
 namespace {
@@ -13,19 +13,20 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::Pair;
 
-events::v1::Envelope Event(const std::string& type, const google::protobuf::Message& payload) {
-  events::v1::Envelope e;
+template <typename T>
+events::Envelope Event(const events::EventType<T>& type, const T& payload) {
+  events::Envelope e;
   e.set_event_id("evt-1");
-  e.set_type(type);
+  e.set_type(type.name);
   e.mutable_payload()->PackFrom(payload);
   return e;
 }
 
-events::v1::Envelope Stopped(v1::EngagementState state, bool with_snapshot) {
+events::Envelope Stopped(v1::EngagementState state, bool with_snapshot) {
   v1::EngagementStopped stopped;
   stopped.mutable_engagement()->set_state(state);
   if (with_snapshot) stopped.mutable_engagement()->mutable_contact_snapshot()->set_name("alice");
-  return Event("engagement.stopped", stopped);
+  return Event(events::kEngagementStopped, stopped);
 }
 
 // Counter values of one family, by the value of `label` ("" for no label).
@@ -48,10 +49,10 @@ std::map<std::string, double> Values(prometheus::Registry& registry, const std::
 TEST(EscalationMetricsTest, CountsPagesAndEngagementOutcomes) {
   prometheus::Registry registry;
   EscalationMetrics metrics(registry);
-  metrics.Count(Event("engagement.started", v1::EngagementStarted()));
-  metrics.Count(Event("page.requested", v1::PageRequested()));
-  metrics.Count(Event("page.requested", v1::PageRequested()));
-  metrics.Count(Event("engagement.stage_started", v1::EngagementStageStarted()));
+  metrics.Count(Event(events::kEngagementStarted, v1::EngagementStarted()));
+  metrics.Count(Event(events::kPageRequested, v1::PageRequested()));
+  metrics.Count(Event(events::kPageRequested, v1::PageRequested()));
+  metrics.Count(Event(events::kEngagementStageStarted, v1::EngagementStageStarted()));
   metrics.Count(Stopped(v1::ENGAGEMENT_STATE_ACKNOWLEDGED, true));
   metrics.Count(Stopped(v1::ENGAGEMENT_STATE_STOPPED, true));
   metrics.Count(Stopped(v1::ENGAGEMENT_STATE_STOPPED, false));

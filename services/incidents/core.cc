@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "libs/bus/new_event.h"
+#include "libs/events/types.h"
 #include "libs/proto/time.h"
 #include "libs/status/status_macros.h"
 #include "libs/text/text.h"
@@ -91,9 +92,10 @@ absl::Status IncidentsCore::Write(
   return store_->Write(body);
 }
 
-Envelope IncidentsCore::NewEvent(const std::string& type, const std::string& incident_id,
-                                 const std::string& causation_id,
-                                 const google::protobuf::Message& payload) {
+template <typename T>
+Envelope IncidentsCore::NewEvent(const events::EventType<T>& type,
+                                 const std::string& incident_id,
+                                 const std::string& causation_id, const T& payload) {
   return bus::NewEvent(*ids_, *clock_, kService, type, incident_id, causation_id, payload);
 }
 
@@ -117,7 +119,7 @@ absl::StatusOr<TimelineEvent> IncidentsCore::AddTimeline(
   RETURN_IF_ERROR(tx.InsertTimelineEvent(event));
   v1::TimelineAdded added;
   *added.mutable_event() = event;
-  RETURN_IF_ERROR(tx.Emit(NewEvent("timeline.added", incident_id, source_event_id, added)));
+  RETURN_IF_ERROR(tx.Emit(NewEvent(events::kTimelineAdded, incident_id, source_event_id, added)));
   return event;
 }
 
@@ -165,12 +167,13 @@ absl::Status IncidentsCore::OpenIncident(IncidentStore::Tx& tx, const ResponsePl
   v1::IncidentOpened opened;
   *opened.mutable_incident() = incident;
   *opened.mutable_alarm() = alarm;
-  RETURN_IF_ERROR(tx.Emit(NewEvent("incident.opened", incident.id(), alarm.event_id(), opened)));
+  RETURN_IF_ERROR(
+      tx.Emit(NewEvent(events::kIncidentOpened, incident.id(), alarm.event_id(), opened)));
   std::string message = absl::StrCat("Incident opened by ", AlarmLabel(alarm), " (",
                                      StateName(alarm.state()), ")");
   if (!alarm.reason().empty()) absl::StrAppend(&message, ": ", alarm.reason());
-  RETURN_IF_ERROR(AddTimeline(tx, incident.id(), "incident.opened", message, AlarmData(alarm),
-                              alarm.event_id(), kService)
+  RETURN_IF_ERROR(AddTimeline(tx, incident.id(), events::kIncidentOpened.name, message,
+                              AlarmData(alarm), alarm.event_id(), kService)
                       .status());
   response.set_outcome(v1::INGEST_OUTCOME_OPENED);
   response.set_incident_id(incident.id());
@@ -190,8 +193,10 @@ absl::Status IncidentsCore::ResolveInTx(IncidentStore::Tx& tx, Incident& inciden
   RETURN_IF_ERROR(tx.UpdateIncident(incident));
   v1::IncidentResolved resolved;
   *resolved.mutable_incident() = incident;
-  RETURN_IF_ERROR(tx.Emit(NewEvent("incident.resolved", incident.id(), causation_id, resolved)));
-  return AddTimeline(tx, incident.id(), "incident.resolved", message, "", causation_id, author)
+  RETURN_IF_ERROR(
+      tx.Emit(NewEvent(events::kIncidentResolved, incident.id(), causation_id, resolved)));
+  return AddTimeline(tx, incident.id(), events::kIncidentResolved.name, message, "", causation_id,
+                     author)
       .status();
 }
 
@@ -388,8 +393,8 @@ absl::StatusOr<Incident> IncidentsCore::StartIncident(const v1::StartIncidentReq
     v1::IncidentOpened opened;
     *opened.mutable_incident() = incident;
     RETURN_IF_ERROR(
-        tx.Emit(NewEvent("incident.opened", incident.id(), request.client_token(), opened)));
-    return AddTimeline(tx, incident.id(), "incident.opened",
+        tx.Emit(NewEvent(events::kIncidentOpened, incident.id(), request.client_token(), opened)));
+    return AddTimeline(tx, incident.id(), events::kIncidentOpened.name,
                        absl::StrCat("Incident started with plan ", plan->name()), "",
                        request.client_token(), "api")
         .status();
@@ -465,11 +470,11 @@ absl::StatusOr<Incident> IncidentsCore::UpdateIncident(const v1::UpdateIncidentR
     v1::IncidentUpdated updated;
     *updated.mutable_incident() = incident;
     for (const auto& f : changed) updated.add_changed_fields(f);
-    Envelope event = NewEvent("incident.updated", incident.id(), "", updated);
+    Envelope event = NewEvent(events::kIncidentUpdated, incident.id(), "", updated);
     RETURN_IF_ERROR(tx.Emit(event));
     const std::string author = request.author().empty() ? "api" : request.author();
-    return AddTimeline(tx, incident.id(), "incident.updated", absl::StrCat("Updated: ", what),
-                       "", event.event_id(), author)
+    return AddTimeline(tx, incident.id(), events::kIncidentUpdated.name,
+                       absl::StrCat("Updated: ", what), "", event.event_id(), author)
         .status();
   }));
   return incident;

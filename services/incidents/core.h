@@ -48,6 +48,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "libs/clock/clock.h"
+#include "libs/events/event_type.h"
 #include "libs/ids/ids.h"
 #include "services/incidents/alarms.h"
 #include "services/incidents/store.h"
@@ -116,10 +117,11 @@ class IncidentsCore {
                                                      const v1::Alarm& alarm);
   // Runs a write (its commit wakes the outbox relay).
   absl::Status Write(const std::function<absl::Status(IncidentStore::Tx&)>& body);
-  // Builds an envelope for an event of this service.
-  Envelope NewEvent(const std::string& type, const std::string& incident_id,
-                    const std::string& causation_id,
-                    const google::protobuf::Message& payload);
+  // Builds an envelope for an event of this service (defined in core.cc,
+  // its only user).
+  template <typename T>
+  Envelope NewEvent(const events::EventType<T>& type, const std::string& incident_id,
+                    const std::string& causation_id, const T& payload);
   // Writes a timeline entry (once per incident/source_event_id/type) and
   // emits timeline.added.
   absl::StatusOr<TimelineEvent> AddTimeline(IncidentStore::Tx& tx,

@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "gmock/gmock.h"
+#include "libs/events/types.h"
 #include "libs/proto/time.h"
 #include "libs/status/status_matchers.h"
 #include "libs/status/status_macros.h"
@@ -18,6 +19,13 @@ using ::testing::HasSubstr;
 using ::testing::Le;
 using ::testing::Lt;
 using ::tocsin::testing::StatusIs;
+
+// The names of the events the core emits, as OutboxTypes() lists them (and
+// the timeline entries' types that are event names).
+const std::string kOpened = events::kIncidentOpened.name;
+const std::string kUpdated = events::kIncidentUpdated.name;
+const std::string kResolved = events::kIncidentResolved.name;
+const std::string kTimelineAdded = events::kTimelineAdded.name;
 
 // Comfortably under the 256 KiB every event must fit in.
 constexpr size_t kSmallEventBytes = 100 * 1024;
@@ -258,8 +266,8 @@ TEST_F(CoreTest, AlarmOpensIncidentFromPlanTemplate) {
   ASSERT_GE(i.related_items_size(), 2);
   EXPECT_EQ(i.related_items(0).value(), CpuAlarm("x").alarm_arn());
   EXPECT_THAT(i.related_items(1).value(), HasSubstr("/alarm/ServerCpuTooHigh"));
-  EXPECT_THAT(OutboxTypes(), ElementsAre("incident.opened", "timeline.added"));
-  EXPECT_THAT(TimelineTypes(i.id()), ElementsAre("incident.opened"));
+  EXPECT_THAT(OutboxTypes(), ElementsAre(kOpened, kTimelineAdded));
+  EXPECT_THAT(TimelineTypes(i.id()), ElementsAre(kOpened));
   EXPECT_GE(flaky_->commits_with_events, 1);
 }
 
@@ -274,7 +282,7 @@ TEST_F(CoreTest, SameEventIdTwiceChangesNothing) {
   }
   ASSERT_OK_AND_ASSIGN(auto list, core_->ListIncidents({}));
   EXPECT_EQ(list.incidents_size(), 1);
-  EXPECT_THAT(OutboxTypes(), ElementsAre("incident.opened", "timeline.added"));
+  EXPECT_THAT(OutboxTypes(), ElementsAre(kOpened, kTimelineAdded));
 }
 
 TEST_F(CoreTest, NewAlarmJoinsOpenIncidentWithSameDedupe) {
@@ -285,7 +293,7 @@ TEST_F(CoreTest, NewAlarmJoinsOpenIncidentWithSameDedupe) {
   EXPECT_EQ(second.incident_id(), first.incident_id());
   ASSERT_OK_AND_ASSIGN(Incident i, core_->GetIncident(first.incident_id()));
   EXPECT_EQ(i.alarm_count(), 2);
-  EXPECT_THAT(TimelineTypes(i.id()), ElementsAre("incident.opened", "alarm"));
+  EXPECT_THAT(TimelineTypes(i.id()), ElementsAre(kOpened, "alarm"));
   // The same alarm name in another account is another alarm.
   v1::Alarm other = CpuAlarm("e3");
   other.set_alarm_arn("arn:aws:cloudwatch:us-east-1:999999999999:alarm:ServerCpuTooHigh");
@@ -304,9 +312,8 @@ TEST_F(CoreTest, OkResolvesWherePlanSaysSoAndNextAlarmOpensNewIncident) {
   ASSERT_OK_AND_ASSIGN(Incident i, core_->GetIncident(opened.incident_id()));
   EXPECT_EQ(i.status(), v1::INCIDENT_STATUS_RESOLVED);
   EXPECT_EQ(FromProtoTime(i.resolve_time()), clock_.Now());
-  EXPECT_THAT(TimelineTypes(i.id()), ElementsAre("incident.opened", "incident.resolved"));
-  EXPECT_THAT(OutboxTypes(), ElementsAre("incident.opened", "timeline.added",
-                                         "incident.resolved", "timeline.added"));
+  EXPECT_THAT(TimelineTypes(i.id()), ElementsAre(kOpened, kResolved));
+  EXPECT_THAT(OutboxTypes(), ElementsAre(kOpened, kTimelineAdded, kResolved, kTimelineAdded));
   ASSERT_OK_AND_ASSIGN(auto again, core_->IngestAlarm(CpuAlarm("e3")));
   EXPECT_EQ(again.outcome(), v1::INGEST_OUTCOME_OPENED);
   EXPECT_NE(again.incident_id(), opened.incident_id());
@@ -435,7 +442,7 @@ TEST_F(CoreTest, ValidBatchIsCommittedOnceAndAnsweredPerAlarmInOrder) {
   EXPECT_EQ(r.results(1).incident_id(), r.results(0).incident_id());
   EXPECT_EQ(r.results(2).outcome(), v1::INGEST_OUTCOME_UNMATCHED);
   EXPECT_EQ(flaky_->commits_with_events, 1);
-  EXPECT_THAT(OutboxTypes(), ElementsAre("incident.opened", "timeline.added", "timeline.added"));
+  EXPECT_THAT(OutboxTypes(), ElementsAre(kOpened, kTimelineAdded, kTimelineAdded));
   // Committed: a new core on the same file sees every alarm as seen.
   Reopen();
   ASSERT_OK_AND_ASSIGN(auto again,
@@ -453,7 +460,7 @@ TEST_F(CoreTest, RepeatedEventIdInABatchIsADuplicateOfTheFirst) {
   EXPECT_EQ(r.results(1).outcome(), v1::INGEST_OUTCOME_OPENED);
   EXPECT_EQ(r.results(1).incident_id(), r.results(0).incident_id());
   EXPECT_EQ(IncidentCount(), 1);
-  EXPECT_THAT(OutboxTypes(), ElementsAre("incident.opened", "timeline.added"));
+  EXPECT_THAT(OutboxTypes(), ElementsAre(kOpened, kTimelineAdded));
 }
 
 TEST_F(CoreTest, TransientFailureCommitsNothingAndTheRetriedBatchIsAnsweredWhole) {
@@ -516,8 +523,8 @@ TEST_F(CoreTest, OversizedAlarmOpensAnIncidentWithSmallEventsAndIsKeptInFull) {
   for (const Envelope& e : events) {
     EXPECT_THAT(e.ByteSizeLong(), Lt(kSmallEventBytes)) << e.type();
   }
-  v1::IncidentOpened opened;
-  ASSERT_TRUE(events[0].payload().UnpackTo(&opened));
+  ASSERT_OK_AND_ASSIGN(v1::IncidentOpened opened,
+                       events::Payload(events[0], events::kIncidentOpened));
   EXPECT_THAT(opened.alarm().reason(), HasSubstr("[truncated "));
   ASSERT_OK_AND_ASSIGN(auto timeline, core_->ListTimelineEvents([&] {
     v1::ListTimelineEventsRequest t;
@@ -716,7 +723,7 @@ TEST_F(CoreTest, UpdateAndResolveAreAuditedOnceAndValidated) {
   ASSERT_OK_AND_ASSIGN(Incident again, core_->ResolveIncident(res));
   EXPECT_EQ(again.version(), i.version());
   EXPECT_THAT(TimelineTypes(i.id()),
-              ElementsAre("incident.opened", "incident.updated", "incident.resolved"));
+              ElementsAre(kOpened, kUpdated, kResolved));
   res.set_id("inc-missing");
   EXPECT_THAT(core_->ResolveIncident(res),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("inc-missing")));
@@ -727,13 +734,13 @@ TEST_F(CoreTest, TimelineEntryWithSourceEventIdIsWrittenOnce) {
   ASSERT_OK_AND_ASSIGN(auto r, core_->IngestAlarm(CpuAlarm("e1")));
   v1::AddTimelineEventRequest add;
   add.set_incident_id(r.incident_id());
-  add.set_type("page.sent");
+  add.set_type(events::kPageSent.name);
   add.set_message("Paged alice by email");
   add.set_source_event_id("evt-page-1");
   ASSERT_OK_AND_ASSIGN(auto a, core_->AddTimelineEvent(add));
   ASSERT_OK_AND_ASSIGN(auto b, core_->AddTimelineEvent(add));
   EXPECT_EQ(a.id(), b.id());
-  EXPECT_THAT(TimelineTypes(r.incident_id()), ElementsAre("incident.opened", "page.sent"));
+  EXPECT_THAT(TimelineTypes(r.incident_id()), ElementsAre(kOpened, events::kPageSent.name));
   add.set_data_json("{not json");
   EXPECT_THAT(core_->AddTimelineEvent(add),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("data_json")));

@@ -3,10 +3,9 @@
 #include <cstdlib>
 
 #include "gmock/gmock.h"
+#include "libs/events/types.h"
 #include "libs/status/status_matchers.h"
 #include "services/incidents/sqlite_store.h"
-#include "tocsin/escalation/v1/escalation.pb.h"
-#include "tocsin/paging/v1/paging.pb.h"
 
 namespace tocsin::incidents {
 namespace {
@@ -35,11 +34,11 @@ class ReportedEventsTest : public ::testing::Test {
     incident_id_ = incident.id();
   }
 
-  Envelope Event(const std::string& id, const std::string& type,
-                 const google::protobuf::Message& payload) {
+  template <typename T>
+  Envelope Event(const std::string& id, const events::EventType<T>& type, const T& payload) {
     Envelope e;
     e.set_event_id(id);
-    e.set_type(type);
+    e.set_type(type.name);
     e.set_source("escalation");
     e.set_incident_id(incident_id_);
     e.mutable_payload()->PackFrom(payload);
@@ -53,7 +52,7 @@ class ReportedEventsTest : public ::testing::Test {
     EXPECT_OK(list);
     std::vector<std::string> out;
     for (const auto& e : list->events()) {
-      if (e.type() != "incident.opened") out.push_back(e.message());
+      if (e.type() != events::kIncidentOpened.name) out.push_back(e.message());
     }
     return out;
   }
@@ -78,8 +77,8 @@ TEST_F(ReportedEventsTest, EachReportedEventIsOneTimelineEntryEvenWhenRedelivere
   ack.mutable_page()->mutable_channel()->set_name("work-email");
   ack.mutable_page()->mutable_channel()->mutable_email()->set_address("alice@example.com");
   for (int i = 0; i < 3; ++i) {
-    ASSERT_OK(RecordReportedEvent(*core_, Event("evt-a", "engagement.stage_started", stage)));
-    ASSERT_OK(RecordReportedEvent(*core_, Event("evt-b", "page.acknowledged", ack)));
+    ASSERT_OK(RecordReportedEvent(*core_, Event("evt-a", events::kEngagementStageStarted, stage)));
+    ASSERT_OK(RecordReportedEvent(*core_, Event("evt-b", events::kPageAcknowledged, ack)));
   }
   EXPECT_THAT(Messages(),
               ElementsAre("Paging alice on work-email (stage 1, page pg-1)",
@@ -89,10 +88,11 @@ TEST_F(ReportedEventsTest, EachReportedEventIsOneTimelineEntryEvenWhenRedelivere
 
 TEST_F(ReportedEventsTest, UnknownIncidentIsSkippedAndWrongPayloadIsRefused) {
   escalation::v1::EngagementStopped stopped;
-  Envelope e = Event("evt-c", "engagement.stopped", stopped);
+  Envelope e = Event("evt-c", events::kEngagementStopped, stopped);
   e.set_incident_id("inc-unknown");
   EXPECT_OK(RecordReportedEvent(*core_, e));
-  Envelope wrong = Event("evt-d", "page.delivered", stopped);
+  Envelope wrong = Event("evt-d", events::kEngagementStopped, stopped);
+  wrong.set_type(events::kPageDelivered.name);
   EXPECT_THAT(RecordReportedEvent(*core_, wrong),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("PageDelivered")));
   EXPECT_TRUE(Messages().empty());

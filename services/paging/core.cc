@@ -12,19 +12,18 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "libs/bus/new_event.h"
+#include "libs/events/types.h"
 #include "libs/log/log.h"
 #include "libs/proto/time.h"
 #include "libs/status/retry.h"
 #include "libs/status/status_macros.h"
 #include "libs/text/text.h"
 #include "libs/http/redact.h"
-#include "tocsin/escalation/v1/escalation.pb.h"
 
 namespace tocsin::paging {
 namespace {
 
 constexpr char kService[] = "paging";
-constexpr char kPageRequested[] = "page.requested";
 constexpr size_t kMaxPageIdLength = 128;
 // Random bytes in an ack-link token (256 bits).
 constexpr size_t kTokenBytes = 32;
@@ -162,23 +161,6 @@ absl::Status ValidatePagingOptions(const PagingOptions& options,
   return absl::OkStatus();
 }
 
-bus::ConsumerOptions PageRequestsConsumerOptions() {
-  bus::ConsumerOptions options;
-  options.durable_name = kPageRequestsConsumer;
-  options.types = {kPageRequested};
-  options.max_failures = 10;
-  options.ack_wait = absl::Seconds(30);
-  options.nak_delay = absl::Seconds(2);
-  return options;
-}
-
-bus::ConsumerOptions IncidentResolvedConsumerOptions() {
-  bus::ConsumerOptions options = PageRequestsConsumerOptions();
-  options.durable_name = kIncidentsConsumer;
-  options.types = {"incident.resolved"};
-  return options;
-}
-
 Page PublicView(Page page) {
   page.clear_accept_code();
   page.clear_ack_token_sha256();
@@ -254,8 +236,9 @@ absl::Status PagingCore::Write(const std::function<absl::Status(PagingStore::Tx&
   return store_->Write(body);
 }
 
-Envelope PagingCore::NewEvent(const std::string& type, const Page& page,
-                              const google::protobuf::Message& payload) {
+template <typename T>
+Envelope PagingCore::NewEvent(const events::EventType<T>& type, const Page& page,
+                              const T& payload) {
   return bus::NewEvent(*ids_, *clock_, kService, type, page.incident_id(),
                        page.request_event_id(), payload);
 }
@@ -280,13 +263,10 @@ absl::Duration PagingCore::RetryDelay(int failed_attempts) {
 }
 
 absl::Status PagingCore::HandlePageRequested(const Envelope& event) {
-  escalation::v1::PageRequested request;
-  if (event.type() != kPageRequested || !event.payload().UnpackTo(&request)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "event \"", text::UntrustedLine(event.event_id(), 200), "\" of type \"",
-        text::UntrustedLine(event.type(), 200),
-        "\" is not a page.requested carrying a tocsin.escalation.v1.PageRequested"));
-  }
+  // InvalidArgument naming the event when the type or the payload is not a
+  // page.requested's (the bus keeps the error as one line of valid UTF-8).
+  ASSIGN_OR_RETURN(escalation::v1::PageRequested request,
+                   events::Payload(event, events::kPageRequested));
   RETURN_IF_ERROR(ValidatePageId(request.page_id()));
   bool inserted = false;
   RETURN_IF_ERROR(store_->Write([&](PagingStore::Tx& tx) -> absl::Status {
@@ -326,11 +306,11 @@ absl::Status PagingCore::HandlePageRequested(const Envelope& event) {
 }
 
 absl::Status PagingCore::HandleIncidentResolved(const Envelope& event) {
-  if (event.type() != "incident.resolved" || event.incident_id().empty()) {
+  if (!events::Is(event, events::kIncidentResolved) || event.incident_id().empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "event \"", text::UntrustedLine(event.event_id(), 200), "\" of type \"",
-        text::UntrustedLine(event.type(), 200),
-        "\" is not an incident.resolved naming its incident"));
+        text::UntrustedLine(event.type(), 200), "\" is not an ",
+        events::kIncidentResolved.name, " naming its incident"));
   }
   int cancelled = 0;
   std::vector<std::string> unreadable;
@@ -359,7 +339,7 @@ absl::Status PagingCore::HandleIncidentResolved(const Envelope& event) {
       *failed.mutable_page() = PublicView(page);
       failed.set_error("cancelled: the incident was resolved");
       failed.set_final(true);
-      RETURN_IF_ERROR(tx.Emit(NewEvent("page.failed", page, failed)));
+      RETURN_IF_ERROR(tx.Emit(NewEvent(events::kPageFailed, page, failed)));
       ++cancelled;
     }
     return absl::OkStatus();
@@ -403,7 +383,7 @@ absl::StatusOr<std::optional<PagingCore::Claimed>> PagingCore::Claim(const std::
                                    : absl::StrCat("all ", options_.max_attempts,
                                                   " attempts are used"));
       failed.set_final(true);
-      return tx.Emit(NewEvent("page.failed", *page, failed));
+      return tx.Emit(NewEvent(events::kPageFailed, *page, failed));
     }
     std::string token = absl::WebSafeBase64Escape(random_->Bytes(kTokenBytes));
     page->add_ack_token_sha256(Sha256(token));
@@ -416,7 +396,7 @@ absl::StatusOr<std::optional<PagingCore::Claimed>> PagingCore::Claim(const std::
     v1::PageSent sent;
     *sent.mutable_page() = PublicView(*page);
     sent.set_attempt(attempts + 1);
-    RETURN_IF_ERROR(tx.Emit(NewEvent("page.sent", *page, sent)));
+    RETURN_IF_ERROR(tx.Emit(NewEvent(events::kPageSent, *page, sent)));
     claimed = Claimed{*std::move(page), attempts + 1, std::move(token)};
     return absl::OkStatus();
   }));
@@ -449,7 +429,7 @@ absl::Status PagingCore::RecordResult(const std::string& page_id, int number,
       RETURN_IF_ERROR(tx.UpdatePage(*page));
       v1::PageDelivered delivered;
       *delivered.mutable_page() = PublicView(*page);
-      return tx.Emit(NewEvent("page.delivered", *page, delivered));
+      return tx.Emit(NewEvent(events::kPageDelivered, *page, delivered));
     }
     const bool final = IsPermanentFailure(result) || number >= options_.max_attempts;
     if (final) {
@@ -463,7 +443,7 @@ absl::Status PagingCore::RecordResult(const std::string& page_id, int number,
     *failed.mutable_page() = PublicView(*page);
     failed.set_error(std::string(result.message()));
     failed.set_final(final);
-    return tx.Emit(NewEvent("page.failed", *page, failed));
+    return tx.Emit(NewEvent(events::kPageFailed, *page, failed));
   });
 }
 
@@ -509,7 +489,7 @@ void PagingCore::SetAside(const std::string& page_id, const std::string& reason,
       *failed.mutable_page() = PublicView(page);
       failed.set_error(absl::StrCat("set aside: ", error));
       failed.set_final(true);
-      RETURN_IF_ERROR(tx.Emit(NewEvent("page.failed", page, failed)));
+      RETURN_IF_ERROR(tx.Emit(NewEvent(events::kPageFailed, page, failed)));
       set_aside = true;
       return absl::OkStatus();
     });
@@ -738,7 +718,7 @@ absl::StatusOr<Page> PagingCore::Acknowledge(const AckRequest& request, bool com
     v1::PageAcknowledged payload;
     *payload.mutable_page() = PublicView(result);
     acknowledged = true;
-    return tx.Emit(NewEvent("page.acknowledged", result, payload));
+    return tx.Emit(NewEvent(events::kPageAcknowledged, result, payload));
   }));
   if (refused_reason != nullptr) {
     metrics_.AckRefused(refused_reason);

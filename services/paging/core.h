@@ -89,6 +89,7 @@
 #include "absl/time/time.h"
 #include "libs/bus/event_bus.h"
 #include "libs/clock/clock.h"
+#include "libs/events/event_type.h"
 #include "libs/ids/ids.h"
 #include "prometheus/registry.h"
 #include "services/paging/code_limiter.h"
@@ -131,13 +132,10 @@ struct PagingOptions {
 absl::Status ValidatePagingOptions(const PagingOptions& options,
                                    absl::Duration longest_notifier_timeout);
 
-// The consumer options main subscribes HandlePageRequested with.
-bus::ConsumerOptions PageRequestsConsumerOptions();
-
 // The consumer of incident.resolved, which cancels the incident's pages
-// that are not delivered yet.
+// that are not delivered yet; also the inbox's consumer name. Both consumers
+// are declared in consumers.h.
 inline constexpr char kIncidentsConsumer[] = "paging-incidents";
-bus::ConsumerOptions IncidentResolvedConsumerOptions();
 
 // One acknowledgement, from a link, the CLI or an API call.
 struct AckRequest {
@@ -260,8 +258,9 @@ class PagingCore {
   void WorkerLoop();
   absl::Duration RetryDelay(int failed_attempts);
   std::string NewAcceptCode();
-  Envelope NewEvent(const std::string& type, const Page& page,
-                    const google::protobuf::Message& payload);
+  // The envelope of an event about page (defined in core.cc, its only user).
+  template <typename T>
+  Envelope NewEvent(const events::EventType<T>& type, const Page& page, const T& payload);
   // Runs a write (its commit wakes the outbox relay).
   absl::Status Write(const std::function<absl::Status(PagingStore::Tx&)>& body);
 

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "gmock/gmock.h"
+#include "libs/events/types.h"
 #include "libs/http/http_server.h"
 #include "libs/status/status_matchers.h"
 #include "libs/text/text.h"
@@ -26,6 +27,10 @@ using ::testing::HasSubstr;
 using ::testing::StartsWith;
 using ::tocsin::testing::HttpReceiver;
 using ::tocsin::testing::SmtpReceiver;
+
+const std::string kSent = events::kPageSent.name;
+const std::string kFailed = events::kPageFailed.name;
+const std::string kDelivered = events::kPageDelivered.name;
 
 class CoreReceiversTest : public ::testing::Test {
  protected:
@@ -133,8 +138,8 @@ TEST_F(CoreReceiversTest, WebhookFailingTwiceIsRetriedWithTheSameKeyThenDelivere
   ASSERT_EQ(page.attempts_size(), 3);
   EXPECT_THAT(page.attempts(0).detail(), HasSubstr("503"));
   EXPECT_TRUE(page.attempts(2).ok());
-  EXPECT_THAT(OutboxTypes(*store_), ElementsAre("page.sent", "page.failed", "page.sent",
-                                                "page.failed", "page.sent", "page.delivered"));
+  EXPECT_THAT(OutboxTypes(*store_),
+              ElementsAre(kSent, kFailed, kSent, kFailed, kSent, kDelivered));
 }
 
 TEST_F(CoreReceiversTest, RefusalsFailThePageAtOnce) {

@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
+#include "libs/events/types.h"
 #include "libs/proto/time.h"
 #include "libs/status/status_matchers.h"
 #include "libs/text/text.h"
@@ -31,6 +32,12 @@ using ::tocsin::testing::StatusIs;
 using ::tocsin::testing::IsOkAndHolds;
 
 constexpr char kBase[] = "https://tocsin.example/v1/pages/ack?page=";
+
+// The names of the events the core emits, as OutboxTypes() lists them.
+const std::string kSent = events::kPageSent.name;
+const std::string kDelivered = events::kPageDelivered.name;
+const std::string kFailed = events::kPageFailed.name;
+const std::string kAcknowledged = events::kPageAcknowledged.name;
 
 // The token FixedRandom makes for the k-th link (32 bytes of value k).
 std::string TokenNumber(int k) {
@@ -243,7 +250,7 @@ class CoreTest : public ::testing::Test {
   void Resolve(const std::string& incident_id = "inc-1") {
     Envelope resolved;
     resolved.set_event_id("evt-resolved-" + incident_id);
-    resolved.set_type("incident.resolved");
+    resolved.set_type(events::kIncidentResolved.name);
     resolved.set_incident_id(incident_id);
     ASSERT_OK(core_->HandleIncidentResolved(resolved));
   }
@@ -251,8 +258,8 @@ class CoreTest : public ::testing::Test {
   std::vector<v1::PageFailed> FailedEvents() {
     std::vector<v1::PageFailed> out;
     for (const Envelope& e : OutboxEvents(*store_)) {
-      v1::PageFailed f;
-      if (e.type() == "page.failed" && e.payload().UnpackTo(&f)) out.push_back(f);
+      absl::StatusOr<v1::PageFailed> f = events::Payload(e, events::kPageFailed);
+      if (f.ok()) out.push_back(*std::move(f));
     }
     return out;
   }
@@ -298,19 +305,19 @@ TEST_F(CoreTest, RequestedPageIsDeliveredOnceWithATokenLink) {
   EXPECT_EQ(page.ack_token_sha256(0).size(), 32u);
   EXPECT_THAT(page.SerializeAsString(), Not(HasSubstr(TokenOf(ack_url))));
 
-  EXPECT_THAT(OutboxTypes(*store_), ElementsAre("page.sent", "page.delivered"));
+  EXPECT_THAT(OutboxTypes(*store_), ElementsAre(kSent, kDelivered));
   for (const Envelope& e : OutboxEvents(*store_)) {
     EXPECT_EQ(e.source(), "paging");
     EXPECT_EQ(e.incident_id(), "inc-1");
     EXPECT_EQ(e.causation_id(), "evt-r1");
   }
-  v1::PageSent page_sent;
-  ASSERT_TRUE(OutboxEvents(*store_)[0].payload().UnpackTo(&page_sent));
+  ASSERT_OK_AND_ASSIGN(v1::PageSent page_sent,
+                       events::Payload(OutboxEvents(*store_)[0], events::kPageSent));
   EXPECT_EQ(page_sent.attempt(), 1);
   EXPECT_EQ(page_sent.page().accept_code(), "");
   EXPECT_EQ(page_sent.page().ack_token_sha256_size(), 0);
-  v1::PageDelivered delivered;
-  ASSERT_TRUE(OutboxEvents(*store_)[1].payload().UnpackTo(&delivered));
+  ASSERT_OK_AND_ASSIGN(v1::PageDelivered delivered,
+                       events::Payload(OutboxEvents(*store_)[1], events::kPageDelivered));
   EXPECT_EQ(delivered.page().id(), "pg-1");
   EXPECT_EQ(delivered.page().engagement_id(), "eng-1");
   EXPECT_EQ(delivered.page().accept_code(), "") << "accept codes never travel on the bus";
@@ -335,8 +342,8 @@ TEST_F(CoreTest, RedeliveredOrRepeatedPageRequestNeverSendsTwice) {
 
 TEST_F(CoreTest, RequestTextFromAlarmsIsMadeValidAndBounded) {
   Envelope event = PageRequestedEvent("evt-r1", "pg-1", EmailChannel("a@example.com"));
-  escalation::v1::PageRequested request;
-  ASSERT_TRUE(event.payload().UnpackTo(&request));
+  ASSERT_OK_AND_ASSIGN(escalation::v1::PageRequested request,
+                       events::Payload(event, events::kPageRequested));
   request.set_incident_title("CPU\r\nBcc: eve@example.com");
   request.set_summary(std::string(100 * 1024, 'x'));
   event.mutable_payload()->PackFrom(request);
@@ -590,7 +597,7 @@ TEST_F(CoreTest, ABusyDatabaseAfterASendDelaysTheRecordButNeverResends) {
   ASSERT_EQ(page.attempts_size(), 1);
   EXPECT_TRUE(page.attempts(0).ok());
   EXPECT_EQ(notifier_.calls().size(), 1u);
-  EXPECT_THAT(OutboxTypes(*store_), ElementsAre("page.sent", "page.delivered"));
+  EXPECT_THAT(OutboxTypes(*store_), ElementsAre(kSent, kDelivered));
 }
 
 TEST_F(CoreTest, AcknowledgedPageIsNeverDeliveredAgain) {
@@ -692,9 +699,9 @@ TEST_F(CoreTest, AcceptIsIdempotent) {
   ASSERT_OK_AND_ASSIGN(Page second, AckWithCode("pg-1", "12345678", "x", "cli:bob"));
   EXPECT_EQ(second.acked_by(), "cli:alice");
   EXPECT_EQ(second.ack_time().seconds(), first.ack_time().seconds());
-  EXPECT_THAT(OutboxTypes(*store_), ElementsAre("page.acknowledged"));
-  v1::PageAcknowledged payload;
-  ASSERT_TRUE(OutboxEvents(*store_)[0].payload().UnpackTo(&payload));
+  EXPECT_THAT(OutboxTypes(*store_), ElementsAre(kAcknowledged));
+  ASSERT_OK_AND_ASSIGN(v1::PageAcknowledged payload,
+                       events::Payload(OutboxEvents(*store_)[0], events::kPageAcknowledged));
   EXPECT_EQ(payload.page().engagement_id(), "eng-1");
   EXPECT_EQ(payload.page().accept_code(), "");
   EXPECT_EQ(Deliveries(), 0) << "an acknowledged page is not delivered";
@@ -759,10 +766,11 @@ TEST_F(CoreTest, ResolvedIncidentCancelsPagesStillWaitingForARetry) {
   EXPECT_THAT(errors, ElementsAre("timed out", "cancelled: the incident was resolved"));
   Envelope opened;
   opened.set_event_id("evt-x");
-  opened.set_type("incident.opened");
+  opened.set_type(events::kIncidentOpened.name);
   opened.set_incident_id("inc-1");
   EXPECT_THAT(core_->HandleIncidentResolved(opened),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("incident.resolved")));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr(events::kIncidentResolved.name)));
 }
 
 TEST_F(CoreTest, AckDuringDeliveryKeepsThePageAcknowledged) {
@@ -775,7 +783,7 @@ TEST_F(CoreTest, AckDuringDeliveryKeepsThePageAcknowledged) {
   EXPECT_EQ(page.state(), v1::PAGE_STATE_ACKNOWLEDGED);
   ASSERT_EQ(page.attempts_size(), 1);
   EXPECT_TRUE(page.attempts(0).ok());
-  EXPECT_THAT(OutboxTypes(*store_), ElementsAre("page.sent", "page.acknowledged"));
+  EXPECT_THAT(OutboxTypes(*store_), ElementsAre(kSent, kAcknowledged));
 }
 
 TEST_F(CoreTest, BadAcceptsAreRefusedAndChangeNothing) {

@@ -11,6 +11,7 @@
 #include "libs/service/host.h"
 #include "libs/status/status_macros.h"
 #include "services/paging/ack_http.h"
+#include "services/paging/consumers.h"
 #include "services/paging/core.h"
 #include "services/paging/dispatching_notifier.h"
 #include "services/paging/email_notifier.h"
@@ -140,15 +141,8 @@ absl::Status Wire(service::ServiceHost& host) {
     (void)core->DispatchDueDeliveries();
     return absl::OkStatus();
   });
-  // A new page is delivered at once rather than at the next tick. Consumers
-  // stop before tickers at shutdown, so the ticker outlives this handler.
-  host.AddConsumer(PageRequestsConsumerOptions(), [core, deliveries](const bus::Envelope& e) {
-    absl::Status s = core->HandlePageRequested(e);
-    if (s.ok()) deliveries->Wake();
-    return s;
-  });
-  host.AddConsumer(IncidentResolvedConsumerOptions(),
-                   [core](const bus::Envelope& e) { return core->HandleIncidentResolved(e); });
+  // A new page wakes the deliveries (consumers.h).
+  AddConsumers(host, core, deliveries);
   host.AddGrpcService(host.Own(std::make_unique<PagingServiceImpl>(core)));
   RegisterAckEndpoints(host.http(), core);
   // Deliveries in flight finish and record their results before the relay

@@ -11,6 +11,7 @@
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "libs/bus/jetstream_bus.h"
+#include "libs/events/types.h"
 #include "libs/grpc/status.h"
 #include "libs/proto/time.h"
 #include "libs/http/http_client.h"
@@ -66,7 +67,8 @@ class PagingBinaryTest : public ::testing::Test {
     ASSERT_OK_AND_ASSIGN(bus_, bus::JetStreamBus::Connect(options));
     bus::ConsumerOptions observer;
     observer.durable_name = "paging-test-observer";
-    observer.types = {"page.sent", "page.delivered", "page.failed", "page.acknowledged"};
+    observer.types = {events::kPageSent.name, events::kPageDelivered.name,
+                      events::kPageFailed.name, events::kPageAcknowledged.name};
     ASSERT_OK_AND_ASSIGN(subscription_, bus_->Subscribe(observer, [this](const bus::Envelope& e) {
       absl::MutexLock l(&mu_);
       observed_.push_back(e);
@@ -121,16 +123,15 @@ class PagingBinaryTest : public ::testing::Test {
     return absl::StrCat("http://127.0.0.1:", http_port_, path);
   }
 
-  int Observed(const std::string& type, const std::string& page_id) {
+  // Events of this type about page_id seen so far (every page.* payload
+  // carries the page).
+  template <typename T>
+  int Observed(const events::EventType<T>& type, const std::string& page_id) {
     absl::MutexLock l(&mu_);
     int n = 0;
     for (const auto& e : observed_) {
-      // Every page.* payload carries the page as field 1.
-      v1::PageDelivered any_page;
-      if (e.type() == type && any_page.ParseFromString(e.payload().value()) &&
-          any_page.page().id() == page_id) {
-        ++n;
-      }
+      absl::StatusOr<T> payload = events::Payload(e, type);
+      if (payload.ok() && payload->page().id() == page_id) ++n;
     }
     return n;
   }
@@ -180,9 +181,9 @@ TEST_F(PagingBinaryTest, PagesFromTheBusAreDeliveredOnceAndAcknowledged) {
   ASSERT_OK(bus_->Publish(PageRequestedEvent("evt-r1", "pg-1", EmailChannel("alice@example.com"))));
   ASSERT_OK(bus_->Publish(PageRequestedEvent("evt-r2", "pg-1", EmailChannel("alice@example.com"))));
   ASSERT_OK(bus_->Publish(PageRequestedEvent("evt-r3", "pg-2", WebhookChannel(hook_->url()))));
-  ASSERT_OK(WaitFor([&] { return Observed("page.delivered", "pg-2") == 1; }, kWait))
+  ASSERT_OK(WaitFor([&] { return Observed(events::kPageDelivered, "pg-2") == 1; }, kWait))
       << paging_->LogContents();
-  ASSERT_OK(WaitFor([&] { return Observed("page.delivered", "pg-1") == 1; }, kWait));
+  ASSERT_OK(WaitFor([&] { return Observed(events::kPageDelivered, "pg-1") == 1; }, kWait));
   EXPECT_EQ(smtp_->Messages().size(), 1u);
   EXPECT_EQ(hook_->Requests().size(), 1u);
 
@@ -218,15 +219,15 @@ TEST_F(PagingBinaryTest, PagesFromTheBusAreDeliveredOnceAndAcknowledged) {
                  .headers = {{"Content-Type", "application/x-www-form-urlencoded"}}}));
   EXPECT_EQ(answer.status, 200) << answer.body;
 
-  ASSERT_OK(WaitFor([&] { return Observed("page.acknowledged", "pg-1") == 1 &&
-                                 Observed("page.acknowledged", "pg-2") == 1; },
+  ASSERT_OK(WaitFor([&] { return Observed(events::kPageAcknowledged, "pg-1") == 1 &&
+                                 Observed(events::kPageAcknowledged, "pg-2") == 1; },
                     kWait));
   {
     absl::MutexLock l(&mu_);
     for (const auto& e : observed_) {
-      v1::PageAcknowledged ack;
-      if (e.type() != "page.acknowledged" || !e.payload().UnpackTo(&ack)) continue;
-      EXPECT_EQ(ack.page().engagement_id(), "eng-1");
+      absl::StatusOr<v1::PageAcknowledged> ack = events::Payload(e, events::kPageAcknowledged);
+      if (!ack.ok()) continue;
+      EXPECT_EQ(ack->page().engagement_id(), "eng-1");
       EXPECT_EQ(e.incident_id(), "inc-1");
       EXPECT_EQ(e.source(), "paging");
     }
@@ -251,7 +252,7 @@ TEST_F(PagingBinaryTest, KilledMidDeliveryTheServiceDeliversAgainAfterTheLeaseWi
   hook_->Release();
 
   StartPaging();
-  ASSERT_OK(WaitFor([&] { return Observed("page.delivered", "pg-1") == 1; }, kWait))
+  ASSERT_OK(WaitFor([&] { return Observed(events::kPageDelivered, "pg-1") == 1; }, kWait))
       << paging_->LogContents();
   auto requests = hook_->Requests();
   ASSERT_EQ(requests.size(), 2u);
@@ -275,13 +276,13 @@ TEST_F(PagingBinaryTest, KilledMidDeliveryTheServiceDeliversAgainAfterTheLeaseWi
   EXPECT_OK(paging_->Terminate(absl::Seconds(10)));
   StartPaging();
   ASSERT_OK(bus_->Publish(PageRequestedEvent("evt-r2", "pg-2", WebhookChannel(hook_->url()))));
-  ASSERT_OK(WaitFor([&] { return Observed("page.delivered", "pg-2") == 1; }, kWait));
+  ASSERT_OK(WaitFor([&] { return Observed(events::kPageDelivered, "pg-2") == 1; }, kWait));
   EXPECT_EQ(hook_->Requests().size(), 3u);
 }
 
 TEST_F(PagingBinaryTest, WrongCodesAreLimitedPerCallerAcrossRestarts) {
   ASSERT_OK(bus_->Publish(PageRequestedEvent("evt-r1", "pg-1", WebhookChannel(hook_->url()))));
-  ASSERT_OK(WaitFor([&] { return Observed("page.delivered", "pg-1") == 1; }, kWait))
+  ASSERT_OK(WaitFor([&] { return Observed(events::kPageDelivered, "pg-1") == 1; }, kWait))
       << paging_->LogContents();
   const std::string code =
       nlohmann::json::parse(hook_->Requests()[0].body)["acceptCode"].get<std::string>();

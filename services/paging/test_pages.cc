@@ -4,6 +4,7 @@
 
 #include "absl/status/status.h"
 #include "gtest/gtest.h"
+#include "libs/events/types.h"
 #include "libs/status/status_macros.h"
 
 namespace tocsin::paging {
@@ -36,7 +37,7 @@ Envelope PageRequestedEvent(const std::string& event_id, const std::string& page
   r.set_stage(0);
   Envelope e;
   e.set_event_id(event_id);
-  e.set_type("page.requested");
+  e.set_type(events::kPageRequested.name);
   e.set_source("escalation");
   e.set_incident_id("inc-1");
   e.mutable_payload()->PackFrom(r);

@@ -4,7 +4,7 @@
 //
 //   Envelope e = PageRequestedEvent("evt-1", "pg-1", EmailChannel("alice@example.com"));
 //   ASSERT_OK(core.HandlePageRequested(e));
-//   EXPECT_THAT(OutboxTypes(*store), ElementsAre("page.sent", "page.delivered"));
+//   EXPECT_THAT(OutboxTypes(*store), ElementsAre(kSent, kDelivered));
 #ifndef TOCSIN_SERVICES_PAGING_TEST_PAGES_H_
 #define TOCSIN_SERVICES_PAGING_TEST_PAGES_H_
 
