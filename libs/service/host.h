@@ -31,11 +31,10 @@
 //           ASSIGN_OR_RETURN(auto store, SqlitePagingStore::Open(host.db_path(), host.clock()));
 //           RETURN_IF_ERROR(host.UseDatabase(store->database()));
 //           auto* core = host.Own(std::make_unique<PagingCore>(host.Own(std::move(store)), ...));
-//           host.AddConsumer(PageRequestsConsumerOptions(), [core](const bus::Envelope& e) {
-//             return core->HandlePageRequested(e);
-//           });
+//           Ticker* deliveries = host.AddTicker("deliveries", absl::Milliseconds(100),
+//                                               [core] { ... });
+//           AddConsumers(host, core, deliveries);   // services/paging/consumers.h
 //           host.AddGrpcService(host.Own(std::make_unique<PagingServiceImpl>(core)));
-//           host.AddTicker("deliveries", absl::Milliseconds(100), [core] { ... });
 //           return absl::OkStatus();
 //         });
 //   }

@@ -8,7 +8,9 @@
 #include "libs/events/types.h"
 #include "libs/log/log.h"
 #include "libs/proto/time.h"
+#include "libs/status/retry.h"
 #include "libs/status/status_macros.h"
+#include "libs/text/text.h"
 #include "services/escalation/contacts.h"
 
 namespace tocsin::escalation {
@@ -335,6 +337,43 @@ absl::StatusOr<bool> EscalationCore::FireStage(EscalationStore::Tx& tx,
   return true;
 }
 
+absl::Status EscalationCore::SetAside(const std::string& engagement_id, const absl::Status& why) {
+  const std::string reason =
+      absl::StrCat("set aside: its next stage could not be paged (",
+                   text::UntrustedLine(why.ToString(), text::kMaxDetailBytes),
+                   "); nobody more is paged by it");
+  std::string incident_id;
+  absl::Status s = Write([&](EscalationStore::Tx& tx, Events& emitted) -> absl::Status {
+    Engagement stopped;
+    absl::StatusOr<std::optional<Engagement>> readable = tx.GetEngagement(engagement_id);
+    if (readable.ok() && readable->has_value()) stopped = **readable;
+    ASSIGN_OR_RETURN(std::optional<std::string> incident, tx.StopEngagementColumns(engagement_id));
+    if (!incident.has_value()) return absl::OkStatus();
+    incident_id = *incident;
+    stopped.set_id(engagement_id);
+    stopped.set_incident_id(*incident);
+    stopped.set_state(v1::ENGAGEMENT_STATE_STOPPED);
+    stopped.clear_next_due();
+    stopped.set_stop_reason(reason);
+    if (readable.ok() && readable->has_value()) {
+      // Readable: keep the record whole, stopped, by compare-and-set.
+      const int64_t expected = stopped.version() + 1;  // StopEngagementColumns bumped it
+      stopped.set_version(expected + 1);
+      RETURN_IF_ERROR(CompareAndSet(tx, stopped, expected));
+    }
+    v1::EngagementStopped payload;
+    *payload.mutable_engagement() = stopped;
+    emitted.push_back(NewEvent(events::kEngagementStopped, *incident, "", payload));
+    return absl::OkStatus();
+  });
+  log::Error("engagement set aside: its stage could not be fired",
+             {{"engagement_id", engagement_id},
+              {"incident_id", incident_id},
+              {"error", why.ToString()},
+              {"set_aside", s.ok() ? "yes" : s.ToString()}});
+  return s;
+}
+
 absl::StatusOr<int> EscalationCore::RunDueTimers() {
   const absl::Time now = clock_->Now();
   int paged = 0;
@@ -345,14 +384,25 @@ absl::StatusOr<int> EscalationCore::RunDueTimers() {
       return absl::OkStatus();
     }));
     int fired_now = 0;
+    int set_aside = 0;
     for (const std::string& id : due) {
       bool fired = false;
-      RETURN_IF_ERROR(Write([&](EscalationStore::Tx& tx, Events& emitted) -> absl::Status {
+      absl::Status s = Write([&](EscalationStore::Tx& tx, Events& emitted) -> absl::Status {
         ASSIGN_OR_RETURN(fired, FireStage(tx, id, now, emitted));
         return absl::OkStatus();
-      }));
+      });
+      if (!s.ok()) {
+        if (IsTransient(s)) return s;
+        // If even that fails, the pass ends (and the next tick tries again)
+        // rather than meeting the same engagement again in this one.
+        RETURN_IF_ERROR(SetAside(id, s));
+        ++set_aside;
+        continue;
+      }
       if (fired) ++fired_now;
     }
+    // Set-aside engagements are no longer due: list again for the others.
+    if (fired_now == 0 && set_aside > 0) continue;
     // A stage whose channel has no delay is due at once: go round again
     // until nothing more is due.
     if (fired_now == 0) break;

@@ -83,7 +83,12 @@ class EscalationCore {
   absl::Status HandlePageEvent(const Envelope& event);
 
   // Pages every stage due by the clock, each engagement in its own
-  // transaction; returns how many stages it paged.
+  // transaction; returns how many stages it paged. One engagement that
+  // cannot be fired for a permanent reason (its row does not parse, say) is
+  // set aside, never retried each tick in front of the others: STOPPED by
+  // its columns, with an engagement.stopped saying why (on the incident's
+  // timeline), logged; the pass goes on. A transient error (the database
+  // busy) ends the pass; the next tick tries again.
   absl::StatusOr<int> RunDueTimers();
 
   // Engagements still paging (ACTIVE), for a gauge.
@@ -112,6 +117,8 @@ class EscalationCore {
                                   Events& emitted);
   absl::Status OnPageAcknowledged(EscalationStore::Tx& tx, const Envelope& event,
                                   Events& emitted);
+  // Sets aside an engagement whose stage cannot be fired (see RunDueTimers).
+  absl::Status SetAside(const std::string& engagement_id, const absl::Status& why);
   // Fires the stage of one engagement if it is still ACTIVE and due at now;
   // true if it paged.
   absl::StatusOr<bool> FireStage(EscalationStore::Tx& tx, const std::string& engagement_id,

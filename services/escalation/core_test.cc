@@ -16,6 +16,7 @@
 namespace tocsin::escalation {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -240,6 +241,47 @@ TEST_F(CoreTest, StagesArePagedToTheSecond) {
   }
   EXPECT_EQ(Outbox()[0].causation_id(), "e1");
   EXPECT_EQ(observed_, 8);
+}
+
+TEST_F(CoreTest, AnEngagementThatCannotBeFiredIsSetAsideAndTheOthersStillPage) {
+  ASSERT_OK(core_->CreateContact(Person("alice", {0, 60})));
+  ASSERT_OK(core_->CreateContact(Person("bob", {0, 60})));
+  ASSERT_OK(core_->HandleIncidentEvent(Opened("e1", "inc-1", {"alice"})));
+  ASSERT_OK(core_->HandleIncidentEvent(Opened("e2", "inc-2", {"bob"})));
+  const std::string broken = OnlyEngagement("inc-1").id();
+  // alice's stored engagement becomes unreadable (a bad disk, a bug).
+  ASSERT_OK(store_->database()->Transaction([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(auto s, store_->database()->Prepare(
+                                 "UPDATE engagements SET body = X'FFFFFFFF' WHERE id = ?"));
+    RETURN_IF_ERROR(s.BindAll(broken));
+    return s.Run().status();
+  }));
+
+  clock_.Advance(absl::Seconds(60));
+  // bob's second stage is paged; alice's engagement is set aside, once.
+  EXPECT_EQ(Fire(), 1);
+  EXPECT_THAT(PagedChannels(), ElementsAre("ch0", "ch0", "ch1"));
+  EXPECT_EQ(Pages().back().contact(), "bob");
+  v1::Engagement aside = OnlyEngagement("inc-1");
+  EXPECT_EQ(aside.id(), broken);
+  EXPECT_EQ(aside.state(), v1::ENGAGEMENT_STATE_STOPPED);
+  std::vector<v1::EngagementStopped> stops;
+  for (const Envelope& e : Outbox()) {
+    if (!events::Is(e, events::kEngagementStopped) || e.incident_id() != "inc-1") continue;
+    ASSERT_OK_AND_ASSIGN(v1::EngagementStopped one, events::Payload(e, events::kEngagementStopped));
+    stops.push_back(one);
+  }
+  ASSERT_THAT(stops, SizeIs(1));
+  const v1::EngagementStopped& stopped = stops[0];
+  EXPECT_EQ(stopped.engagement().id(), broken);
+  EXPECT_THAT(stopped.engagement().stop_reason(),
+              AllOf(HasSubstr("set aside"), HasSubstr("DATA_LOSS")));
+
+  // Never met again: the next passes only page bob.
+  const size_t events = Outbox().size();
+  clock_.Advance(absl::Hours(1));
+  EXPECT_EQ(Fire(), 0);
+  EXPECT_EQ(Outbox().size(), events);
 }
 
 TEST_F(CoreTest, LaterStagesSayWhatTheIncidentSaysNow) {

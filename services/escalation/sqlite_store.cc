@@ -143,9 +143,41 @@ class SqliteEscalationStore::SqliteTx final : public EscalationStore::Tx {
   absl::StatusOr<std::vector<Engagement>> ListEngagements(
       const std::string& incident_id) override {
     ASSIGN_OR_RETURN(Statement s, db_.Prepare(
-        "SELECT body FROM engagements WHERE incident_id = ? ORDER BY seq"));
+        "SELECT body, id, state FROM engagements WHERE incident_id = ? ORDER BY seq"));
     RETURN_IF_ERROR(s.BindAll(incident_id));
-    return AllBodies<Engagement>(s, "engagement");
+    // One unreadable row must not hide the incident's other engagements: it
+    // is shown by its columns, saying so.
+    std::vector<Engagement> out;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      absl::StatusOr<Engagement> e = ParseBody<Engagement>(s.ColumnBlob(0), "engagement");
+      if (!e.ok()) {
+        Engagement unreadable;
+        unreadable.set_id(s.ColumnText(1));
+        unreadable.set_incident_id(incident_id);
+        unreadable.set_state(static_cast<v1::EngagementState>(s.ColumnInt64(2)));
+        unreadable.set_stop_reason("the stored engagement is unreadable (set aside)");
+        out.push_back(std::move(unreadable));
+        continue;
+      }
+      out.push_back(*std::move(e));
+    }
+    return out;
+  }
+
+  absl::StatusOr<std::optional<std::string>> StopEngagementColumns(
+      const std::string& id) override {
+    ASSIGN_OR_RETURN(Statement s, db_.Prepare(
+        "UPDATE engagements SET state = ?, next_due = NULL, version = version + 1 "
+        "WHERE id = ? RETURNING incident_id"));
+    RETURN_IF_ERROR(s.BindAll(static_cast<int>(v1::ENGAGEMENT_STATE_STOPPED), id));
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return std::optional<std::string>();
+    std::string incident_id = s.ColumnText(0);
+    ASSIGN_OR_RETURN(bool more, s.Step());
+    (void)more;
+    return std::optional<std::string>(std::move(incident_id));
   }
 
   absl::StatusOr<std::vector<Engagement>> ListActiveEngagements() override {

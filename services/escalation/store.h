@@ -59,6 +59,11 @@ class EscalationStore {
         const std::string& incident_id) = 0;
     // Every ACTIVE engagement, in the order they started.
     virtual absl::StatusOr<std::vector<Engagement>> ListActiveEngagements() = 0;
+    // Stops an engagement by its columns alone (its stored body may be
+    // unreadable): state STOPPED, no stage due. Returns its incident id, or
+    // nullopt when there is no such engagement.
+    virtual absl::StatusOr<std::optional<std::string>> StopEngagementColumns(
+        const std::string& id) = 0;
     // How many engagements are ACTIVE.
     virtual absl::StatusOr<int64_t> CountActiveEngagements() = 0;
     // Ids of ACTIVE engagements whose next stage is due at or before `now`,
