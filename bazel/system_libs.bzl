@@ -34,6 +34,7 @@ _LIBS = {
         "absl_flags",
         "absl_flags_parse",
         "absl_flags_usage",
+        "absl_flags_reflection",
         "absl_synchronization",
         "absl_random_random",
         "absl_flat_hash_map",

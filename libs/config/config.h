@@ -19,8 +19,9 @@ namespace tocsin::config {
 std::string EnvOr(const char* name, absl::string_view fallback);
 // The variable as an integer, or fallback when unset or empty. A value that is
 // not an integer ("six", "10s") also gives fallback, and is recorded so that
-// CheckEnvironment() fails start-up naming the variable: flag defaults are
-// read before main() runs, where no error can be returned.
+// CheckEnvironment() fails start-up naming the variable: a flag's default is
+// computed where no error can be returned (the service host evaluates every
+// flag before calling CheckEnvironment()).
 int EnvOrInt(const char* name, int fallback);
 
 // OK unless an EnvOrInt() call met a malformed value; then InvalidArgument

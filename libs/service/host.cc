@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/flags/parse.h"
+#include "absl/flags/reflection.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -189,6 +190,9 @@ int ServiceHost::Main(int argc, char** argv, ServiceSpec spec, Wiring wiring) {
     log::Error(what, {{"error", s.ToString()}});
     return 1;
   };
+  // Flag defaults (EnvOrInt(...)) are evaluated on first use: evaluate them
+  // all now, so a malformed TOCSIN_* value is found before anything starts.
+  for (const auto& [name, flag] : absl::GetAllFlags()) (void)flag->CurrentValue();
   if (absl::Status env = config::CheckEnvironment(); !env.ok()) {
     return fail("cannot start: invalid configuration", env);
   }

@@ -317,5 +317,17 @@ TEST_F(PagingBinaryTest, ALeaseNoLongerThanANotifierTimeoutRefusesToStart) {
   EXPECT_THAT(bad->LogContents(), HasSubstr("must be longer than the longest notifier timeout"));
 }
 
+TEST_F(PagingBinaryTest, AMalformedEnvironmentValueRefusesToStartNamingIt) {
+  const std::string ports_file = dir_ + "/env.ports";
+  ASSERT_OK_AND_ASSIGN(
+      auto bad, Process::Start(testing::RunfilePath("services/paging/paging"),
+                               Args(ports_file, {"--grpc_listen=127.0.0.1:0", "--http_port=0",
+                                                 "--db=" + dir_ + "/env.db"}),
+                               {{"TOCSIN_PAGING_MAX_ATTEMPTS", "six"}}, dir_ + "/env.log"));
+  ASSERT_OK_AND_ASSIGN(int status, bad->Wait(kWait));
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0) << status;
+  EXPECT_THAT(bad->LogContents(), HasSubstr("TOCSIN_PAGING_MAX_ATTEMPTS=six is not an integer"));
+}
+
 }  // namespace
 }  // namespace tocsin::paging
