@@ -49,6 +49,36 @@ CREATE TABLE incidents (
   body BLOB NOT NULL
 );
 )sql"},
+      {2, "on-call", R"sql(
+-- Engagement trees: an escalation plan's or schedule's targets are
+-- engagements of their own, under the engagement that started them.
+ALTER TABLE engagements ADD COLUMN parent_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE engagements ADD COLUMN root_id TEXT NOT NULL DEFAULT '';
+UPDATE engagements SET root_id = id;
+CREATE INDEX engagements_parent ON engagements(parent_id, seq);
+CREATE INDEX engagements_root ON engagements(root_id, seq);
+CREATE TABLE rotations (
+  name TEXT PRIMARY KEY,
+  version INTEGER NOT NULL,
+  body BLOB NOT NULL
+);
+CREATE TABLE rotation_overrides (
+  rotation TEXT NOT NULL REFERENCES rotations(name) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  start_time INTEGER NOT NULL,
+  end_time INTEGER NOT NULL,
+  body BLOB NOT NULL,
+  PRIMARY KEY (rotation, name)
+);
+CREATE INDEX rotation_overrides_time ON rotation_overrides(rotation, start_time);
+-- iCalendar feeds behind a secret token (only its SHA-256 is kept).
+CREATE TABLE calendar_feeds (
+  token_sha256 TEXT PRIMARY KEY,
+  rotation TEXT NOT NULL,
+  contact TEXT NOT NULL,
+  create_time INTEGER NOT NULL
+);
+)sql"},
   };
   for (const auto& shared : {store::OutboxMigrations(), store::InboxMigrations(),
                              store::DeadLetterMigrations()}) {
@@ -134,6 +164,105 @@ class SqliteEscalationStore::SqliteTx final : public EscalationStore::Tx {
     return n > 0;
   }
 
+  absl::StatusOr<std::optional<Rotation>> GetRotation(const std::string& name) override {
+    ASSIGN_OR_RETURN(Statement s, db_.Prepare("SELECT body FROM rotations WHERE name = ?"));
+    RETURN_IF_ERROR(s.BindAll(name));
+    return OneBody<Rotation>(s, "rotation");
+  }
+
+  absl::StatusOr<std::vector<Rotation>> ListRotations() override {
+    ASSIGN_OR_RETURN(Statement s, db_.Prepare("SELECT body FROM rotations ORDER BY name"));
+    return AllBodies<Rotation>(s, "rotation");
+  }
+
+  absl::Status InsertRotation(const Rotation& rotation) override {
+    ASSIGN_OR_RETURN(Statement s, db_.Prepare(
+        "INSERT INTO rotations(name, version, body) VALUES(?, ?, ?)"));
+    std::string body = rotation.SerializeAsString();
+    RETURN_IF_ERROR(s.BindAll(rotation.name(), rotation.version(), Blob{body}));
+    return s.Run().status();
+  }
+
+  absl::StatusOr<bool> UpdateRotation(const Rotation& rotation,
+                                      int64_t expected_version) override {
+    ASSIGN_OR_RETURN(Statement s, db_.Prepare(
+        "UPDATE rotations SET version = ?, body = ? WHERE name = ? AND version = ?"));
+    std::string body = rotation.SerializeAsString();
+    RETURN_IF_ERROR(
+        s.BindAll(rotation.version(), Blob{body}, rotation.name(), expected_version));
+    ASSIGN_OR_RETURN(int64_t n, s.Run());
+    return n == 1;
+  }
+
+  absl::StatusOr<bool> DeleteRotation(const std::string& name) override {
+    ASSIGN_OR_RETURN(Statement s, db_.Prepare("DELETE FROM rotations WHERE name = ?"));
+    RETURN_IF_ERROR(s.BindAll(name));
+    ASSIGN_OR_RETURN(int64_t n, s.Run());
+    return n > 0;
+  }
+
+  absl::StatusOr<std::vector<RotationOverride>> ListOverrides(
+      const std::string& rotation) override {
+    ASSIGN_OR_RETURN(Statement s, db_.Prepare(
+        "SELECT body FROM rotation_overrides WHERE rotation = ? ORDER BY start_time, name"));
+    RETURN_IF_ERROR(s.BindAll(rotation));
+    return AllBodies<RotationOverride>(s, "rotation override");
+  }
+
+  absl::Status InsertOverride(const RotationOverride& o) override {
+    ASSIGN_OR_RETURN(Statement s, db_.Prepare(
+        "INSERT INTO rotation_overrides(rotation, name, start_time, end_time, body) "
+        "VALUES(?, ?, ?, ?, ?)"));
+    std::string body = o.SerializeAsString();
+    RETURN_IF_ERROR(s.BindAll(o.rotation(), o.name(), FromProtoTime(o.start()),
+                              FromProtoTime(o.end()), Blob{body}));
+    return s.Run().status();
+  }
+
+  absl::StatusOr<bool> DeleteOverride(const std::string& rotation,
+                                      const std::string& name) override {
+    ASSIGN_OR_RETURN(Statement s, db_.Prepare(
+        "DELETE FROM rotation_overrides WHERE rotation = ? AND name = ?"));
+    RETURN_IF_ERROR(s.BindAll(rotation, name));
+    ASSIGN_OR_RETURN(int64_t n, s.Run());
+    return n > 0;
+  }
+
+  absl::Status InsertCalendarFeed(absl::string_view token_sha256,
+                                  const CalendarFeedRow& feed) override {
+    ASSIGN_OR_RETURN(Statement s, db_.Prepare(
+        "INSERT INTO calendar_feeds(token_sha256, rotation, contact, create_time) "
+        "VALUES(?, ?, ?, ?)"));
+    RETURN_IF_ERROR(s.BindAll(token_sha256, feed.rotation, feed.contact, feed.create_time));
+    return s.Run().status();
+  }
+
+  absl::StatusOr<std::optional<CalendarFeedRow>> GetCalendarFeed(
+      absl::string_view token_sha256) override {
+    ASSIGN_OR_RETURN(Statement s, db_.Prepare(
+        "SELECT rotation, contact, create_time FROM calendar_feeds WHERE token_sha256 = ?"));
+    RETURN_IF_ERROR(s.BindAll(token_sha256));
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return std::optional<CalendarFeedRow>();
+    return std::optional<CalendarFeedRow>(
+        CalendarFeedRow{s.ColumnText(0), s.ColumnText(1), s.ColumnTime(2)});
+  }
+
+  absl::StatusOr<std::vector<Engagement>> ListChildEngagements(
+      const std::string& parent_id) override {
+    ASSIGN_OR_RETURN(Statement s, db_.Prepare(
+        "SELECT body FROM engagements WHERE parent_id = ? ORDER BY seq"));
+    RETURN_IF_ERROR(s.BindAll(parent_id));
+    return AllBodies<Engagement>(s, "engagement");
+  }
+
+  absl::StatusOr<std::vector<Engagement>> ListEngagementTree(const std::string& root_id) override {
+    ASSIGN_OR_RETURN(Statement s, db_.Prepare(
+        "SELECT body FROM engagements WHERE root_id = ? ORDER BY seq"));
+    RETURN_IF_ERROR(s.BindAll(root_id));
+    return AllBodies<Engagement>(s, "engagement");
+  }
+
   absl::StatusOr<std::optional<Engagement>> GetEngagement(const std::string& id) override {
     ASSIGN_OR_RETURN(Statement s, db_.Prepare("SELECT body FROM engagements WHERE id = ?"));
     RETURN_IF_ERROR(s.BindAll(id));
@@ -211,12 +340,14 @@ class SqliteEscalationStore::SqliteTx final : public EscalationStore::Tx {
 
   absl::Status InsertEngagement(const Engagement& e) override {
     ASSIGN_OR_RETURN(Statement s, db_.Prepare(
-        "INSERT INTO engagements(id, incident_id, state, version, body, next_due) "
-        "VALUES(?, ?, ?, ?, ?, ?)"));
+        "INSERT INTO engagements(id, incident_id, state, version, body, next_due, parent_id, "
+        "root_id) VALUES(?, ?, ?, ?, ?, ?, ?, ?)"));
     std::string body = e.SerializeAsString();
     RETURN_IF_ERROR(s.BindAll(e.id(), e.incident_id(), static_cast<int>(e.state()),
                               e.version(), Blob{body}));
     RETURN_IF_ERROR(BindNextDue(s, 6, e));
+    RETURN_IF_ERROR(s.Bind(7, e.parent_id()));
+    RETURN_IF_ERROR(s.Bind(8, e.root_id().empty() ? e.id() : e.root_id()));
     return s.Run().status();
   }
 

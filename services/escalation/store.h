@@ -31,6 +31,8 @@ namespace tocsin::escalation {
 
 using ::tocsin::escalation::v1::Contact;
 using ::tocsin::escalation::v1::Engagement;
+using ::tocsin::escalation::v1::Rotation;
+using ::tocsin::escalation::v1::RotationOverride;
 using ::tocsin::events::v1::Envelope;
 using ::tocsin::incidents::v1::Incident;
 
@@ -53,12 +55,47 @@ class EscalationStore {
     // false if there was no such contact.
     virtual absl::StatusOr<bool> DeleteContact(const std::string& name) = 0;
 
+    // Rotations, by name; the same contract as contacts.
+    virtual absl::StatusOr<std::optional<Rotation>> GetRotation(const std::string& name) = 0;
+    virtual absl::StatusOr<std::vector<Rotation>> ListRotations() = 0;
+    virtual absl::Status InsertRotation(const Rotation& rotation) = 0;
+    virtual absl::StatusOr<bool> UpdateRotation(const Rotation& rotation,
+                                                int64_t expected_version) = 0;
+    // Also deletes the rotation's overrides.
+    virtual absl::StatusOr<bool> DeleteRotation(const std::string& name) = 0;
+
+    // A rotation's overrides, by start. AlreadyExists for a second override
+    // of that name on the rotation. (Overlaps are the caller's to refuse.)
+    virtual absl::StatusOr<std::vector<RotationOverride>> ListOverrides(
+        const std::string& rotation) = 0;
+    virtual absl::Status InsertOverride(const RotationOverride& override_) = 0;
+    virtual absl::StatusOr<bool> DeleteOverride(const std::string& rotation,
+                                                const std::string& name) = 0;
+
+    // Calendar feeds: the SHA-256 of a feed's secret token, and what it shows
+    // (exactly one of rotation and contact).
+    struct CalendarFeedRow {
+      std::string rotation;
+      std::string contact;
+      absl::Time create_time;
+    };
+    virtual absl::Status InsertCalendarFeed(absl::string_view token_sha256,
+                                            const CalendarFeedRow& feed) = 0;
+    virtual absl::StatusOr<std::optional<CalendarFeedRow>> GetCalendarFeed(
+        absl::string_view token_sha256) = 0;
+
     virtual absl::StatusOr<std::optional<Engagement>> GetEngagement(const std::string& id) = 0;
     // The incident's engagements in the order they started.
     virtual absl::StatusOr<std::vector<Engagement>> ListEngagements(
         const std::string& incident_id) = 0;
     // Every ACTIVE engagement, in the order they started.
     virtual absl::StatusOr<std::vector<Engagement>> ListActiveEngagements() = 0;
+    // The engagements a parent started (its targets), in the order they
+    // started; and every engagement of one tree (root_id), root first.
+    virtual absl::StatusOr<std::vector<Engagement>> ListChildEngagements(
+        const std::string& parent_id) = 0;
+    virtual absl::StatusOr<std::vector<Engagement>> ListEngagementTree(
+        const std::string& root_id) = 0;
     // Stops an engagement by its columns alone (its stored body may be
     // unreadable): state STOPPED, no stage due. Returns its incident id, or
     // nullopt when there is no such engagement.
