@@ -36,8 +36,8 @@ constexpr absl::Duration kCoverageMargin = absl::Hours(21 * 24);
 constexpr absl::string_view kWeekdayNames[] = {"MON", "TUE", "WED", "THU",
                                                "FRI", "SAT", "SUN"};
 constexpr absl::string_view kAreas[] = {
-    "Africa", "America", "Antarctica", "Arctic",  "Asia",
-    "Atlantic", "Australia", "Europe", "Indian", "Pacific"};
+    "Africa",   "America",   "Antarctica", "Arctic", "Asia",
+    "Atlantic", "Australia", "Europe",     "Indian", "Pacific"};
 
 // Epochs for counting hand-offs: 1970-01-05 was a Monday.
 const absl::CivilDay kEpochDay(1970, 1, 1);
@@ -75,13 +75,20 @@ absl::Time Resolve(const absl::TimeZone& tz, absl::CivilSecond cs) {
 
 Weekday WeekdayOf(absl::CivilDay day) {
   switch (absl::GetWeekday(day)) {
-    case absl::Weekday::monday: return Weekday::kMonday;
-    case absl::Weekday::tuesday: return Weekday::kTuesday;
-    case absl::Weekday::wednesday: return Weekday::kWednesday;
-    case absl::Weekday::thursday: return Weekday::kThursday;
-    case absl::Weekday::friday: return Weekday::kFriday;
-    case absl::Weekday::saturday: return Weekday::kSaturday;
-    case absl::Weekday::sunday: return Weekday::kSunday;
+    case absl::Weekday::monday:
+      return Weekday::kMonday;
+    case absl::Weekday::tuesday:
+      return Weekday::kTuesday;
+    case absl::Weekday::wednesday:
+      return Weekday::kWednesday;
+    case absl::Weekday::thursday:
+      return Weekday::kThursday;
+    case absl::Weekday::friday:
+      return Weekday::kFriday;
+    case absl::Weekday::saturday:
+      return Weekday::kSaturday;
+    case absl::Weekday::sunday:
+      return Weekday::kSunday;
   }
   return Weekday::kMonday;
 }
@@ -186,9 +193,8 @@ int64_t OrdinalAtOrBefore(const Compiled& c, absl::CivilSecond cs) {
       break;
     }
   }
-  const int64_t j =
-      std::upper_bound(offsets.begin(), offsets.end(), offset) -
-      offsets.begin();
+  const int64_t j = std::upper_bound(offsets.begin(), offsets.end(), offset) -
+                    offsets.begin();
   return q * per + j - 1;
 }
 
@@ -295,10 +301,9 @@ std::optional<TimeRange> CoveredBefore(const Compiled& c, absl::Time t) {
 
 // Index of the first override ending after t.
 size_t FirstOverrideEndingAfter(const Compiled& c, absl::Time t) {
-  return std::upper_bound(c.overrides.begin(), c.overrides.end(), t,
-                          [](absl::Time x, const Override& o) {
-                            return x < o.end;
-                          }) -
+  return std::upper_bound(
+             c.overrides.begin(), c.overrides.end(), t,
+             [](absl::Time x, const Override& o) { return x < o.end; }) -
          c.overrides.begin();
 }
 
@@ -377,10 +382,10 @@ void ForEachRegularStretch(const Compiled& c, absl::Time from, absl::Time to,
 
 absl::Status TooMany(const char* what, const Compiled& c, absl::Time from,
                      absl::Time to) {
-  return absl::ResourceExhaustedError(absl::StrCat(
-      "rotation ", c.name, " has more than ", kMaxShifts, " ", what,
-      " between ", FormatInstant(from, c.tz), " and ", FormatInstant(to, c.tz),
-      "; ask for a shorter range"));
+  return absl::ResourceExhaustedError(
+      absl::StrCat("rotation ", c.name, " has more than ", kMaxShifts, " ",
+                   what, " between ", FormatInstant(from, c.tz), " and ",
+                   FormatInstant(to, c.tz), "; ask for a shorter range"));
 }
 
 absl::StatusOr<std::vector<Shift>> ComputeShifts(const Compiled& c,
@@ -416,9 +421,8 @@ absl::StatusOr<std::vector<Shift>> ComputeShifts(const Compiled& c,
     out.push_back(
         Shift{o.start, o.end, o.contacts, ShiftType::kOverridden, o.name});
   }
-  std::sort(out.begin(), out.end(), [](const Shift& a, const Shift& b) {
-    return a.start < b.start;
-  });
+  std::sort(out.begin(), out.end(),
+            [](const Shift& a, const Shift& b) { return a.start < b.start; });
   return out;
 }
 
@@ -470,8 +474,7 @@ std::vector<TimeRange> Complement(std::vector<TimeRange> on, absl::Time from,
 // coverage comes back every week, and overrides are finitely many.
 absl::Time NextOnCallStart(const Compiled& c, absl::Time t) {
   absl::Time best = absl::InfiniteFuture();
-  for (size_t i = FirstOverrideEndingAfter(c, t); i < c.overrides.size();
-       ++i) {
+  for (size_t i = FirstOverrideEndingAfter(c, t); i < c.overrides.size(); ++i) {
     if (!c.overrides[i].contacts.empty()) {
       best = std::max(c.overrides[i].start, t);
       break;
@@ -533,16 +536,15 @@ absl::StatusOr<OnCall> ComputeOnCallAt(const Compiled& c, absl::Time t) {
   }
   Nobody nobody;
   nobody.gap = {PrevOnCallEnd(c, t), NextOnCallStart(c, t)};
-  const std::string next = absl::StrCat(
-      "; next on call at ", FormatInstant(nobody.gap.end, c.tz), " (",
-      FormatLocal(nobody.gap.end, c.tz, c.zone_name), ")");
+  const std::string next =
+      absl::StrCat("; next on call at ", FormatInstant(nobody.gap.end, c.tz),
+                   " (", FormatLocal(nobody.gap.end, c.tz, c.zone_name), ")");
   if (const Override* o = OverrideAt(c, t)) {
     nobody.reason = NobodyReason::kEmptyOverride;
     nobody.override_name = o->name;
-    nobody.explanation =
-        absl::StrCat("override ", o->name, " of rotation ", c.name,
-                     " puts nobody on call until ",
-                     FormatInstant(o->end, c.tz), next);
+    nobody.explanation = absl::StrCat("override ", o->name, " of rotation ",
+                                      c.name, " puts nobody on call until ",
+                                      FormatInstant(o->end, c.tz), next);
   } else if (t < c.start) {
     nobody.reason = NobodyReason::kNotStarted;
     nobody.explanation = absl::StrCat("rotation ", c.name, " starts ",
@@ -561,7 +563,8 @@ absl::StatusOr<OnCall> ComputeOnCallAt(const Compiled& c, absl::Time t) {
   return out;
 }
 
-// --- Validation ----------------------------------------------------------------
+// --- Validation
+// ----------------------------------------------------------------
 
 absl::Status Invalid(absl::string_view rotation, absl::string_view message) {
   return absl::InvalidArgumentError(
@@ -569,7 +572,8 @@ absl::Status Invalid(absl::string_view rotation, absl::string_view message) {
 }
 
 bool IsZoneComponent(absl::string_view part) {
-  if (part.empty() || !absl::ascii_isalpha(static_cast<unsigned char>(part[0]))) {
+  if (part.empty() ||
+      !absl::ascii_isalpha(static_cast<unsigned char>(part[0]))) {
     return false;
   }
   for (char ch : part) {
@@ -590,8 +594,8 @@ absl::Status ValidateContacts(absl::string_view what,
           absl::StrCat(what, ": contact #", i + 1, " is empty"));
     }
     if (!seen.insert(contacts[i]).second) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          what, ": contact \"", contacts[i], "\" appears twice"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, ": contact \"", contacts[i], "\" appears twice"));
     }
   }
   return absl::OkStatus();
@@ -623,9 +627,9 @@ absl::Status CompileRecurrence(const RotationSpec& spec, Compiled& c) {
     if (!r.daily_settings.empty()) given.push_back("dailySettings");
     if (!r.weekly_settings.empty()) given.push_back("weeklySettings");
     if (!r.monthly_settings.empty()) given.push_back("monthlySettings");
-    return Invalid(name, absl::StrCat("recurrence has ",
-                                      absl::StrJoin(given, " and "),
-                                      "; give exactly one of them"));
+    return Invalid(
+        name, absl::StrCat("recurrence has ", absl::StrJoin(given, " and "),
+                           "; give exactly one of them"));
   }
   std::vector<Entry> entries;
   if (!r.daily_settings.empty()) {
@@ -641,17 +645,15 @@ absl::Status CompileRecurrence(const RotationSpec& spec, Compiled& c) {
     for (size_t i = 0; i < r.weekly_settings.size(); ++i) {
       const WeeklySetting& w = r.weekly_settings[i];
       if (!IsValidWeekday(w.day_of_week)) {
-        return Invalid(name, absl::StrCat("weeklySettings[", i,
-                                          "].dayOfWeek ",
+        return Invalid(name, absl::StrCat("weeklySettings[", i, "].dayOfWeek ",
                                           static_cast<int>(w.day_of_week),
                                           " is not a day of the week"));
       }
-      RETURN_IF_ERROR(CheckTime(
-          name, absl::StrCat("weeklySettings[", i, "].handOffTime"),
-          w.hand_off_time));
-      entries.push_back(
-          {0, static_cast<int>(w.day_of_week) * kSecondsPerDay +
-                  MinuteOfDay(w.hand_off_time) * int64_t{60}});
+      RETURN_IF_ERROR(
+          CheckTime(name, absl::StrCat("weeklySettings[", i, "].handOffTime"),
+                    w.hand_off_time));
+      entries.push_back({0, static_cast<int>(w.day_of_week) * kSecondsPerDay +
+                                MinuteOfDay(w.hand_off_time) * int64_t{60}});
     }
   } else {
     c.kind = Kind::kMonthly;
@@ -659,13 +661,13 @@ absl::Status CompileRecurrence(const RotationSpec& spec, Compiled& c) {
     for (size_t i = 0; i < r.monthly_settings.size(); ++i) {
       const MonthlySetting& s = r.monthly_settings[i];
       if (s.day_of_month < 1 || s.day_of_month > 31) {
-        return Invalid(name, absl::StrCat("monthlySettings[", i,
-                                          "].dayOfMonth ", s.day_of_month,
-                                          " is not between 1 and 31"));
+        return Invalid(
+            name, absl::StrCat("monthlySettings[", i, "].dayOfMonth ",
+                               s.day_of_month, " is not between 1 and 31"));
       }
-      RETURN_IF_ERROR(CheckTime(
-          name, absl::StrCat("monthlySettings[", i, "].handOffTime"),
-          s.hand_off_time));
+      RETURN_IF_ERROR(
+          CheckTime(name, absl::StrCat("monthlySettings[", i, "].handOffTime"),
+                    s.hand_off_time));
       if (s.day_of_month >= 28) {
         if (late_day != 0 && late_day != s.day_of_month) {
           return Invalid(
@@ -682,11 +684,9 @@ absl::Status CompileRecurrence(const RotationSpec& spec, Compiled& c) {
           {s.day_of_month, MinuteOfDay(s.hand_off_time) * int64_t{60}});
     }
   }
-  std::sort(entries.begin(), entries.end(),
-            [](const Entry& a, const Entry& b) {
-              return std::make_pair(a.day, a.second) <
-                     std::make_pair(b.day, b.second);
-            });
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+    return std::make_pair(a.day, a.second) < std::make_pair(b.day, b.second);
+  });
   for (size_t i = 1; i < entries.size(); ++i) {
     if (entries[i].day == entries[i - 1].day &&
         entries[i].second == entries[i - 1].second) {
@@ -724,10 +724,9 @@ absl::Status CompileCoverage(const RotationSpec& spec, Compiled& c) {
   std::vector<std::pair<int, int>> raw;
   for (const auto& [day, ranges] : coverages) {
     if (!IsValidWeekday(day)) {
-      return Invalid(spec.name,
-                     absl::StrCat("shiftCoverages has day ",
-                                  static_cast<int>(day),
-                                  ", not a day of the week"));
+      return Invalid(spec.name, absl::StrCat("shiftCoverages has day ",
+                                             static_cast<int>(day),
+                                             ", not a day of the week"));
     }
     for (size_t i = 0; i < ranges.size(); ++i) {
       const std::string field =
@@ -778,12 +777,12 @@ absl::StatusOr<Compiled> CompileRotation(const RotationSpec& spec) {
   Compiled c;
   c.name = spec.name;
   if (spec.contacts.empty()) {
-    return Invalid(spec.name, "contacts is empty; a rotation needs at least "
-                              "one contact");
+    return Invalid(spec.name,
+                   "contacts is empty; a rotation needs at least "
+                   "one contact");
   }
-  RETURN_IF_ERROR(
-      ValidateContacts(absl::StrCat("rotation \"", spec.name, "\""),
-                       spec.contacts));
+  RETURN_IF_ERROR(ValidateContacts(absl::StrCat("rotation \"", spec.name, "\""),
+                                   spec.contacts));
   c.contacts = spec.contacts;
   if (spec.start_time == absl::InfinitePast() ||
       spec.start_time == absl::InfiniteFuture()) {
@@ -806,11 +805,10 @@ absl::StatusOr<Compiled> CompileRotation(const RotationSpec& spec) {
   c.n = r.number_of_on_calls;
   if (r.recurrence_multiplier < 1 ||
       r.recurrence_multiplier > kMaxRecurrenceMultiplier) {
-    return Invalid(spec.name,
-                   absl::StrCat("recurrenceMultiplier ",
-                                r.recurrence_multiplier,
-                                " is not between 1 and ",
-                                kMaxRecurrenceMultiplier));
+    return Invalid(
+        spec.name,
+        absl::StrCat("recurrenceMultiplier ", r.recurrence_multiplier,
+                     " is not between 1 and ", kMaxRecurrenceMultiplier));
   }
   c.m = r.recurrence_multiplier;
   RETURN_IF_ERROR(CompileCoverage(spec, c));
@@ -824,10 +822,9 @@ absl::StatusOr<Compiled> Compile(const RotationSpec& spec,
   absl::Status status = ValidateOverrides(overrides);
   if (!status.ok()) return Invalid(spec.name, status.message());
   c.overrides.assign(overrides.begin(), overrides.end());
-  std::sort(c.overrides.begin(), c.overrides.end(),
-            [](const Override& a, const Override& b) {
-              return a.start < b.start;
-            });
+  std::sort(
+      c.overrides.begin(), c.overrides.end(),
+      [](const Override& a, const Override& b) { return a.start < b.start; });
   return c;
 }
 
@@ -958,17 +955,16 @@ absl::Status ValidateOverrides(absl::Span<const Override> overrides) {
           absl::StrCat(what, ": start and end must be finite instants"));
     }
     if (o.end <= o.start) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          what, ": end ", FormatInstant(o.end, utc),
-          " is not after start ", FormatInstant(o.start, utc)));
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, ": end ", FormatInstant(o.end, utc),
+                       " is not after start ", FormatInstant(o.start, utc)));
     }
     RETURN_IF_ERROR(ValidateContacts(what, o.contacts));
     sorted.push_back(&o);
   }
-  std::sort(sorted.begin(), sorted.end(),
-            [](const Override* a, const Override* b) {
-              return a->start < b->start;
-            });
+  std::sort(
+      sorted.begin(), sorted.end(),
+      [](const Override* a, const Override* b) { return a->start < b->start; });
   for (size_t i = 1; i < sorted.size(); ++i) {
     const Override& a = *sorted[i - 1];
     const Override& b = *sorted[i];
@@ -1023,9 +1019,9 @@ absl::StatusOr<ScheduleOnCall> ScheduleOnCallAt(
   std::vector<std::string> reasons;
   for (const Compiled& c : compiled) {
     ASSIGN_OR_RETURN(OnCall on, ComputeOnCallAt(c, t));
-    const TimeRange around =
-        on.shift.has_value() ? TimeRange{on.shift->start, on.shift->end}
-                             : on.nobody->gap;
+    const TimeRange around = on.shift.has_value()
+                                 ? TimeRange{on.shift->start, on.shift->end}
+                                 : on.nobody->gap;
     out.unchanged.start = std::max(out.unchanged.start, around.start);
     out.unchanged.end = std::min(out.unchanged.end, around.end);
     for (const std::string& contact : on.contacts) {

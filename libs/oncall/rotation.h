@@ -177,17 +177,19 @@ struct Recurrence {
 
 struct RotationSpec {
   std::string name;  // non-empty; used in messages and reasons
-  std::vector<std::string> contacts;  // ordered, at least one, distinct, non-empty
-  absl::Time start_time;              // finite
-  std::string time_zone_id;           // "UTC" or an IANA region name
+  // Ordered; at least one; distinct and non-empty.
+  std::vector<std::string> contacts;
+  absl::Time start_time;     // finite; where counting starts
+  std::string time_zone_id;  // "UTC" or an IANA region name
   Recurrence recurrence;
 };
 
 struct Override {
   std::string name;  // non-empty (an id or a name); used in messages
-  std::vector<std::string> contacts;  // may be empty: nobody; distinct, non-empty
-  absl::Time start;                   // finite
-  absl::Time end;                     // finite, after start
+  // May be empty (nobody on call); distinct and non-empty.
+  std::vector<std::string> contacts;
+  absl::Time start;  // finite
+  absl::Time end;    // finite, after start
 };
 
 enum class ShiftType { kRegular, kOverridden };

@@ -99,8 +99,7 @@ RotationSpec Weekly(const std::string& zone, std::vector<std::string> contacts,
   return spec;
 }
 
-RotationSpec Monthly(const std::string& zone,
-                     std::vector<std::string> contacts,
+RotationSpec Monthly(const std::string& zone, std::vector<std::string> contacts,
                      absl::string_view start,
                      std::vector<MonthlySetting> settings) {
   RotationSpec spec = Daily(zone, std::move(contacts), start, {});
@@ -118,9 +117,8 @@ RotationSpec WithOnCalls(RotationSpec spec, int n) {
   return spec;
 }
 
-RotationSpec WithCoverage(
-    RotationSpec spec, std::vector<Weekday> days, absl::string_view start,
-    absl::string_view end) {
+RotationSpec WithCoverage(RotationSpec spec, std::vector<Weekday> days,
+                          absl::string_view start, absl::string_view end) {
   for (Weekday d : days) {
     spec.recurrence.shift_coverages[d].push_back({H(start), H(end)});
   }
@@ -128,8 +126,8 @@ RotationSpec WithCoverage(
 }
 
 const std::vector<Weekday> kWorkdays = {Weekday::kMonday, Weekday::kTuesday,
-                                        Weekday::kWednesday,
-                                        Weekday::kThursday, Weekday::kFriday};
+                                        Weekday::kWednesday, Weekday::kThursday,
+                                        Weekday::kFriday};
 
 Override Ov(const std::string& name, std::vector<std::string> contacts,
             absl::string_view start, absl::string_view end) {
@@ -138,10 +136,10 @@ Override Ov(const std::string& name, std::vector<std::string> contacts,
 
 // Tokyo, weekly Monday 09:00 hand-off, on call 09:00-17:00 on workdays.
 RotationSpec TokyoBusinessHours() {
-  RotationSpec spec = WithCoverage(
-      Weekly("Asia/Tokyo", {"a", "b"}, "2024-04-01T09:00:00+09:00",
-             {{Weekday::kMonday, H("09:00")}}),
-      kWorkdays, "09:00", "17:00");
+  RotationSpec spec =
+      WithCoverage(Weekly("Asia/Tokyo", {"a", "b"}, "2024-04-01T09:00:00+09:00",
+                          {{Weekday::kMonday, H("09:00")}}),
+                   kWorkdays, "09:00", "17:00");
   spec.name = "tokyo";
   return spec;
 }
@@ -164,7 +162,8 @@ void RunShiftsCases(const std::vector<ShiftsCase>& cases) {
   }
 }
 
-// --- Value types --------------------------------------------------------------
+// --- Value types
+// --------------------------------------------------------------
 
 TEST(HandOffTimeTest, ParsesAndFormatsHhMm) {
   for (absl::string_view text : {"00:00", "09:05", "12:30", "23:59"}) {
@@ -176,8 +175,8 @@ TEST(HandOffTimeTest, ParsesAndFormatsHhMm) {
 }
 
 TEST(HandOffTimeTest, RefusesWhatIsNotHhMmAndNamesIt) {
-  for (absl::string_view text : {"24:00", "9:00", "09:60", "09:00:00",
-                                 " 09:00", "", "ab:cd", "-1:00", "0900"}) {
+  for (absl::string_view text : {"24:00", "9:00", "09:60", "09:00:00", " 09:00",
+                                 "", "ab:cd", "-1:00", "0900"}) {
     EXPECT_THAT(ParseHandOffTime(text),
                 StatusIs(absl::StatusCode::kInvalidArgument,
                          HasSubstr("\"" + std::string(text) + "\"")))
@@ -202,7 +201,8 @@ TEST(WeekdayTest, ParsesAwsNames) {
   EXPECT_EQ(ShiftTypeName(ShiftType::kOverridden), "OVERRIDDEN");
 }
 
-// --- Validation ------------------------------------------------------------------
+// --- Validation
+// ------------------------------------------------------------------
 
 TEST(TimeZoneTest, AcceptsUtcAndRegionNames) {
   for (absl::string_view zone :
@@ -214,12 +214,28 @@ TEST(TimeZoneTest, AcceptsUtcAndRegionNames) {
 }
 
 TEST(TimeZoneTest, RefusesNamesWithoutTheRulesOfARegion) {
-  for (absl::string_view zone :
-       {"PST", "EST", "CET", "EST5EDT", "PST8PDT", "Etc/GMT+9", "Etc/GMT",
-        "GMT+2", "GMT", "US/Eastern", "Japan", "GB", "posix/Asia/Tokyo",
-        "right/Europe/London", "Asia/../Etc/GMT+9", "/usr/share/zoneinfo/UTC",
-        "localtime", "Fixed/UTC+09:00", "", "Asia/", "asia/tokyo",
-        "Asia/Tokyo "}) {
+  for (absl::string_view zone : {"PST",
+                                 "EST",
+                                 "CET",
+                                 "EST5EDT",
+                                 "PST8PDT",
+                                 "Etc/GMT+9",
+                                 "Etc/GMT",
+                                 "GMT+2",
+                                 "GMT",
+                                 "US/Eastern",
+                                 "Japan",
+                                 "GB",
+                                 "posix/Asia/Tokyo",
+                                 "right/Europe/London",
+                                 "Asia/../Etc/GMT+9",
+                                 "/usr/share/zoneinfo/UTC",
+                                 "localtime",
+                                 "Fixed/UTC+09:00",
+                                 "",
+                                 "Asia/",
+                                 "asia/tokyo",
+                                 "Asia/Tokyo "}) {
     EXPECT_THAT(LoadRotationTimeZone(zone),
                 StatusIs(absl::StatusCode::kInvalidArgument,
                          HasSubstr("time zone \"" + std::string(zone) +
@@ -249,10 +265,15 @@ TEST(ValidateRotationTest, RefusesBadRotationsNamingTheProblem) {
        "rotation name is empty"},
       {"no contacts", [](RotationSpec& s) { s.contacts.clear(); },
        "rotation \"r\": contacts is empty"},
-      {"empty contact", [](RotationSpec& s) { s.contacts = {"a", ""}; },
+      {"empty contact",
+       [](RotationSpec& s) {
+         s.contacts = {"a", ""};
+       },
        "rotation \"r\": contact #2 is empty"},
       {"duplicate contact",
-       [](RotationSpec& s) { s.contacts = {"a", "b", "a"}; },
+       [](RotationSpec& s) {
+         s.contacts = {"a", "b", "a"};
+       },
        "rotation \"r\": contact \"a\" appears twice"},
       {"infinite start",
        [](RotationSpec& s) { s.start_time = absl::InfiniteFuture(); },
@@ -283,7 +304,9 @@ TEST(ValidateRotationTest, RefusesBadRotationsNamingTheProblem) {
        [](RotationSpec& s) { s.recurrence.recurrence_multiplier = 101; },
        "recurrenceMultiplier 101 is not between 1 and 100"},
       {"hand-off out of range",
-       [](RotationSpec& s) { s.recurrence.daily_settings = {{24, 0}}; },
+       [](RotationSpec& s) {
+         s.recurrence.daily_settings = {{24, 0}};
+       },
        "dailySettings[0] 24:00 is not a time of day"},
       {"same daily hand-off twice",
        [](RotationSpec& s) {
@@ -334,8 +357,8 @@ TEST(ValidateRotationTest, RefusesBadRotationsNamingTheProblem) {
        "shiftCoverages covers no time at all"},
       {"coverage end out of range",
        [](RotationSpec& s) {
-         s.recurrence.shift_coverages[Weekday::kMonday] = {{H("09:00"),
-                                                            {25, 0}}};
+         s.recurrence.shift_coverages[Weekday::kMonday] = {
+             {H("09:00"), {25, 0}}};
        },
        "shiftCoverages.MON[0].end 25:00 is not a time of day"},
   };
@@ -368,13 +391,12 @@ TEST(ValidateOverridesTest, RefusesBadOverridesNamingThem) {
                                     "2024-01-02T00:00:00Z")}),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("override #1 has no name")));
-  EXPECT_THAT(
-      ValidateOverrides({Ov("backwards", {"x"}, "2024-01-02T00:00:00Z",
-                            "2024-01-01T00:00:00Z")}),
-      StatusIs(absl::StatusCode::kInvalidArgument,
-               HasSubstr("override \"backwards\": end "
-                         "2024-01-01T00:00:00+00:00 is not after start "
-                         "2024-01-02T00:00:00+00:00")));
+  EXPECT_THAT(ValidateOverrides({Ov("backwards", {"x"}, "2024-01-02T00:00:00Z",
+                                    "2024-01-01T00:00:00Z")}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("override \"backwards\": end "
+                                 "2024-01-01T00:00:00+00:00 is not after start "
+                                 "2024-01-02T00:00:00+00:00")));
   EXPECT_THAT(ValidateOverrides({Ov("instant", {"x"}, "2024-01-02T00:00:00Z",
                                     "2024-01-02T00:00:00Z")}),
               StatusIs(absl::StatusCode::kInvalidArgument,
@@ -387,10 +409,10 @@ TEST(ValidateOverridesTest, RefusesBadOverridesNamingThem) {
 }
 
 TEST(ValidateOverridesTest, RefusesOverlapsNamingBothAndAllowsTouching) {
-  const Override later = Ov("later", {"y"}, "2024-01-01T12:00:00Z",
-                            "2024-01-03T00:00:00Z");
-  const Override earlier = Ov("earlier", {"x"}, "2024-01-01T00:00:00Z",
-                              "2024-01-02T00:00:00Z");
+  const Override later =
+      Ov("later", {"y"}, "2024-01-01T12:00:00Z", "2024-01-03T00:00:00Z");
+  const Override earlier =
+      Ov("earlier", {"x"}, "2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z");
   EXPECT_THAT(
       ValidateOverrides({later, earlier}),
       StatusIs(absl::StatusCode::kInvalidArgument,
@@ -398,8 +420,8 @@ TEST(ValidateOverridesTest, RefusesOverlapsNamingBothAndAllowsTouching) {
                          "2024-01-02T00:00:00+00:00) and \"later\" "
                          "(2024-01-01T12:00:00+00:00 to "
                          "2024-01-03T00:00:00+00:00) overlap")));
-  const Override touching = Ov("touching", {"y"}, "2024-01-02T00:00:00Z",
-                               "2024-01-03T00:00:00Z");
+  const Override touching =
+      Ov("touching", {"y"}, "2024-01-02T00:00:00Z", "2024-01-03T00:00:00Z");
   EXPECT_THAT(ValidateOverrides({touching, earlier}), IsOk());
 }
 
@@ -412,12 +434,12 @@ TEST(ComputeTest, ValidatesBeforeComputing) {
   EXPECT_THAT(Shifts(spec, overlapping, t, t + absl::Hours(1)),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("rotation \"r\": overrides \"x\"")));
-  EXPECT_THAT(OnCallAt(spec, overlapping, t),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("overlap")));
-  EXPECT_THAT(Gaps(spec, overlapping, t, t + absl::Hours(1)),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("overlap")));
+  EXPECT_THAT(
+      OnCallAt(spec, overlapping, t),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("overlap")));
+  EXPECT_THAT(
+      Gaps(spec, overlapping, t, t + absl::Hours(1)),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("overlap")));
   RotationSpec est = spec;
   est.time_zone_id = "EST";
   EXPECT_THAT(OnCallAt(est, {}, t),
@@ -426,13 +448,15 @@ TEST(ComputeTest, ValidatesBeforeComputing) {
   EXPECT_THAT(Shifts(spec, {}, t, t - absl::Seconds(1)),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("is before from")));
-  EXPECT_THAT(Shifts(spec, {}, t, absl::InfiniteFuture()),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("finite")));
-  EXPECT_THAT(Shifts(spec, {}, t, t), ::tocsin::testing::IsOkAndHolds(IsEmpty()));
+  EXPECT_THAT(
+      Shifts(spec, {}, t, absl::InfiniteFuture()),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("finite")));
+  EXPECT_THAT(Shifts(spec, {}, t, t),
+              ::tocsin::testing::IsOkAndHolds(IsEmpty()));
 }
 
-// --- Recurrences ---------------------------------------------------------------
+// --- Recurrences
+// ---------------------------------------------------------------
 
 TEST(ShiftsTest, Recurrences) {
   RunShiftsCases({
@@ -453,8 +477,7 @@ TEST(ShiftsTest, Recurrences) {
        {"2024-01-01T09:00:00+00:00 2024-01-02T09:00:00+00:00 a",
         "2024-01-02T09:00:00+00:00 2024-01-03T09:00:00+00:00 b"}},
       {"daily with multiplier 2: two days each",
-       WithMultiplier(Daily("UTC", {"a", "b"}, "2024-01-01T09:00:00+00:00"),
-                      2),
+       WithMultiplier(Daily("UTC", {"a", "b"}, "2024-01-01T09:00:00+00:00"), 2),
        {},
        "2024-01-01T09:00:00+00:00",
        "2024-01-06T00:00:00+00:00",
@@ -498,9 +521,9 @@ TEST(ShiftsTest, Recurrences) {
         "2024-04-08T10:00:00+09:00 2024-04-15T10:00:00+09:00 b",
         "2024-04-15T10:00:00+09:00 2024-04-22T10:00:00+09:00 a"}},
       {"weekly, two hand-offs a week",
-       Weekly("UTC", {"a", "b"}, "2024-01-01T09:00:00+00:00",
-              {{Weekday::kThursday, H("21:00")},
-               {Weekday::kMonday, H("09:00")}}),
+       Weekly(
+           "UTC", {"a", "b"}, "2024-01-01T09:00:00+00:00",
+           {{Weekday::kThursday, H("21:00")}, {Weekday::kMonday, H("09:00")}}),
        {},
        "2024-01-01T09:00:00+00:00",
        "2024-01-11T22:00:00+00:00",
@@ -534,8 +557,8 @@ TEST(ShiftsTest, MonthEnds) {
   RunShiftsCases({
       // The 31st is February 29 (leap), April 30; March 31 is in EDT.
       {"monthly on the 31st in New York, 2024",
-       Monthly("America/New_York", {"a", "b", "c"},
-               "2024-01-31T09:00:00-05:00", {{31, H("09:00")}}),
+       Monthly("America/New_York", {"a", "b", "c"}, "2024-01-31T09:00:00-05:00",
+               {{31, H("09:00")}}),
        {},
        "2024-01-31T09:00:00-05:00",
        "2024-05-01T00:00:00-04:00",
@@ -571,7 +594,8 @@ TEST(ShiftsTest, MonthEnds) {
   });
 }
 
-// --- Coverage ---------------------------------------------------------------------
+// --- Coverage
+// ---------------------------------------------------------------------
 
 TEST(ShiftsTest, Coverage) {
   RunShiftsCases({
@@ -588,9 +612,9 @@ TEST(ShiftsTest, Coverage) {
         "2024-04-08T09:00:00+09:00 2024-04-08T17:00:00+09:00 b"}},
       // Saturday (c) and Sunday (a) turns pass unseen: Monday is b's.
       {"weekends off: daily turns still count",
-       WithCoverage(Daily("Asia/Tokyo", {"a", "b", "c"},
-                          "2024-04-01T09:00:00+09:00"),
-                    kWorkdays, "09:00", "18:00"),
+       WithCoverage(
+           Daily("Asia/Tokyo", {"a", "b", "c"}, "2024-04-01T09:00:00+09:00"),
+           kWorkdays, "09:00", "18:00"),
        {},
        "2024-04-01T00:00:00+09:00",
        "2024-04-09T00:00:00+09:00",
@@ -601,9 +625,9 @@ TEST(ShiftsTest, Coverage) {
         "2024-04-05T09:00:00+09:00 2024-04-05T18:00:00+09:00 b",
         "2024-04-08T09:00:00+09:00 2024-04-08T18:00:00+09:00 b"}},
       {"a night range crosses midnight and a midnight hand-off splits it",
-       WithCoverage(Daily("UTC", {"a", "b"}, "2024-01-01T00:00:00+00:00",
-                          {"00:00"}),
-                    {Weekday::kMonday}, "22:00", "06:00"),
+       WithCoverage(
+           Daily("UTC", {"a", "b"}, "2024-01-01T00:00:00+00:00", {"00:00"}),
+           {Weekday::kMonday}, "22:00", "06:00"),
        {},
        "2024-01-01T00:00:00+00:00",
        "2024-01-08T00:00:00+00:00",
@@ -629,6 +653,15 @@ TEST(ShiftsTest, Coverage) {
        "2024-01-09T00:00:00+00:00",
        {"2024-01-07T22:00:00+00:00 2024-01-08T00:00:00+00:00 a",
         "2024-01-08T00:00:00+00:00 2024-01-08T02:00:00+00:00 b"}},
+      // Sunday 22:00-02:00 wraps into next week's Monday: one stretch
+      // (turn 6, from Sunday 09:00, is a's).
+      {"a night across the week's end is not cut at Monday midnight",
+       WithCoverage(Daily("UTC", {"a", "b"}, "2024-01-01T09:00:00+00:00"),
+                    {Weekday::kSunday}, "22:00", "02:00"),
+       {},
+       "2024-01-07T00:00:00+00:00",
+       "2024-01-09T00:00:00+00:00",
+       {"2024-01-07T22:00:00+00:00 2024-01-08T02:00:00+00:00 a"}},
       {"09:00-09:00 is 24 hours from 09:00",
        WithCoverage(Weekly("UTC", {"a"}, "2024-01-01T00:00:00+00:00",
                            {{Weekday::kMonday, H("00:00")}}),
@@ -640,7 +673,8 @@ TEST(ShiftsTest, Coverage) {
   });
 }
 
-// --- Overrides ----------------------------------------------------------------------
+// --- Overrides
+// ----------------------------------------------------------------------
 
 TEST(ShiftsTest, Overrides) {
   RunShiftsCases({
@@ -704,7 +738,8 @@ TEST(ShiftsTest, Overrides) {
   });
 }
 
-// --- Daylight-saving changes ------------------------------------------------------
+// --- Daylight-saving changes
+// ------------------------------------------------------
 
 TEST(ShiftsTest, NewYorkSpringForwardAndFallBack) {
   RunShiftsCases({
@@ -801,10 +836,10 @@ TEST(ShiftsTest, LondonSpringForwardAndFallBack) {
        {"2024-10-26T01:30:00+01:00 2024-10-27T01:30:00+01:00 a",
         "2024-10-27T01:30:00+01:00 2024-10-28T01:30:00+00:00 b"}},
       {"business hours stay 09:00-17:00 local across fall back",
-       WithCoverage(Weekly("Europe/London", {"a", "b"},
-                           "2024-10-21T09:00:00+01:00",
-                           {{Weekday::kMonday, H("09:00")}}),
-                    kWorkdays, "09:00", "17:00"),
+       WithCoverage(
+           Weekly("Europe/London", {"a", "b"}, "2024-10-21T09:00:00+01:00",
+                  {{Weekday::kMonday, H("09:00")}}),
+           kWorkdays, "09:00", "17:00"),
        {},
        "2024-10-25T00:00:00+01:00",
        "2024-10-29T00:00:00+00:00",
@@ -849,8 +884,7 @@ TEST(ShiftsTest, SydneyAprilAndOctober) {
 TEST(ShiftsTest, TokyoHasNoChanges) {
   RunShiftsCases({
       {"02:30 every day, also when New York and Sydney change",
-       Daily("Asia/Tokyo", {"a", "b"}, "2024-03-09T02:30:00+09:00",
-             {"02:30"}),
+       Daily("Asia/Tokyo", {"a", "b"}, "2024-03-09T02:30:00+09:00", {"02:30"}),
        {},
        "2024-03-09T02:30:00+09:00",
        "2024-03-11T02:30:00+09:00",
@@ -894,15 +928,15 @@ TEST(ShiftsTest, OnCallAtAgreesWithShiftsAroundChanges) {
   }
 }
 
-// --- Who is on call at an instant ---------------------------------------------------
+// --- Who is on call at an instant
+// ---------------------------------------------------
 
 TEST(OnCallAtTest, RegularAndOverriddenShifts) {
   const RotationSpec spec =
       Weekly("UTC", {"a", "b"}, "2024-01-01T09:00:00+00:00",
              {{Weekday::kMonday, H("09:00")}});
-  const std::vector<Override> overrides = {
-      Ov("swap", {"c"}, "2024-01-03T12:00:00+00:00",
-         "2024-01-09T12:00:00+00:00")};
+  const std::vector<Override> overrides = {Ov(
+      "swap", {"c"}, "2024-01-03T12:00:00+00:00", "2024-01-09T12:00:00+00:00")};
 
   ASSERT_OK_AND_ASSIGN(OnCall regular,
                        OnCallAt(spec, overrides, T("2024-01-02T00:00:00Z")));
@@ -942,9 +976,9 @@ TEST(OnCallAtTest, TheSecondPassOfARepeatedHourBelongsToTheNewShift) {
 }
 
 TEST(OnCallAtTest, OutsideCoverageSaysWhenItEndedAndWhenItResumes) {
-  ASSERT_OK_AND_ASSIGN(
-      OnCall on, OnCallAt(TokyoBusinessHours(), {},
-                          T("2024-04-05T20:00:00+09:00")));  // a Friday
+  ASSERT_OK_AND_ASSIGN(OnCall on,
+                       OnCallAt(TokyoBusinessHours(), {},
+                                T("2024-04-05T20:00:00+09:00")));  // a Friday
   EXPECT_THAT(on.contacts, IsEmpty());
   EXPECT_FALSE(on.shift.has_value());
   ASSERT_TRUE(on.nobody.has_value());
@@ -960,7 +994,8 @@ TEST(OnCallAtTest, OutsideCoverageSaysWhenItEndedAndWhenItResumes) {
 
 TEST(OnCallAtTest, BeforeStartTime) {
   const RotationSpec spec = Daily("UTC", {"a", "b"}, "2024-01-10T09:00:00Z");
-  ASSERT_OK_AND_ASSIGN(OnCall on, OnCallAt(spec, {}, T("2024-01-01T00:00:00Z")));
+  ASSERT_OK_AND_ASSIGN(OnCall on,
+                       OnCallAt(spec, {}, T("2024-01-01T00:00:00Z")));
   ASSERT_TRUE(on.nobody.has_value());
   EXPECT_EQ(on.nobody->reason, NobodyReason::kNotStarted);
   EXPECT_EQ(on.nobody->gap.start, absl::InfinitePast());
@@ -1008,9 +1043,8 @@ TEST(OnCallAtTest, EmptyOverrideAndOverridesInGapsBoundTheGap) {
   EXPECT_THAT(covered.contacts, ElementsAre("c"));
 
   // After the weekend cover, nobody until Monday.
-  ASSERT_OK_AND_ASSIGN(OnCall sunday,
-                       OnCallAt(TokyoBusinessHours(), overrides,
-                                T("2024-04-07T12:00:00+09:00")));
+  ASSERT_OK_AND_ASSIGN(OnCall sunday, OnCallAt(TokyoBusinessHours(), overrides,
+                                               T("2024-04-07T12:00:00+09:00")));
   ASSERT_TRUE(sunday.nobody.has_value());
   EXPECT_EQ(Instant(sunday.nobody->gap.start, "Asia/Tokyo"),
             "2024-04-06T14:00:00+09:00");
@@ -1018,16 +1052,17 @@ TEST(OnCallAtTest, EmptyOverrideAndOverridesInGapsBoundTheGap) {
             "2024-04-08T09:00:00+09:00");
 }
 
-// --- Gaps -------------------------------------------------------------------------------
+// --- Gaps
+// -------------------------------------------------------------------------------
 
 TEST(GapsTest, CoverageGapsAreCutAtTheRange) {
-  EXPECT_THAT(ShowRanges(Gaps(TokyoBusinessHours(), {},
-                              T("2024-04-05T00:00:00+09:00"),
-                              T("2024-04-09T00:00:00+09:00")),
-                         "Asia/Tokyo"),
-              ElementsAre("2024-04-05T00:00:00+09:00 2024-04-05T09:00:00+09:00",
-                          "2024-04-05T17:00:00+09:00 2024-04-08T09:00:00+09:00",
-                          "2024-04-08T17:00:00+09:00 2024-04-09T00:00:00+09:00"));
+  EXPECT_THAT(
+      ShowRanges(Gaps(TokyoBusinessHours(), {}, T("2024-04-05T00:00:00+09:00"),
+                      T("2024-04-09T00:00:00+09:00")),
+                 "Asia/Tokyo"),
+      ElementsAre("2024-04-05T00:00:00+09:00 2024-04-05T09:00:00+09:00",
+                  "2024-04-05T17:00:00+09:00 2024-04-08T09:00:00+09:00",
+                  "2024-04-08T17:00:00+09:00 2024-04-09T00:00:00+09:00"));
 }
 
 TEST(GapsTest, BeforeStartAndEmptyOverrides) {
@@ -1035,11 +1070,12 @@ TEST(GapsTest, BeforeStartAndEmptyOverrides) {
   const std::vector<Override> overrides = {
       Ov("holiday", {}, "2024-01-12T00:00:00Z", "2024-01-13T00:00:00Z"),
       Ov("cover", {"b"}, "2024-01-13T00:00:00Z", "2024-01-13T06:00:00Z")};
-  EXPECT_THAT(ShowRanges(Gaps(spec, overrides, T("2024-01-09T00:00:00Z"),
-                              T("2024-01-14T00:00:00Z")),
-                         "UTC"),
-              ElementsAre("2024-01-09T00:00:00+00:00 2024-01-10T09:00:00+00:00",
-                          "2024-01-12T00:00:00+00:00 2024-01-13T00:00:00+00:00"));
+  EXPECT_THAT(
+      ShowRanges(Gaps(spec, overrides, T("2024-01-09T00:00:00Z"),
+                      T("2024-01-14T00:00:00Z")),
+                 "UTC"),
+      ElementsAre("2024-01-09T00:00:00+00:00 2024-01-10T09:00:00+00:00",
+                  "2024-01-12T00:00:00+00:00 2024-01-13T00:00:00+00:00"));
 }
 
 TEST(GapsTest, RoundTheClockHasNone) {
@@ -1050,7 +1086,8 @@ TEST(GapsTest, RoundTheClockHasNone) {
               IsEmpty());
 }
 
-// --- Long ranges --------------------------------------------------------------------------
+// --- Long ranges
+// --------------------------------------------------------------------------
 
 // Hand-offs every hour on the hour, five contacts.
 RotationSpec Hourly(absl::string_view start) {
@@ -1062,9 +1099,9 @@ RotationSpec Hourly(absl::string_view start) {
 // 2024-01-01 is day 19723 after 1970-01-01: hour 473352 = 5 * 94670 + 2.
 TEST(LongRangeTest, AYearOfHourlyShiftsCountedFrom1970) {
   const RotationSpec spec = Hourly("1970-01-01T00:00:00Z");
-  ASSERT_OK_AND_ASSIGN(std::vector<Shift> shifts,
-                       Shifts(spec, {}, T("2024-01-01T00:00:00Z"),
-                              T("2025-01-01T00:00:00Z")));
+  ASSERT_OK_AND_ASSIGN(
+      std::vector<Shift> shifts,
+      Shifts(spec, {}, T("2024-01-01T00:00:00Z"), T("2025-01-01T00:00:00Z")));
   ASSERT_EQ(shifts.size(), 366u * 24u);
   EXPECT_EQ(Show(shifts.front(), "UTC"),
             "2024-01-01T00:00:00+00:00 2024-01-01T01:00:00+00:00 c");
@@ -1074,7 +1111,8 @@ TEST(LongRangeTest, AYearOfHourlyShiftsCountedFrom1970) {
     ASSERT_EQ(shifts[i].start, shifts[i - 1].end) << i;
   }
 
-  ASSERT_OK_AND_ASSIGN(OnCall on, OnCallAt(spec, {}, T("2024-01-01T12:30:00Z")));
+  ASSERT_OK_AND_ASSIGN(OnCall on,
+                       OnCallAt(spec, {}, T("2024-01-01T12:30:00Z")));
   EXPECT_THAT(on.contacts, ElementsAre("e"));  // hour 473364 = 5 * 94672 + 4
 }
 
@@ -1087,93 +1125,94 @@ TEST(LongRangeTest, TooManyShiftsIsAClearError) {
 
 TEST(LongRangeTest, ALongOverrideIsSkippedNotWalked) {
   const RotationSpec spec = TokyoBusinessHours();
-  const std::vector<Override> overrides = {
-      Ov("sabbatical", {}, "2024-04-10T00:00:00+09:00",
-         "2124-04-10T00:00:00+09:00")};
-  ASSERT_OK_AND_ASSIGN(OnCall on, OnCallAt(spec, overrides,
-                                           T("2074-01-01T00:00:00+09:00")));
+  const std::vector<Override> overrides = {Ov("sabbatical", {},
+                                              "2024-04-10T00:00:00+09:00",
+                                              "2124-04-10T00:00:00+09:00")};
+  ASSERT_OK_AND_ASSIGN(
+      OnCall on, OnCallAt(spec, overrides, T("2074-01-01T00:00:00+09:00")));
   ASSERT_TRUE(on.nobody.has_value());
   EXPECT_EQ(Instant(on.nobody->gap.start, "Asia/Tokyo"),
             "2024-04-09T17:00:00+09:00");
   // 2124-04-10 is a Monday.
   EXPECT_EQ(Instant(on.nobody->gap.end, "Asia/Tokyo"),
             "2124-04-10T09:00:00+09:00");
-  EXPECT_THAT(ShowRanges(Gaps(spec, overrides, T("2024-04-09T00:00:00+09:00"),
-                              T("2124-04-11T00:00:00+09:00")),
-                         "Asia/Tokyo"),
-              ElementsAre("2024-04-09T00:00:00+09:00 2024-04-09T09:00:00+09:00",
-                          "2024-04-09T17:00:00+09:00 2124-04-10T09:00:00+09:00",
-                          "2124-04-10T17:00:00+09:00 2124-04-11T00:00:00+09:00"));
+  EXPECT_THAT(
+      ShowRanges(Gaps(spec, overrides, T("2024-04-09T00:00:00+09:00"),
+                      T("2124-04-11T00:00:00+09:00")),
+                 "Asia/Tokyo"),
+      ElementsAre("2024-04-09T00:00:00+09:00 2024-04-09T09:00:00+09:00",
+                  "2024-04-09T17:00:00+09:00 2124-04-10T09:00:00+09:00",
+                  "2124-04-10T17:00:00+09:00 2124-04-11T00:00:00+09:00"));
 }
 
-// --- Schedules: follow the sun -------------------------------------------------------
+// --- Schedules: follow the sun
+// -------------------------------------------------------
 
 // Tokyo covers 06:00-18:00 JST (21:00-09:00 UTC) and London 09:00-21:00 on
 // workdays. In winter (GMT) that is 24 hours; in summer (BST, 08:00-20:00
 // UTC) they overlap 08:00-09:00 UTC and leave 20:00-21:00 UTC open, the gap
 // AWS warns about.
 std::vector<ScheduleRotation> FollowTheSun() {
-  RotationSpec tokyo = WithOnCalls(
-      WithCoverage(Weekly("Asia/Tokyo", {"kenji", "lead"},
-                          "2024-01-01T06:00:00+09:00",
-                          {{Weekday::kMonday, H("06:00")}}),
-                   kWorkdays, "06:00", "18:00"),
-      2);
+  RotationSpec tokyo =
+      WithOnCalls(WithCoverage(Weekly("Asia/Tokyo", {"kenji", "lead"},
+                                      "2024-01-01T06:00:00+09:00",
+                                      {{Weekday::kMonday, H("06:00")}}),
+                               kWorkdays, "06:00", "18:00"),
+                  2);
   tokyo.name = "tokyo";
-  RotationSpec london = WithOnCalls(
-      WithCoverage(Weekly("Europe/London", {"amy", "lead"},
-                          "2024-01-01T09:00:00+00:00",
-                          {{Weekday::kMonday, H("09:00")}}),
-                   kWorkdays, "09:00", "21:00"),
-      2);
+  RotationSpec london =
+      WithOnCalls(WithCoverage(Weekly("Europe/London", {"amy", "lead"},
+                                      "2024-01-01T09:00:00+00:00",
+                                      {{Weekday::kMonday, H("09:00")}}),
+                               kWorkdays, "09:00", "21:00"),
+                  2);
   london.name = "london";
   return {{tokyo, {}}, {london, {}}};
 }
 
 TEST(ScheduleTest, FollowTheSunHasNoWeekdayGapsInWinter) {
-  EXPECT_THAT(ShowRanges(ScheduleGaps(FollowTheSun(),
-                                      T("2024-01-08T00:00:00Z"),
-                                      T("2024-01-15T00:00:00Z")),
-                         "UTC"),
-              ElementsAre("2024-01-12T21:00:00+00:00 2024-01-14T21:00:00+00:00"));
+  EXPECT_THAT(
+      ShowRanges(ScheduleGaps(FollowTheSun(), T("2024-01-08T00:00:00Z"),
+                              T("2024-01-15T00:00:00Z")),
+                 "UTC"),
+      ElementsAre("2024-01-12T21:00:00+00:00 2024-01-14T21:00:00+00:00"));
 }
 
 TEST(ScheduleTest, FollowTheSunHasAnEveningGapInSummer) {
-  EXPECT_THAT(ShowRanges(ScheduleGaps(FollowTheSun(),
-                                      T("2024-07-08T00:00:00Z"),
-                                      T("2024-07-15T00:00:00Z")),
-                         "UTC"),
-              ElementsAre("2024-07-08T20:00:00+00:00 2024-07-08T21:00:00+00:00",
-                          "2024-07-09T20:00:00+00:00 2024-07-09T21:00:00+00:00",
-                          "2024-07-10T20:00:00+00:00 2024-07-10T21:00:00+00:00",
-                          "2024-07-11T20:00:00+00:00 2024-07-11T21:00:00+00:00",
-                          "2024-07-12T20:00:00+00:00 2024-07-14T21:00:00+00:00"));
+  EXPECT_THAT(
+      ShowRanges(ScheduleGaps(FollowTheSun(), T("2024-07-08T00:00:00Z"),
+                              T("2024-07-15T00:00:00Z")),
+                 "UTC"),
+      ElementsAre("2024-07-08T20:00:00+00:00 2024-07-08T21:00:00+00:00",
+                  "2024-07-09T20:00:00+00:00 2024-07-09T21:00:00+00:00",
+                  "2024-07-10T20:00:00+00:00 2024-07-10T21:00:00+00:00",
+                  "2024-07-11T20:00:00+00:00 2024-07-11T21:00:00+00:00",
+                  "2024-07-12T20:00:00+00:00 2024-07-14T21:00:00+00:00"));
 }
 
 TEST(ScheduleTest, OverlapIsTheUnionWithoutDuplicates) {
-  ASSERT_OK_AND_ASSIGN(ScheduleOnCall on,
-                       ScheduleOnCallAt(FollowTheSun(),
-                                        T("2024-07-08T08:30:00Z")));
+  ASSERT_OK_AND_ASSIGN(
+      ScheduleOnCall on,
+      ScheduleOnCallAt(FollowTheSun(), T("2024-07-08T08:30:00Z")));
   EXPECT_THAT(on.contacts, ElementsAre("kenji", "lead", "amy"));
   EXPECT_EQ(on.explanation, "");
   EXPECT_EQ(on.rotations.size(), 2u);
   EXPECT_EQ(Instant(on.unchanged.start, "UTC"), "2024-07-08T08:00:00+00:00");
   EXPECT_EQ(Instant(on.unchanged.end, "UTC"), "2024-07-08T09:00:00+00:00");
 
-  ASSERT_OK_AND_ASSIGN(ScheduleOnCall winter,
-                       ScheduleOnCallAt(FollowTheSun(),
-                                        T("2024-01-08T08:30:00Z")));
+  ASSERT_OK_AND_ASSIGN(
+      ScheduleOnCall winter,
+      ScheduleOnCallAt(FollowTheSun(), T("2024-01-08T08:30:00Z")));
   EXPECT_THAT(winter.contacts, ElementsAre("kenji", "lead"));
   EXPECT_FALSE(winter.rotations[0].nobody.has_value());
   ASSERT_TRUE(winter.rotations[1].nobody.has_value());
-  EXPECT_EQ(winter.rotations[1].nobody->reason,
-            NobodyReason::kOutsideCoverage);
+  EXPECT_EQ(winter.rotations[1].nobody->reason, NobodyReason::kOutsideCoverage);
 }
 
 TEST(ScheduleTest, NobodyOnCallSaysWhyForEachRotation) {
-  ASSERT_OK_AND_ASSIGN(ScheduleOnCall on,
-                       ScheduleOnCallAt(FollowTheSun(),
-                                        T("2024-07-08T20:30:00Z")));
+  ASSERT_OK_AND_ASSIGN(
+      ScheduleOnCall on,
+      ScheduleOnCallAt(FollowTheSun(), T("2024-07-08T20:30:00Z")));
   EXPECT_THAT(on.contacts, IsEmpty());
   EXPECT_EQ(on.explanation,
             "nobody on call: coverage of rotation tokyo ended MON 18:00 "
