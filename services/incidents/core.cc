@@ -1,6 +1,7 @@
 #include "services/incidents/core.h"
 
 #include <algorithm>
+#include <tuple>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -222,6 +223,51 @@ absl::StatusOr<v1::IngestAlarmsResponse> IncidentsCore::IngestAlarms(
     }
     return absl::OkStatus();
   }));
+  return response;
+}
+
+absl::StatusOr<v1::TestAlarmResponse> IncidentsCore::TestAlarm(
+    const v1::TestAlarmRequest& request) {
+  v1::Alarm alarm = request.alarm();
+  // A fresh id: the question is what this alarm does, not whether it was
+  // delivered before.
+  alarm.set_event_id(ids_->Next("evt-dry-run"));
+  RETURN_IF_ERROR(ValidateAlarm(alarm));
+  v1::TestAlarmResponse response;
+  // Rolls the dry run back: nothing it wrote is committed (nor signalled to
+  // the outbox relay).
+  const absl::Status kRollBack = absl::AbortedError("dry run: rolled back");
+  absl::Status ran = store_->Write([&](IncidentStore::Tx& tx) -> absl::Status {
+    response.Clear();
+    ASSIGN_OR_RETURN(std::vector<ResponsePlan> plans, tx.ListPlans());
+    std::sort(plans.begin(), plans.end(), [](const ResponsePlan& a, const ResponsePlan& b) {
+      return std::make_tuple(a.priority(), a.name()) < std::make_tuple(b.priority(), b.name());
+    });
+    const ResponsePlan* chosen = SelectPlan(plans, alarm);
+    for (const ResponsePlan& plan : plans) {
+      v1::PlanVerdict* verdict = response.add_plans();
+      verdict->set_plan(plan.name());
+      verdict->set_priority(plan.priority());
+      std::vector<std::string> reasons = MismatchReasons(plan.match(), alarm);
+      verdict->set_matches(reasons.empty());
+      if (reasons.empty()) {
+        reasons.push_back(&plan == chosen
+                              ? std::string("matches; chosen (lowest priority, then name)")
+                              : absl::StrCat("matches, but plan \"", chosen->name(),
+                                             "\" comes first (priority ", chosen->priority(),
+                                             ")"));
+      }
+      for (std::string& r : reasons) verdict->add_reasons(std::move(r));
+    }
+    ASSIGN_OR_RETURN(*response.mutable_result(), IngestInTx(tx, plans, alarm));
+    if (!response.result().incident_id().empty()) {
+      ASSIGN_OR_RETURN(std::optional<Incident> incident,
+                       tx.GetIncident(response.result().incident_id()));
+      if (incident.has_value()) *response.mutable_incident() = *std::move(incident);
+    }
+    return kRollBack;
+  });
+  if (ran != kRollBack) return ran;
   return response;
 }
 

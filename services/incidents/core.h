@@ -80,6 +80,11 @@ class IncidentsCore {
   // error (Unavailable: database busy) leaves nothing stored.
   absl::StatusOr<v1::IngestAlarmsResponse> IngestAlarms(const v1::IngestAlarmsRequest& request);
 
+  // A dry run of IngestAlarm for an alarm with a fresh event id: the same
+  // code runs in a transaction that is then rolled back. InvalidArgument as
+  // IngestAlarm; plans are judged one by one (PlanVerdict).
+  absl::StatusOr<v1::TestAlarmResponse> TestAlarm(const v1::TestAlarmRequest& request);
+
   absl::StatusOr<Incident> StartIncident(const v1::StartIncidentRequest& request);
   absl::StatusOr<Incident> GetIncident(const std::string& id);
   absl::StatusOr<v1::ListIncidentsResponse> ListIncidents(

@@ -430,6 +430,53 @@ TEST_F(CoreTest, BatchWithABadAlarmStoresNothingAndNamesIt) {
   EXPECT_EQ(IncidentCount(), 2);
 }
 
+TEST_F(CoreTest, TestAlarmSaysWhatWouldHappenAndStoresNothing) {
+  ASSERT_OK(core_->CreatePlan(CpuPlan()));
+  ResponsePlan broad = CpuPlan();
+  broad.set_name("catch-all");
+  broad.set_priority(50);
+  broad.mutable_match()->clear_alarm_name_pattern();
+  ASSERT_OK(core_->CreatePlan(broad));
+  ResponsePlan other = CpuPlan();
+  other.set_name("eu-only");
+  other.mutable_match()->add_regions("eu-west-1");
+  ASSERT_OK(core_->CreatePlan(other));
+  const size_t outbox_before = Outbox().size();
+
+  v1::TestAlarmRequest request;
+  *request.mutable_alarm() = CpuAlarm("t1");
+  ASSERT_OK_AND_ASSIGN(v1::TestAlarmResponse dry, core_->TestAlarm(request));
+  EXPECT_EQ(dry.result().outcome(), v1::INGEST_OUTCOME_OPENED);
+  EXPECT_EQ(dry.result().response_plan(), "cpu");
+  EXPECT_EQ(dry.incident().title(), "ServerCpuTooHigh in us-east-1");
+  EXPECT_THAT(dry.incident().engagements(), ElementsAre("alice"));
+  ASSERT_EQ(dry.plans_size(), 3);
+  EXPECT_EQ(dry.plans(0).plan(), "cpu");
+  EXPECT_TRUE(dry.plans(0).matches());
+  EXPECT_THAT(dry.plans(0).reasons(0), HasSubstr("chosen"));
+  EXPECT_EQ(dry.plans(1).plan(), "eu-only");
+  EXPECT_FALSE(dry.plans(1).matches());
+  EXPECT_THAT(dry.plans(1).reasons(0),
+              "region \"us-east-1\" is not one of regions [eu-west-1]");
+  EXPECT_EQ(dry.plans(2).plan(), "catch-all");
+  EXPECT_THAT(dry.plans(2).reasons(0), HasSubstr("but plan \"cpu\" comes first"));
+  // Nothing stored, nothing emitted.
+  EXPECT_EQ(IncidentCount(), 0);
+  EXPECT_EQ(Outbox().size(), outbox_before);
+
+  // With an incident open, it would join it; the event id does not matter.
+  ASSERT_OK(core_->IngestAlarms(Batch({CpuAlarm("t1")})));
+  ASSERT_OK_AND_ASSIGN(dry, core_->TestAlarm(request));
+  EXPECT_EQ(dry.result().outcome(), v1::INGEST_OUTCOME_JOINED);
+  EXPECT_FALSE(dry.result().duplicate());
+  EXPECT_EQ(IncidentCount(), 1);
+  *request.mutable_alarm() = CpuAlarm("t2", v1::ALARM_STATE_OK);
+  ASSERT_OK_AND_ASSIGN(dry, core_->TestAlarm(request));
+  EXPECT_EQ(dry.result().outcome(), v1::INGEST_OUTCOME_RESOLVED);
+  ASSERT_OK_AND_ASSIGN(auto listed, core_->ListIncidents({}));
+  EXPECT_EQ(listed.incidents(0).status(), v1::INCIDENT_STATUS_OPEN) << "still open";
+}
+
 TEST_F(CoreTest, ValidBatchIsCommittedOnceAndAnsweredPerAlarmInOrder) {
   ASSERT_OK(core_->CreatePlan(CpuPlan()));
   v1::Alarm disk = CpuAlarm("b3");

@@ -123,6 +123,12 @@ grpc::Status IncidentServiceImpl::ListUnmatchedAlarms(grpc::ServerContext*,
   return Answer(resp, [&] { return core_->ListUnmatchedAlarms(*req); });
 }
 
+grpc::Status IncidentServiceImpl::TestAlarm(grpc::ServerContext*,
+                                            const v1::TestAlarmRequest* req,
+                                            v1::TestAlarmResponse* resp) {
+  return Answer(resp, [&] { return core_->TestAlarm(*req); });
+}
+
 grpc::Status IncidentServiceImpl::ListIncidentAlarms(grpc::ServerContext*,
                                                      const v1::ListIncidentAlarmsRequest* req,
                                                      v1::ListIncidentAlarmsResponse* resp) {

@@ -19,6 +19,8 @@ class IncidentServiceImpl final : public v1::IncidentService::Service {
                            v1::IngestAlarmResponse*) override;
   grpc::Status IngestAlarms(grpc::ServerContext*, const v1::IngestAlarmsRequest*,
                             v1::IngestAlarmsResponse*) override;
+  grpc::Status TestAlarm(grpc::ServerContext*, const v1::TestAlarmRequest*,
+                         v1::TestAlarmResponse*) override;
   grpc::Status StartIncident(grpc::ServerContext*, const v1::StartIncidentRequest*,
                              Incident*) override;
   grpc::Status GetIncident(grpc::ServerContext*, const v1::GetIncidentRequest*,

@@ -10,6 +10,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_replace.h"
 #include "libs/text/text.h"
@@ -68,15 +69,29 @@ bool GlobMatch(absl::string_view pattern, absl::string_view text) {
   return p == pattern.size();
 }
 
-bool Matches(const AlarmMatch& match, const Alarm& alarm) {
+std::vector<std::string> MismatchReasons(const AlarmMatch& match, const Alarm& alarm) {
+  std::vector<std::string> reasons;
   if (!match.alarm_name_pattern().empty() &&
       !GlobMatch(match.alarm_name_pattern(), alarm.alarm_name())) {
-    return false;
+    reasons.push_back(absl::StrCat("alarm name \"", alarm.alarm_name(),
+                                   "\" does not match alarmNamePattern \"",
+                                   match.alarm_name_pattern(), "\""));
   }
-  return AnyEquals(match.accounts(), alarm.account()) &&
-         AnyEquals(match.regions(), alarm.region()) &&
-         AnyEquals(match.sources(), alarm.source()) &&
-         AnyEquals(match.detail_types(), alarm.detail_type());
+  auto check = [&](const auto& allowed, const std::string& value, absl::string_view what,
+                   absl::string_view field) {
+    if (AnyEquals(allowed, value)) return;
+    reasons.push_back(absl::StrCat(what, " \"", value, "\" is not one of ", field, " [",
+                                   absl::StrJoin(allowed, ", "), "]"));
+  };
+  check(match.accounts(), alarm.account(), "account", "accounts");
+  check(match.regions(), alarm.region(), "region", "regions");
+  check(match.sources(), alarm.source(), "source", "sources");
+  check(match.detail_types(), alarm.detail_type(), "detail type", "detailTypes");
+  return reasons;
+}
+
+bool Matches(const AlarmMatch& match, const Alarm& alarm) {
+  return MismatchReasons(match, alarm).empty();
 }
 
 const ResponsePlan* SelectPlan(const std::vector<ResponsePlan>& plans,

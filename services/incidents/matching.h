@@ -24,6 +24,12 @@ bool GlobMatch(absl::string_view pattern, absl::string_view text);
 // Whether every non-empty criterion of `match` accepts the alarm.
 bool Matches(const AlarmMatch& match, const Alarm& alarm);
 
+// Why `match` refuses the alarm: one line per criterion that fails, e.g.
+// "alarm name \"DiskFull\" does not match alarmNamePattern \"ServerCpu*\"",
+// "account 111122223333 is not one of [444455556666]". Empty when it matches
+// (Matches() is exactly "no reasons").
+std::vector<std::string> MismatchReasons(const AlarmMatch& match, const Alarm& alarm);
+
 // The plan that applies to the alarm: among matching plans the lowest
 // priority, then the name. nullptr when none matches.
 const ResponsePlan* SelectPlan(const std::vector<ResponsePlan>& plans,
