@@ -414,8 +414,8 @@ TEST(LoadManifestTest, ContactChannelFieldsHaveTheirManifestTypes) {
                           "300}\n"),
       "document 1 (Contact \"bob\"): field \"channels[0].delay\" must be "
       "a duration in seconds such as \"300s\", got number 300");
-  EXPECT_EQ(LoadError(contact + "  - {name: h, sms: {number: '+4411'}}\n"),
-            "document 1 (Contact \"bob\"): unknown field \"channels[0].sms\"");
+  EXPECT_EQ(LoadError(contact + "  - {name: h, pigeon: {loft: 'roof'}}\n"),
+            "document 1 (Contact \"bob\"): unknown field \"channels[0].pigeon\"");
 }
 
 TEST(LoadManifestTest, ContactNamesAndServerFieldsAreChecked) {
