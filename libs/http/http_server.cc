@@ -328,17 +328,36 @@ void HttpServer::Handle(absl::string_view method, absl::string_view path,
   routes_[std::string(path)][std::string(method)] = std::move(route);
 }
 
+void HttpServer::HandlePrefix(absl::string_view method, absl::string_view prefix,
+                              HttpHandler handler, RouteOptions options) {
+  auto route = std::make_shared<const Route>(Route{std::move(handler), std::move(options)});
+  absl::MutexLock l(&mu_);
+  prefix_routes_[std::string(prefix)][std::string(method)] = std::move(route);
+}
+
 HttpServer::Resolved HttpServer::Resolve(const HttpRequest& request) const {
   absl::MutexLock l(&mu_);
-  auto path_it = routes_.find(request.path);
-  if (path_it == routes_.end()) {
+  const absl::flat_hash_map<std::string, std::shared_ptr<const Route>>* methods = nullptr;
+  if (auto path_it = routes_.find(request.path); path_it != routes_.end()) {
+    methods = &path_it->second;
+  } else {
+    size_t longest = 0;
+    for (const auto& [prefix, by_method] : prefix_routes_) {
+      if (prefix.size() >= longest && request.path.size() > prefix.size() &&
+          absl::StartsWith(request.path, prefix)) {
+        longest = prefix.size();
+        methods = &by_method;
+      }
+    }
+  }
+  if (methods == nullptr) {
     return {nullptr,
             JsonError(404, "not_found", absl::StrCat("no such endpoint: ", request.path))};
   }
-  auto method_it = path_it->second.find(request.method);
-  if (method_it == path_it->second.end()) {
+  auto method_it = methods->find(request.method);
+  if (method_it == methods->end()) {
     std::vector<std::string> allowed;
-    for (const auto& [m, route] : path_it->second) allowed.push_back(m);
+    for (const auto& [m, route] : *methods) allowed.push_back(m);
     std::sort(allowed.begin(), allowed.end());
     HttpResponse r = JsonError(
         405, "method_not_allowed",

@@ -13,7 +13,7 @@
 // are bounded in number (in all and per client address) and closed after
 // idle_timeout without traffic.
 //
-// Routes match the exact (URL-decoded) path. Unknown paths get 404, a known
+// Routes match the exact (URL-decoded) path, or a prefix (HandlePrefix). Unknown paths get 404, a known
 // path with another method 405; both with a JSON error body. A route's
 // authorize hook sees the request before its body is read; a body larger
 // than the route's limit is refused with 413 without being read in full.
@@ -126,6 +126,14 @@ class HttpServer {
   void Handle(absl::string_view method, absl::string_view path,
               HttpHandler handler, RouteOptions options);
 
+  // Adds a route for every path that starts with prefix and is longer than
+  // it ("/v1/calendars/" matches "/v1/calendars/abc.ics", not
+  // "/v1/calendars/"), replacing one of the same method and prefix. An exact
+  // route (Handle) wins over a prefix route; among prefixes, the longest.
+  // The handler reads the rest of the path from request.path.
+  void HandlePrefix(absl::string_view method, absl::string_view prefix,
+                    HttpHandler handler, RouteOptions options = {});
+
   // Stops listening, closes every connection and waits for running handlers
   // to return; no handler runs after it. Idempotent; quick unless a handler
   // is blocked.
@@ -162,6 +170,10 @@ class HttpServer {
   absl::flat_hash_map<std::string,
                       absl::flat_hash_map<std::string, std::shared_ptr<const Route>>>
       routes_ ABSL_GUARDED_BY(mu_);
+  // prefix -> method -> route
+  absl::flat_hash_map<std::string,
+                      absl::flat_hash_map<std::string, std::shared_ptr<const Route>>>
+      prefix_routes_ ABSL_GUARDED_BY(mu_);
   absl::Mutex stop_mu_;
   MHD_Daemon* daemon_ ABSL_GUARDED_BY(stop_mu_) = nullptr;
   // libmicrohttpd's last message, for the error when it cannot start.

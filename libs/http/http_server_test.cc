@@ -249,6 +249,34 @@ TEST_F(HttpServerTest, DispatchRunsAuthorizeLikeTheNetwork) {
   EXPECT_EQ(server_->Dispatch(request).status, 200);
 }
 
+TEST_F(HttpServerTest, PrefixRoutesMatchLongerPathsExactRoutesWin) {
+  server_->HandlePrefix("GET", "/v1/calendars/", [](const HttpRequest& r) {
+    return HttpResponse{.status = 200, .content_type = "text/plain", .body = r.path};
+  });
+  server_->HandlePrefix("GET", "/v1/calendars/special/", [](const HttpRequest&) {
+    return HttpResponse{.status = 200, .content_type = "text/plain", .body = "special"};
+  });
+  server_->Handle("GET", "/v1/calendars/exact", [](const HttpRequest&) {
+    return HttpResponse{.status = 200, .content_type = "text/plain", .body = "exact"};
+  });
+  ASSERT_OK_AND_ASSIGN(auto r, client_.Send({.url = Url(*server_, "/v1/calendars/abc.ics")}));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "/v1/calendars/abc.ics");
+  HttpRequest request;
+  request.method = "GET";
+  request.path = "/v1/calendars/exact";
+  EXPECT_EQ(server_->Dispatch(request).body, "exact");
+  request.path = "/v1/calendars/special/x";
+  EXPECT_EQ(server_->Dispatch(request).body, "special");
+  request.path = "/v1/calendars/";
+  EXPECT_EQ(server_->Dispatch(request).status, 404);
+  request.path = "/v1/calendar";
+  EXPECT_EQ(server_->Dispatch(request).status, 404);
+  request.method = "POST";
+  request.path = "/v1/calendars/abc.ics";
+  EXPECT_EQ(server_->Dispatch(request).status, 405);
+}
+
 TEST_F(HttpServerTest, HandlerExceptionIs500AndServerKeepsServing) {
   server_->Handle("GET", "/throws",
                   [](const HttpRequest&) -> HttpResponse { throw std::runtime_error("boom"); });
