@@ -23,6 +23,7 @@ _LIBS = {
     "prometheus": (["prometheus-cpp-core"], []),
     "microhttpd": (["libmicrohttpd"], []),
     "cli11": (["CLI11"], []),
+    "ical": (["libical"], []),
     # Header-only (/usr/include/utf8.h); no .pc file.
     "utfcpp": ([], []),
     "absl": ([
