@@ -7,7 +7,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "libs/proto/time.h"
 
 namespace tocsin::escalation {
@@ -73,6 +76,32 @@ absl::StatusOr<std::string> RenderShiftsCalendar(absl::string_view title,
   std::string out(text);
   free(text);
   return out;
+}
+
+http::HttpResponse ServeCalendar(
+    const http::HttpRequest& request,
+    const std::function<absl::StatusOr<std::string>(const std::string& token)>& render) {
+  const http::HttpResponse not_found{
+      .status = 404, .content_type = "text/plain; charset=utf-8", .body = "not found\n"};
+  absl::string_view token = request.path;
+  if (!absl::ConsumePrefix(&token, kCalendarPathPrefix) || !absl::ConsumeSuffix(&token, ".ics") ||
+      token.empty() || token.size() > 128) {
+    return not_found;
+  }
+  for (char c : token) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c))) return not_found;
+  }
+  absl::StatusOr<std::string> ics = render(std::string(token));
+  if (absl::IsNotFound(ics.status())) return not_found;
+  if (!ics.ok()) {
+    return {.status = 500,
+            .content_type = "text/plain; charset=utf-8",
+            .body = "the calendar cannot be made now; try again later\n"};
+  }
+  http::HttpResponse ok{
+      .status = 200, .content_type = "text/calendar; charset=utf-8", .body = *std::move(ics)};
+  ok.headers.push_back({"Cache-Control", "private, max-age=300"});
+  return ok;
 }
 
 }  // namespace tocsin::escalation

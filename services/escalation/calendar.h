@@ -12,12 +12,14 @@
 #ifndef TOCSIN_SERVICES_ESCALATION_CALENDAR_H_
 #define TOCSIN_SERVICES_ESCALATION_CALENDAR_H_
 
+#include <functional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "libs/http/http_server.h"
 #include "tocsin/escalation/v1/escalation.pb.h"
 
 namespace tocsin::escalation {
@@ -33,6 +35,17 @@ absl::StatusOr<std::string> RenderShiftsCalendar(absl::string_view title,
                                                  absl::Span<const v1::Shift> shifts,
                                                  absl::Time now,
                                                  absl::string_view for_contact);
+
+// The HTTP route of feeds: GET kCalendarPathPrefix + "<token>.ics".
+inline constexpr char kCalendarPathPrefix[] = "/v1/calendars/";
+
+// Answers a feed request with render(token): 200 text/calendar, or 404
+// saying nothing more than "not found" for a path that is not
+// "<prefix><token>.ics" or a token render answers NotFound; 500 for other
+// errors (logged by the caller's render, not told to the client).
+http::HttpResponse ServeCalendar(
+    const http::HttpRequest& request,
+    const std::function<absl::StatusOr<std::string>(const std::string& token)>& render);
 
 }  // namespace tocsin::escalation
 

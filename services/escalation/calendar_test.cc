@@ -99,5 +99,37 @@ TEST(CalendarTest, NoShiftsIsAnEmptyCalendar) {
   EXPECT_THAT(ics, ::testing::HasSubstr("BEGIN:VCALENDAR"));
 }
 
+TEST(ServeCalendarTest, AnswersTheFeedOr404SayingNothingMore) {
+  std::string asked;
+  auto render = [&](const std::string& token) -> absl::StatusOr<std::string> {
+    asked = token;
+    if (token == "abc123") return std::string("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n");
+    if (token == "broken") return absl::InternalError("database on fire");
+    return absl::NotFoundError("no such calendar");
+  };
+  http::HttpRequest req;
+  req.method = "GET";
+  req.path = "/v1/calendars/abc123.ics";
+  http::HttpResponse r = ServeCalendar(req, render);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.content_type, "text/calendar; charset=utf-8");
+  EXPECT_EQ(asked, "abc123");
+  req.path = "/v1/calendars/unknown.ics";
+  r = ServeCalendar(req, render);
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(r.body, "not found\n");
+  asked.clear();
+  for (const char* path : {"/v1/calendars/abc123", "/v1/calendars/.ics",
+                           "/v1/calendars/a/b.ics", "/v1/calendars/a%20b.ics"}) {
+    req.path = path;
+    EXPECT_EQ(ServeCalendar(req, render).status, 404) << path;
+  }
+  EXPECT_EQ(asked, "") << "a malformed path is never looked up";
+  req.path = "/v1/calendars/broken.ics";
+  r = ServeCalendar(req, render);
+  EXPECT_EQ(r.status, 500);
+  EXPECT_THAT(r.body, ::testing::Not(::testing::HasSubstr("fire")));
+}
+
 }  // namespace
 }  // namespace tocsin::escalation

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
@@ -27,15 +28,21 @@ class GrpcServiceTest : public ::testing::Test {
     ASSERT_OK(store);
     store_ = std::move(*store);
     core_ = std::make_unique<EscalationCore>(store_.get(), &clock_, &ids_, EscalationOptions{});
-    contacts_ = std::make_unique<ContactServiceImpl>(core_.get());
+    DirectoryOptions options;
+    options.activation_required = true;
+    directory_ = std::make_unique<DirectoryCore>(store_.get(), &clock_, &ids_, options);
+    contacts_ = std::make_unique<ContactServiceImpl>(directory_.get());
+    rotations_ = std::make_unique<RotationServiceImpl>(directory_.get());
     engagements_ = std::make_unique<EngagementServiceImpl>(core_.get());
-    auto server = service::StartGrpcServer("127.0.0.1:0", {contacts_.get(), engagements_.get()});
+    auto server = service::StartGrpcServer(
+        "127.0.0.1:0", {contacts_.get(), rotations_.get(), engagements_.get()});
     ASSERT_OK(server);
     server_ = std::move(*server);
     auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_.port),
                                        grpc::InsecureChannelCredentials());
     contact_stub_ = v1::ContactService::NewStub(channel);
     engagement_stub_ = v1::EngagementService::NewStub(channel);
+    rotation_stub_ = v1::RotationService::NewStub(channel);
   }
 
   void TearDown() override {
@@ -62,7 +69,10 @@ class GrpcServiceTest : public ::testing::Test {
   SequentialIdGenerator ids_;
   std::unique_ptr<SqliteEscalationStore> store_;
   std::unique_ptr<EscalationCore> core_;
+  std::unique_ptr<DirectoryCore> directory_;
   std::unique_ptr<ContactServiceImpl> contacts_;
+  std::unique_ptr<RotationServiceImpl> rotations_;
+  std::unique_ptr<v1::RotationService::Stub> rotation_stub_;
   std::unique_ptr<EngagementServiceImpl> engagements_;
   service::GrpcServer server_;
   std::unique_ptr<v1::ContactService::Stub> contact_stub_;
@@ -131,6 +141,111 @@ TEST_F(GrpcServiceTest, ListsEngagementsOfAnIncident) {
   ASSERT_EQ(resp.engagements_size(), 1);
   EXPECT_EQ(resp.engagements(0).contact(), "carol");
   EXPECT_EQ(resp.engagements(0).state(), v1::ENGAGEMENT_STATE_EXHAUSTED);
+}
+
+TEST_F(GrpcServiceTest, ActivationThroughTheApi) {
+  ASSERT_OK_AND_ASSIGN(Contact created, Create(Carol()));
+  EXPECT_EQ(created.channels(0).activation().state(), v1::ACTIVATION_STATE_PENDING);
+  EXPECT_TRUE(created.channels(0).activation().code_sha256().empty());
+
+  v1::ActivateChannelRequest activate;
+  activate.set_contact("carol");
+  activate.set_channel("email");
+  activate.set_code("not-the-code");
+  Contact resp;
+  EXPECT_THAT(FromGrpcStatus(contact_stub_->ActivateChannel(Context().get(), activate, &resp)),
+              StatusIs(absl::StatusCode::kInvalidArgument, "wrong activation code"));
+  activate.set_channel("sms");
+  EXPECT_THAT(FromGrpcStatus(contact_stub_->ActivateChannel(Context().get(), activate, &resp)),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("no channel \"sms\"")));
+
+  v1::DeactivateChannelRequest deactivate;
+  deactivate.set_contact("carol");
+  deactivate.set_channel("email");
+  ASSERT_OK(FromGrpcStatus(contact_stub_->DeactivateChannel(Context().get(), deactivate, &resp)));
+  EXPECT_EQ(resp.channels(0).activation().state(), v1::ACTIVATION_STATE_DEACTIVATED);
+  v1::SendActivationCodeRequest send;
+  send.set_contact("carol");
+  send.set_channel("email");
+  ASSERT_OK(FromGrpcStatus(contact_stub_->SendActivationCode(Context().get(), send, &resp)));
+  EXPECT_EQ(resp.channels(0).activation().state(), v1::ACTIVATION_STATE_PENDING);
+}
+
+v1::Rotation Weekly(const std::string& name, const std::vector<std::string>& members) {
+  v1::Rotation r;
+  r.set_name(name);
+  for (const auto& m : members) r.add_contacts(m);
+  r.mutable_start_time()->set_seconds(1767225600);  // 2026-01-01T00:00:00Z, a Thursday
+  r.set_time_zone_id("UTC");
+  auto* w = r.mutable_recurrence()->add_weekly_settings();
+  w->set_day_of_week(v1::DAY_OF_WEEK_THU);
+  return r;
+}
+
+TEST_F(GrpcServiceTest, RotationsApplyAndOnCallWithClearErrors) {
+  v1::ApplyRequest apply;
+  Contact dave = Carol();
+  dave.set_name("dave");
+  *apply.add_contacts() = Carol();
+  *apply.add_contacts() = dave;
+  *apply.add_rotations() = Weekly("weekly", {"carol", "dave"});
+  v1::ApplyResponse applied;
+  ASSERT_OK(FromGrpcStatus(contact_stub_->Apply(Context().get(), apply, &applied)));
+  EXPECT_THAT(applied.outcomes(), ::testing::ElementsAre("created", "created", "created"));
+
+  v1::CreateRotationRequest create;
+  *create.mutable_rotation() = Weekly("weekly", {"carol"});
+  v1::Rotation rotation;
+  EXPECT_THAT(FromGrpcStatus(rotation_stub_->CreateRotation(Context().get(), create, &rotation)),
+              StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("weekly")));
+  *create.mutable_rotation() = Weekly("other", {"erin"});
+  EXPECT_THAT(FromGrpcStatus(rotation_stub_->CreateRotation(Context().get(), create, &rotation)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "rotation \"other\": contact \"erin\" does not exist"));
+
+  v1::GetOnCallRequest on;
+  on.set_name("weekly");
+  on.mutable_at()->set_seconds(1767225600 + 8 * 86400);
+  v1::OnCall now;
+  ASSERT_OK(FromGrpcStatus(rotation_stub_->GetOnCall(Context().get(), on, &now)));
+  EXPECT_THAT(now.on_call(), ::testing::ElementsAre("dave"));
+
+  v1::CreateOverrideRequest o;
+  o.mutable_override()->set_name("swap");
+  o.mutable_override()->set_rotation("weekly");
+  o.mutable_override()->add_contacts("carol");
+  o.mutable_override()->mutable_start()->set_seconds(1767225600 + 8 * 86400);
+  o.mutable_override()->mutable_end()->set_seconds(1767225600 + 9 * 86400);
+  v1::RotationOverride created;
+  ASSERT_OK(FromGrpcStatus(rotation_stub_->CreateOverride(Context().get(), o, &created)));
+  o.mutable_override()->set_name("clash");
+  EXPECT_THAT(FromGrpcStatus(rotation_stub_->CreateOverride(Context().get(), o, &created)),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("swap")));
+  ASSERT_OK(FromGrpcStatus(rotation_stub_->GetOnCall(Context().get(), on, &now)));
+  EXPECT_THAT(now.on_call(), ::testing::ElementsAre("carol"));
+
+  v1::ListShiftsRequest shifts;
+  shifts.set_name("weekly");
+  shifts.mutable_from()->set_seconds(1767225600);
+  shifts.mutable_to()->set_seconds(1767225600 + 14 * 86400);
+  v1::ListShiftsResponse listed;
+  ASSERT_OK(FromGrpcStatus(rotation_stub_->ListShifts(Context().get(), shifts, &listed)));
+  EXPECT_EQ(listed.shifts_size(), 4);  // carol, dave, carol (override), dave
+
+  v1::DeleteContactRequest del;
+  del.set_name("dave");
+  v1::DeleteContactResponse deleted;
+  EXPECT_THAT(FromGrpcStatus(contact_stub_->DeleteContact(Context().get(), del, &deleted)),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("rotation \"weekly\"")));
+
+  v1::CreateCalendarFeedRequest feed_req;
+  feed_req.set_rotation("weekly");
+  v1::CalendarFeed feed;
+  ASSERT_OK(FromGrpcStatus(rotation_stub_->CreateCalendarFeed(Context().get(), feed_req, &feed)));
+  EXPECT_THAT(feed.url(), ::testing::StartsWith("http://127.0.0.1:7103/v1/calendars/"));
+  on.set_name("nope");
+  EXPECT_THAT(FromGrpcStatus(rotation_stub_->GetOnCall(Context().get(), on, &now)),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("nope")));
 }
 
 }  // namespace
