@@ -6,9 +6,9 @@
 #include <memory>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "libs/proto/time.h"
@@ -46,8 +46,7 @@ std::string ShiftUid(const v1::Shift& shift) {
 }
 
 absl::StatusOr<std::string> RenderShiftsCalendar(absl::string_view title,
-                                                 absl::Span<const v1::Shift> shifts,
-                                                 absl::Time now,
+                                                 absl::Span<const v1::Shift> shifts, absl::Time now,
                                                  absl::string_view for_contact) {
   std::unique_ptr<icalcomponent, ComponentFree> cal(icalcomponent_new_vcalendar());
   if (cal == nullptr) return absl::InternalError("libical could not create a calendar");

@@ -32,8 +32,7 @@ std::string ShiftUid(const v1::Shift& shift);
 // on call" for an override without contacts); otherwise that person's feed
 // ("On call: tokyo (with bob)"). Internal if libical fails.
 absl::StatusOr<std::string> RenderShiftsCalendar(absl::string_view title,
-                                                 absl::Span<const v1::Shift> shifts,
-                                                 absl::Time now,
+                                                 absl::Span<const v1::Shift> shifts, absl::Time now,
                                                  absl::string_view for_contact);
 
 // The HTTP route of feeds: GET kCalendarPathPrefix + "<token>.ics".

@@ -59,9 +59,8 @@ TEST(CalendarTest, OneEventPerShiftWithStableUids) {
   std::vector<v1::Shift> shifts = {MakeShift("ny", t0 - 86400, t0 - 3600, {"alice"}),
                                    MakeShift("ny", t0 - 3600, t0 + 82800, {"bob", "carol"}),
                                    MakeShift("ny", t0 + 82800, t0 + 90000, {})};
-  ASSERT_OK_AND_ASSIGN(std::string ics, RenderShiftsCalendar("Tocsin on call: rotation ny",
-                                                             shifts, absl::FromUnixSeconds(t0),
-                                                             ""));
+  ASSERT_OK_AND_ASSIGN(std::string ics, RenderShiftsCalendar("Tocsin on call: rotation ny", shifts,
+                                                             absl::FromUnixSeconds(t0), ""));
   EXPECT_THAT(ics, ::testing::HasSubstr("X-WR-CALNAME:Tocsin on call: rotation ny"));
   EXPECT_THAT(ics, ::testing::HasSubstr("VERSION:2.0"));
   std::vector<ParsedEvent> events = Parse(ics);
@@ -83,9 +82,8 @@ TEST(CalendarTest, OneEventPerShiftWithStableUids) {
 TEST(CalendarTest, APersonsFeedNamesTheOthersOnCall) {
   std::vector<v1::Shift> shifts = {MakeShift("ny", 100, 200, {"bob"}),
                                    MakeShift("tokyo", 300, 400, {"bob", "kenji"})};
-  ASSERT_OK_AND_ASSIGN(std::string ics,
-                       RenderShiftsCalendar("Tocsin on call: bob", shifts,
-                                            absl::FromUnixSeconds(50), "bob"));
+  ASSERT_OK_AND_ASSIGN(std::string ics, RenderShiftsCalendar("Tocsin on call: bob", shifts,
+                                                             absl::FromUnixSeconds(50), "bob"));
   std::vector<ParsedEvent> events = Parse(ics);
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[0].summary, "On call: ny");
@@ -119,8 +117,8 @@ TEST(ServeCalendarTest, AnswersTheFeedOr404SayingNothingMore) {
   EXPECT_EQ(r.status, 404);
   EXPECT_EQ(r.body, "not found\n");
   asked.clear();
-  for (const char* path : {"/v1/calendars/abc123", "/v1/calendars/.ics",
-                           "/v1/calendars/a/b.ics", "/v1/calendars/a%20b.ics"}) {
+  for (const char* path : {"/v1/calendars/abc123", "/v1/calendars/.ics", "/v1/calendars/a/b.ics",
+                           "/v1/calendars/a%20b.ics"}) {
     req.path = path;
     EXPECT_EQ(ServeCalendar(req, render).status, 404) << path;
   }

@@ -31,12 +31,12 @@ absl::Status ValidateUrl(absl::string_view url) {
   } else if (absl::StartsWith(url, "https://")) {
     rest = url.substr(8);
   } else {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "webhook URL \"", url, "\" must start with http:// or https://"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("webhook URL \"", url, "\" must start with http:// or https://"));
   }
   if (rest.empty() || rest.front() == '/' || HasSpace(url) || url.size() > 2048) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "webhook URL \"", url, "\" is not valid: it needs a host and no spaces"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("webhook URL \"", url, "\" is not valid: it needs a host and no spaces"));
   }
   return absl::OkStatus();
 }
@@ -48,10 +48,10 @@ absl::Status ValidatePhoneNumber(absl::string_view what, absl::string_view numbe
     ok = absl::ascii_isdigit(static_cast<unsigned char>(number[i]));
   }
   if (!ok) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        what, " number \"", number,
-        "\" is not in E.164 form: '+', then 8 to 15 digits, the first not 0, "
-        "e.g. \"+81312345678\""));
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, " number \"", number,
+                     "\" is not in E.164 form: '+', then 8 to 15 digits, the first not 0, "
+                     "e.g. \"+81312345678\""));
   }
   return absl::OkStatus();
 }
@@ -80,13 +80,13 @@ absl::Status ValidateChannel(const ContactChannel& channel) {
   if (channel.has_delay()) {
     const auto& d = channel.delay();
     if (d.seconds() < 0 || d.nanos() < 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "delay must not be negative, got ", d.seconds(), "s ", d.nanos(), "ns"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("delay must not be negative, got ", d.seconds(), "s ", d.nanos(), "ns"));
     }
     if (d.nanos() > 999999999 || ChannelDelay(channel) > kMaxChannelDelay) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "delay must be at most ", absl::FormatDuration(kMaxChannelDelay), ", got ",
-          d.seconds(), "s"));
+      return absl::InvalidArgumentError(absl::StrCat("delay must be at most ",
+                                                     absl::FormatDuration(kMaxChannelDelay),
+                                                     ", got ", d.seconds(), "s"));
     }
   }
   return absl::OkStatus();
@@ -129,10 +129,10 @@ absl::Status ValidatePersonalPlan(const Contact& contact) {
       }
       const int retry = target.retry_interval_in_minutes();
       if (retry < 0 || retry > minutes) {
-        return Invalid(contact,
-                       absl::StrCat(where, ": target channel \"", target.channel(),
-                                    "\": retry interval must be 0 to the stage's duration (",
-                                    minutes, " minutes), got ", retry));
+        return Invalid(
+            contact, absl::StrCat(where, ": target channel \"", target.channel(),
+                                  "\": retry interval must be 0 to the stage's duration (", minutes,
+                                  " minutes), got ", retry));
       }
     }
   }
@@ -170,8 +170,7 @@ absl::Status ValidatePersonal(const Contact& contact) {
 
 absl::Status ValidateEscalation(const Contact& contact) {
   if (!contact.channels().empty()) {
-    return Invalid(contact,
-                   "an escalation plan has no channels: its stages engage other contacts");
+    return Invalid(contact, "an escalation plan has no channels: its stages engage other contacts");
   }
   if (contact.plan_case() != Contact::kEscalationPlan) {
     return Invalid(contact, "an escalation contact needs an escalation_plan");
@@ -191,8 +190,7 @@ absl::Status ValidateEscalation(const Contact& contact) {
     const int minutes = stage.duration_in_minutes();
     if (minutes < 0 || minutes > kMaxEscalationStageMinutes) {
       return Invalid(contact, absl::StrCat(where, ": duration must be 0 to ",
-                                           kMaxEscalationStageMinutes, " minutes, got ",
-                                           minutes));
+                                           kMaxEscalationStageMinutes, " minutes, got ", minutes));
     }
     if (stage.targets().empty()) {
       return Invalid(contact, absl::StrCat(where, " has no targets: add a contact to engage"));
@@ -246,8 +244,7 @@ absl::Status ValidateName(absl::string_view what, absl::string_view name) {
         absl::StrCat(what, " name must be 1 to 128 characters, got ", name.size()));
   }
   for (char c : name) {
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' &&
-        c != '.') {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') {
       return absl::InvalidArgumentError(absl::StrCat(
           what, " name \"", name, "\" may contain only letters, digits, '-', '_' and '.'"));
     }
@@ -287,8 +284,8 @@ absl::Status ValidateContact(const Contact& contact) {
     case v1::CONTACT_TYPE_ONCALL_SCHEDULE:
       return ValidateSchedule(contact);
     default:
-      return Invalid(contact, absl::StrCat("unknown contact type ",
-                                           static_cast<int>(contact.type())));
+      return Invalid(contact,
+                     absl::StrCat("unknown contact type ", static_cast<int>(contact.type())));
   }
 }
 
@@ -305,16 +302,14 @@ absl::Status ValidatePlanChannelsActivated(const Contact& contact) {
     for (const v1::ChannelTarget& target : contact.personal_plan().stages(i).targets()) {
       auto it = channels.find(target.channel());
       if (it == channels.end() || IsActivated(*it->second)) continue;
-      const bool deactivated =
-          it->second->activation().state() == v1::ACTIVATION_STATE_DEACTIVATED;
-      return Invalid(
-          contact,
-          absl::StrCat("personal plan stage ", i + 1, ": channel \"", target.channel(),
-                       "\" is not activated (", deactivated ? "deactivated" : "pending",
-                       "): confirm the code sent to it with `tocsin contacts activate ",
-                       contact.name(), " ", target.channel(),
-                       " CODE` (a new code: `tocsin contacts send-code ", contact.name(), " ",
-                       target.channel(), "`), then save the plan"));
+      const bool deactivated = it->second->activation().state() == v1::ACTIVATION_STATE_DEACTIVATED;
+      return Invalid(contact,
+                     absl::StrCat("personal plan stage ", i + 1, ": channel \"", target.channel(),
+                                  "\" is not activated (", deactivated ? "deactivated" : "pending",
+                                  "): confirm the code sent to it with `tocsin contacts activate ",
+                                  contact.name(), " ", target.channel(),
+                                  " CODE` (a new code: `tocsin contacts send-code ", contact.name(),
+                                  " ", target.channel(), "`), then save the plan"));
     }
   }
   return absl::OkStatus();
@@ -360,8 +355,7 @@ absl::Status ValidateDirectory(absl::Span<const Contact> contacts,
   absl::flat_hash_set<std::string> rotation_names;
   for (const v1::Rotation& r : rotations) rotation_names.insert(r.name());
 
-  auto check_person = [&](absl::string_view referrer,
-                          const std::string& name) -> absl::Status {
+  auto check_person = [&](absl::string_view referrer, const std::string& name) -> absl::Status {
     auto it = by_name.find(name);
     if (it == by_name.end()) {
       return absl::InvalidArgumentError(
@@ -369,8 +363,7 @@ absl::Status ValidateDirectory(absl::Span<const Contact> contacts,
     }
     if (TypeOf(*it->second) != v1::CONTACT_TYPE_PERSONAL) {
       return absl::InvalidArgumentError(
-          absl::StrCat(referrer, ": contact \"", name, "\" is an ",
-                       TypeName(TypeOf(*it->second)),
+          absl::StrCat(referrer, ": contact \"", name, "\" is an ", TypeName(TypeOf(*it->second)),
                        ", not a person; only personal contacts take turns on call"));
     }
     return absl::OkStatus();
@@ -381,9 +374,9 @@ absl::Status ValidateDirectory(absl::Span<const Contact> contacts,
       for (int i = 0; i < c.escalation_plan().stages_size(); ++i) {
         for (const auto& target : c.escalation_plan().stages(i).targets()) {
           if (!by_name.contains(target.contact())) {
-            return absl::InvalidArgumentError(absl::StrCat(
-                "contact \"", c.name(), "\": escalation plan stage ", i + 1,
-                ": target contact \"", target.contact(), "\" does not exist"));
+            return absl::InvalidArgumentError(
+                absl::StrCat("contact \"", c.name(), "\": escalation plan stage ", i + 1,
+                             ": target contact \"", target.contact(), "\" does not exist"));
           }
         }
       }
@@ -425,8 +418,7 @@ absl::Status ValidateDirectory(absl::Span<const Contact> contacts,
     if (FindCycle(c.name(), by_name, state, path)) {
       return absl::InvalidArgumentError(
           absl::StrCat("contact \"", path.front(), "\": escalation cycle ",
-                       absl::StrJoin(path, " -> "),
-                       "; an escalation plan must not engage itself"));
+                       absl::StrJoin(path, " -> "), "; an escalation plan must not engage itself"));
     }
   }
   return absl::OkStatus();

@@ -3,8 +3,8 @@
 #include <string>
 #include <vector>
 
-#include "gmock/gmock.h"
 #include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
 #include "libs/status/status_matchers.h"
 
 namespace tocsin::escalation {
@@ -40,8 +40,8 @@ TEST(ValidateContactTest, NameMustBeShortAndPlain) {
   EXPECT_THAT(ValidateContact(c), StatusIs(absl::StatusCode::kInvalidArgument,
                                            HasSubstr("contact name must be 1 to 128")));
   c.set_name(std::string(129, 'a'));
-  EXPECT_THAT(ValidateContact(c), StatusIs(absl::StatusCode::kInvalidArgument,
-                                           HasSubstr("got 129")));
+  EXPECT_THAT(ValidateContact(c),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("got 129")));
   c.set_name("bob/admin");
   EXPECT_THAT(ValidateContact(c),
               StatusIs(absl::StatusCode::kInvalidArgument,
@@ -81,13 +81,12 @@ TEST(ValidateContactTest, ChannelNeedsADestination) {
 }
 
 TEST(ValidateContactTest, EmailNeedsOneAtAndNoSpaces) {
-  for (const char* bad : {"bob", "@example.com", "bob@", "bob@@example.com",
-                          "bob@example@com", "bob smith@example.com", "bob@example.com\n", ""}) {
+  for (const char* bad : {"bob", "@example.com", "bob@", "bob@@example.com", "bob@example@com",
+                          "bob smith@example.com", "bob@example.com\n", ""}) {
     Contact c = Bob();
     c.mutable_channels(0)->mutable_email()->set_address(bad);
-    EXPECT_THAT(ValidateContact(c),
-                StatusIs(absl::StatusCode::kInvalidArgument,
-                         HasSubstr("channel \"work-email\" email address")))
+    EXPECT_THAT(ValidateContact(c), StatusIs(absl::StatusCode::kInvalidArgument,
+                                             HasSubstr("channel \"work-email\" email address")))
         << bad;
   }
 }
@@ -97,9 +96,8 @@ TEST(ValidateContactTest, WebhookNeedsAnHttpUrlWithAHost) {
                           "https:///path", "https://hooks.example.com/a b", ""}) {
     Contact c = Bob();
     c.mutable_channels(1)->mutable_webhook()->set_url(bad);
-    EXPECT_THAT(ValidateContact(c),
-                StatusIs(absl::StatusCode::kInvalidArgument,
-                         HasSubstr("channel \"pager.hook\" webhook URL")))
+    EXPECT_THAT(ValidateContact(c), StatusIs(absl::StatusCode::kInvalidArgument,
+                                             HasSubstr("channel \"pager.hook\" webhook URL")))
         << bad;
   }
 }
@@ -211,38 +209,45 @@ TEST(ValidateContactTest, PersonalPlan) {
 
   c = BobWithPlan();
   c.mutable_personal_plan()->mutable_stages(1)->set_duration_in_minutes(31);
-  ExpectInvalid(c, "contact \"bob\": personal plan stage 2: duration must be 0 to 30 minutes, "
-                   "got 31");
+  ExpectInvalid(c,
+                "contact \"bob\": personal plan stage 2: duration must be 0 to 30 minutes, "
+                "got 31");
   c.mutable_personal_plan()->mutable_stages(1)->set_duration_in_minutes(-1);
-  ExpectInvalid(c, "contact \"bob\": personal plan stage 2: duration must be 0 to 30 minutes, "
-                   "got -1");
+  ExpectInvalid(c,
+                "contact \"bob\": personal plan stage 2: duration must be 0 to 30 minutes, "
+                "got -1");
 
   c = BobWithPlan();
   c.mutable_personal_plan()->mutable_stages(0)->clear_targets();
   EXPECT_OK(ValidateContact(c));  // a 5-minute wait
   c.mutable_personal_plan()->mutable_stages(0)->set_duration_in_minutes(0);
-  ExpectInvalid(c, "contact \"bob\": personal plan stage 1 pages nobody and lasts 0 minutes: "
-                   "give it a target channel or a duration");
+  ExpectInvalid(c,
+                "contact \"bob\": personal plan stage 1 pages nobody and lasts 0 minutes: "
+                "give it a target channel or a duration");
 
   c = BobWithPlan();
   c.mutable_personal_plan()->mutable_stages(1)->mutable_targets(0)->set_channel("pager");
-  ExpectInvalid(c, "contact \"bob\": personal plan stage 2: target channel \"pager\" is not a "
-                   "channel of this contact");
+  ExpectInvalid(c,
+                "contact \"bob\": personal plan stage 2: target channel \"pager\" is not a "
+                "channel of this contact");
 
   c = BobWithPlan();
   c.mutable_personal_plan()->mutable_stages(0)->add_targets()->set_channel("work-email");
-  ExpectInvalid(c, "contact \"bob\": personal plan stage 1: target channel \"work-email\" is "
-                   "listed twice");
+  ExpectInvalid(c,
+                "contact \"bob\": personal plan stage 1: target channel \"work-email\" is "
+                "listed twice");
 
   c = BobWithPlan();
   c.mutable_personal_plan()->mutable_stages(1)->mutable_targets(0)->set_retry_interval_in_minutes(
       11);
-  ExpectInvalid(c, "contact \"bob\": personal plan stage 2: target channel \"sms\": retry "
-                   "interval must be 0 to the stage's duration (10 minutes), got 11");
+  ExpectInvalid(c,
+                "contact \"bob\": personal plan stage 2: target channel \"sms\": retry "
+                "interval must be 0 to the stage's duration (10 minutes), got 11");
   c.mutable_personal_plan()->mutable_stages(1)->mutable_targets(0)->set_retry_interval_in_minutes(
       -1);
-  ExpectInvalid(c, "contact \"bob\": personal plan stage 2: target channel \"sms\": retry "
-                   "interval must be 0 to the stage's duration (10 minutes), got -1");
+  ExpectInvalid(c,
+                "contact \"bob\": personal plan stage 2: target channel \"sms\": retry "
+                "interval must be 0 to the stage's duration (10 minutes), got -1");
 
   c = BobWithPlan();
   c.mutable_escalation_plan()->add_stages();
@@ -260,8 +265,9 @@ TEST(ValidateContactTest, EscalationPlan) {
 
   Contact bad = c;
   *bad.add_channels() = Sms("sms", "+81312345678");
-  ExpectInvalid(bad, "contact \"sre\": an escalation plan has no channels: its stages engage "
-                     "other contacts");
+  ExpectInvalid(bad,
+                "contact \"sre\": an escalation plan has no channels: its stages engage "
+                "other contacts");
   bad = c;
   bad.clear_escalation_plan();
   ExpectInvalid(bad, "contact \"sre\": an escalation contact needs an escalation_plan");
@@ -273,20 +279,24 @@ TEST(ValidateContactTest, EscalationPlan) {
   ExpectInvalid(bad, "contact \"sre\": escalation plan repeat must be 0 to 10, got 11");
   bad = c;
   bad.mutable_escalation_plan()->mutable_stages(1)->set_duration_in_minutes(1441);
-  ExpectInvalid(bad, "contact \"sre\": escalation plan stage 2: duration must be 0 to 1440 "
-                     "minutes, got 1441");
+  ExpectInvalid(bad,
+                "contact \"sre\": escalation plan stage 2: duration must be 0 to 1440 "
+                "minutes, got 1441");
   bad = c;
   bad.mutable_escalation_plan()->mutable_stages(1)->clear_targets();
-  ExpectInvalid(bad, "contact \"sre\": escalation plan stage 2 has no targets: add a contact to "
-                     "engage");
+  ExpectInvalid(bad,
+                "contact \"sre\": escalation plan stage 2 has no targets: add a contact to "
+                "engage");
   bad = c;
   bad.mutable_escalation_plan()->mutable_stages(0)->add_targets()->set_contact("alice");
-  ExpectInvalid(bad, "contact \"sre\": escalation plan stage 1: target contact \"alice\" is "
-                     "listed twice");
+  ExpectInvalid(bad,
+                "contact \"sre\": escalation plan stage 1: target contact \"alice\" is "
+                "listed twice");
   bad = c;
   bad.mutable_escalation_plan()->mutable_stages(0)->mutable_targets(0)->set_contact("a b");
-  ExpectInvalid(bad, "contact \"sre\": escalation plan stage 1: target contact name \"a b\" may "
-                     "contain only letters, digits, '-', '_' and '.'");
+  ExpectInvalid(bad,
+                "contact \"sre\": escalation plan stage 1: target contact name \"a b\" may "
+                "contain only letters, digits, '-', '_' and '.'");
 }
 
 TEST(ValidateContactTest, Schedule) {
@@ -298,12 +308,14 @@ TEST(ValidateContactTest, Schedule) {
                 "contact \"primary\": schedule: rotation \"tokyo\" is listed twice");
   Contact c = Schedule("primary", {"tokyo"});
   *c.add_channels() = Sms("sms", "+81312345678");
-  ExpectInvalid(c, "contact \"primary\": an on-call schedule has no channels: whoever its "
-                   "rotations have on call is engaged");
+  ExpectInvalid(c,
+                "contact \"primary\": an on-call schedule has no channels: whoever its "
+                "rotations have on call is engaged");
   c = Schedule("primary", {"tokyo"});
   c.set_ack_timeout_in_minutes(5);
-  ExpectInvalid(c, "contact \"primary\": an on-call schedule has no ack timeout: set it on the "
-                   "person or the escalation plan");
+  ExpectInvalid(c,
+                "contact \"primary\": an on-call schedule has no ack timeout: set it on the "
+                "person or the escalation plan");
   c = Schedule("primary", {"tokyo"});
   c.set_type(static_cast<v1::ContactType>(9));
   ExpectInvalid(c, "contact \"primary\": unknown contact type 9");
@@ -375,15 +387,15 @@ TEST(ValidateDirectoryTest, RefusesUnknownReferencesAndNonPersons) {
 }
 
 TEST(ValidateDirectoryTest, RefusesCyclesShowingThem) {
-  EXPECT_THAT(ValidateDirectory({Bob(), Escalation("a", {{"bob"}, {"b"}}),
-                                 Escalation("b", {{"c"}}), Escalation("c", {{"bob", "a"}})},
+  EXPECT_THAT(ValidateDirectory({Bob(), Escalation("a", {{"bob"}, {"b"}}), Escalation("b", {{"c"}}),
+                                 Escalation("c", {{"bob", "a"}})},
                                 {}, {}),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "contact \"a\": escalation cycle a -> b -> c -> a; an escalation plan "
                        "must not engage itself"));
-  EXPECT_THAT(ValidateDirectory({Escalation("self", {{"self"}})}, {}, {}),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("escalation cycle self -> self")));
+  EXPECT_THAT(
+      ValidateDirectory({Escalation("self", {{"self"}})}, {}, {}),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("escalation cycle self -> self")));
 }
 
 TEST(ReferrersTest, NamesWhatRefersToAContactOrRotation) {

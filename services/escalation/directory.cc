@@ -207,9 +207,9 @@ absl::StatusOr<std::vector<v1::Shift>> ShiftsOf(const OnCallTarget& target, absl
                                                 absl::Time to) {
   std::vector<v1::Shift> out;
   for (size_t i = 0; i < target.rotations.size(); ++i) {
-    ASSIGN_OR_RETURN(std::vector<oncall::Shift> shifts,
-                     oncall::Shifts(target.rotations[i].spec, target.rotations[i].overrides,
-                                    from, to));
+    ASSIGN_OR_RETURN(
+        std::vector<oncall::Shift> shifts,
+        oncall::Shifts(target.rotations[i].spec, target.rotations[i].overrides, from, to));
     for (const oncall::Shift& s : shifts) out.push_back(ToProtoShift(s, target.names[i]));
   }
   std::stable_sort(out.begin(), out.end(), [](const v1::Shift& a, const v1::Shift& b) {
@@ -278,8 +278,7 @@ void DirectoryCore::SendCode(const std::string& contact, v1::ContactChannel& cha
   page.mutable_channel()->clear_activation();
   page.set_purpose(v1::PAGE_PURPOSE_ACTIVATION);
   page.set_activation_code(code);
-  emitted.push_back(
-      bus::NewEvent(*ids_, *clock_, kService, events::kPageRequested, "", "", page));
+  emitted.push_back(bus::NewEvent(*ids_, *clock_, kService, events::kPageRequested, "", "", page));
 }
 
 void DirectoryCore::PrepareChannels(Contact& incoming, const Contact* stored, Events& emitted) {
@@ -314,8 +313,7 @@ absl::StatusOr<Contact> DirectoryCore::SaveContact(Tx& tx, const Contact& reques
         absl::StrCat("contact \"", contact.name(), "\" already exists; update it instead"));
   }
   if (!create && !existing.has_value()) return ContactNotFound(contact.name());
-  if (existing.has_value() && expected_version != 0 &&
-      existing->version() != expected_version) {
+  if (existing.has_value() && expected_version != 0 && existing->version() != expected_version) {
     return absl::AbortedError(absl::StrCat("contact \"", contact.name(), "\" is at version ",
                                            existing->version(), ", not ", expected_version,
                                            "; read it again and retry"));
@@ -357,8 +355,7 @@ absl::StatusOr<Contact> DirectoryCore::UpdateContact(const Contact& request,
                                                      int64_t expected_version) {
   Contact saved;
   RETURN_IF_ERROR(Write([&](Tx& tx, Events& emitted) -> absl::Status {
-    ASSIGN_OR_RETURN(saved, SaveContact(tx, request, /*create=*/false, expected_version,
-                                        emitted));
+    ASSIGN_OR_RETURN(saved, SaveContact(tx, request, /*create=*/false, expected_version, emitted));
     return absl::OkStatus();
   }));
   return ForApi(saved);
@@ -400,9 +397,9 @@ absl::Status DirectoryCore::DeleteContact(const std::string& name) {
       }
     }
     if (!referrers.empty()) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("contact \"", name, "\" is still used by ",
-                       absl::StrJoin(referrers, ", "), "; remove it there first"));
+      return absl::FailedPreconditionError(absl::StrCat("contact \"", name, "\" is still used by ",
+                                                        absl::StrJoin(referrers, ", "),
+                                                        "; remove it there first"));
     }
     ASSIGN_OR_RETURN(bool deleted, tx.DeleteContact(name));
     if (!deleted) return ContactNotFound(name);
@@ -428,8 +425,8 @@ absl::StatusOr<Contact> DirectoryCore::ChangeChannel(
       if (c.name() == channel_name) channel = &c;
     }
     if (channel == nullptr) {
-      return absl::NotFoundError(absl::StrCat("contact \"", contact_name,
-                                              "\" has no channel \"", channel_name, "\""));
+      return absl::NotFoundError(
+          absl::StrCat("contact \"", contact_name, "\" has no channel \"", channel_name, "\""));
     }
     absl::Status s = change(*channel, emitted);
     if (!s.ok() && s.code() != absl::StatusCode::kInvalidArgument) return s;
@@ -438,8 +435,8 @@ absl::StatusOr<Contact> DirectoryCore::ChangeChannel(
     *contact.mutable_update_time() = ToProtoTime(clock_->Now());
     ASSIGN_OR_RETURN(bool written, tx.UpdateContact(contact, existing->version()));
     if (!written) {
-      return absl::AbortedError(absl::StrCat("contact \"", contact_name,
-                                             "\" changed meanwhile; retry"));
+      return absl::AbortedError(
+          absl::StrCat("contact \"", contact_name, "\" changed meanwhile; retry"));
     }
     saved = std::move(contact);
     return absl::OkStatus();
@@ -451,15 +448,14 @@ absl::StatusOr<Contact> DirectoryCore::ChangeChannel(
 absl::StatusOr<Contact> DirectoryCore::ActivateChannel(const std::string& contact,
                                                        const std::string& channel,
                                                        const std::string& code) {
-  const std::string send_code =
-      absl::StrCat("tocsin contacts send-code ", contact, " ", channel);
+  const std::string send_code = absl::StrCat("tocsin contacts send-code ", contact, " ", channel);
   return ChangeChannel(contact, channel, [&](v1::ContactChannel& ch, Events&) -> absl::Status {
     v1::ChannelActivation* a = ch.mutable_activation();
     if (IsActivated(ch)) return absl::OkStatus();
     if (a->code_sha256().empty()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "channel \"", channel, "\" of contact \"", contact,
-          "\" has no activation code pending; send one: ", send_code));
+      return absl::FailedPreconditionError(
+          absl::StrCat("channel \"", channel, "\" of contact \"", contact,
+                       "\" has no activation code pending; send one: ", send_code));
     }
     if (a->failed_attempts() >= kMaxActivationAttempts) {
       return absl::FailedPreconditionError(
@@ -467,8 +463,7 @@ absl::StatusOr<Contact> DirectoryCore::ActivateChannel(const std::string& contac
     }
     if (clock_->Now() - FromProtoTime(a->code_sent_time()) > kActivationCodeLifetime) {
       return absl::FailedPreconditionError(absl::StrCat(
-          "the activation code expired (codes are valid 24 hours); send a new one: ",
-          send_code));
+          "the activation code expired (codes are valid 24 hours); send a new one: ", send_code));
     }
     if (Sha256(code) != a->code_sha256()) {
       a->set_failed_attempts(a->failed_attempts() + 1);
@@ -495,16 +490,15 @@ absl::StatusOr<Contact> DirectoryCore::DeactivateChannel(const std::string& cont
 
 absl::StatusOr<Contact> DirectoryCore::SendActivationCode(const std::string& contact,
                                                           const std::string& channel) {
-  return ChangeChannel(contact, channel,
-                       [&](v1::ContactChannel& ch, Events& emitted) -> absl::Status {
-                         if (IsActivated(ch)) {
-                           return absl::FailedPreconditionError(absl::StrCat(
-                               "channel \"", channel, "\" of contact \"", contact,
-                               "\" is already activated"));
-                         }
-                         SendCode(contact, ch, emitted);
-                         return absl::OkStatus();
-                       });
+  return ChangeChannel(
+      contact, channel, [&](v1::ContactChannel& ch, Events& emitted) -> absl::Status {
+        if (IsActivated(ch)) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "channel \"", channel, "\" of contact \"", contact, "\" is already activated"));
+        }
+        SendCode(contact, ch, emitted);
+        return absl::OkStatus();
+      });
 }
 
 // ---- Rotations ----
@@ -584,9 +578,9 @@ absl::Status DirectoryCore::DeleteRotation(const std::string& name) {
     ASSIGN_OR_RETURN(std::optional<Rotation> existing, tx.GetRotation(name));
     if (!existing.has_value()) return RotationNotFound(name);
     if (!referrers.empty()) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("rotation \"", name, "\" is still used by ",
-                       absl::StrJoin(referrers, ", "), "; remove it there first"));
+      return absl::FailedPreconditionError(absl::StrCat("rotation \"", name, "\" is still used by ",
+                                                        absl::StrJoin(referrers, ", "),
+                                                        "; remove it there first"));
     }
     ASSIGN_OR_RETURN(bool deleted, tx.DeleteRotation(name));
     if (!deleted) return RotationNotFound(name);
@@ -606,9 +600,8 @@ absl::StatusOr<RotationOverride> DirectoryCore::CreateOverride(const RotationOve
     ASSIGN_OR_RETURN(std::vector<RotationOverride> overrides, tx.ListOverrides(o.rotation()));
     for (const RotationOverride& existing : overrides) {
       if (existing.name() == o.name()) {
-        return absl::AlreadyExistsError(absl::StrCat("override \"", o.name(),
-                                                     "\" of rotation \"", o.rotation(),
-                                                     "\" already exists"));
+        return absl::AlreadyExistsError(absl::StrCat("override \"", o.name(), "\" of rotation \"",
+                                                     o.rotation(), "\" already exists"));
       }
     }
     overrides.push_back(o);
@@ -640,8 +633,8 @@ absl::Status DirectoryCore::DeleteOverride(const std::string& rotation, const st
   return store_->Write([&](Tx& tx) -> absl::Status {
     ASSIGN_OR_RETURN(bool deleted, tx.DeleteOverride(rotation, name));
     if (!deleted) {
-      return absl::NotFoundError(absl::StrCat("override \"", name, "\" of rotation \"",
-                                              rotation, "\" does not exist"));
+      return absl::NotFoundError(
+          absl::StrCat("override \"", name, "\" of rotation \"", rotation, "\" does not exist"));
     }
     return absl::OkStatus();
   });
@@ -735,8 +728,8 @@ absl::StatusOr<v1::OnCall> DirectoryCore::GetOnCall(const v1::GetOnCallRequest& 
     }
     return out;
   }
-  ASSIGN_OR_RETURN(oncall::OnCall now, oncall::OnCallAt(target.rotations[0].spec,
-                                                        target.rotations[0].overrides, at));
+  ASSIGN_OR_RETURN(oncall::OnCall now,
+                   oncall::OnCallAt(target.rotations[0].spec, target.rotations[0].overrides, at));
   for (const std::string& c : now.contacts) out.add_on_call(c);
   if (now.shift.has_value()) {
     *out.mutable_shift_start() = ToProtoTime(now.shift->start);
@@ -770,8 +763,8 @@ absl::StatusOr<v1::ApplyResponse> DirectoryCore::Apply(const v1::ApplyRequest& r
   for (const RotationOverride& o : request.overrides()) {
     RETURN_IF_ERROR(CheckOverride(o));
     if (!names.insert(absl::StrCat(o.rotation(), "/", o.name())).second) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "override \"", o.name(), "\" of rotation \"", o.rotation(), "\" is in the request twice"));
+      return absl::InvalidArgumentError(absl::StrCat("override \"", o.name(), "\" of rotation \"",
+                                                     o.rotation(), "\" is in the request twice"));
     }
   }
 
@@ -903,8 +896,8 @@ absl::StatusOr<v1::ApplyResponse> DirectoryCore::Apply(const v1::ApplyRequest& r
       } else {
         ASSIGN_OR_RETURN(bool written, tx.UpdateContact(w.contact, *w.expected_version));
         if (!written) {
-          return absl::AbortedError(absl::StrCat("contact \"", w.contact.name(),
-                                                 "\" changed meanwhile; apply again"));
+          return absl::AbortedError(
+              absl::StrCat("contact \"", w.contact.name(), "\" changed meanwhile; apply again"));
         }
       }
     }
@@ -915,15 +908,14 @@ absl::StatusOr<v1::ApplyResponse> DirectoryCore::Apply(const v1::ApplyRequest& r
       } else {
         ASSIGN_OR_RETURN(bool written, tx.UpdateRotation(w.rotation, *w.expected_version));
         if (!written) {
-          return absl::AbortedError(absl::StrCat("rotation \"", w.rotation.name(),
-                                                 "\" changed meanwhile; apply again"));
+          return absl::AbortedError(
+              absl::StrCat("rotation \"", w.rotation.name(), "\" changed meanwhile; apply again"));
         }
       }
     }
     for (const OverrideWrite& w : override_writes) {
       if (w.replace) {
-        RETURN_IF_ERROR(
-            tx.DeleteOverride(w.override_.rotation(), w.override_.name()).status());
+        RETURN_IF_ERROR(tx.DeleteOverride(w.override_.rotation(), w.override_.name()).status());
       }
       RETURN_IF_ERROR(tx.InsertOverride(w.override_));
     }
@@ -958,8 +950,8 @@ absl::StatusOr<v1::CalendarFeed> DirectoryCore::CreateCalendarFeed(
                                  {request.rotation(), request.contact(), clock_->Now()});
   }));
   v1::CalendarFeed feed;
-  feed.set_url(absl::StrCat(absl::StripSuffix(options_.public_url, "/"), "/v1/calendars/", token,
-                            ".ics"));
+  feed.set_url(
+      absl::StrCat(absl::StripSuffix(options_.public_url, "/"), "/v1/calendars/", token, ".ics"));
   feed.set_rotation(request.rotation());
   feed.set_contact(request.contact());
   return feed;

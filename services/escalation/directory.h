@@ -91,8 +91,7 @@ class DirectoryCore {
   // activated channel stays activated (OK).
   absl::StatusOr<Contact> ActivateChannel(const std::string& contact, const std::string& channel,
                                           const std::string& code);
-  absl::StatusOr<Contact> DeactivateChannel(const std::string& contact,
-                                            const std::string& channel);
+  absl::StatusOr<Contact> DeactivateChannel(const std::string& contact, const std::string& channel);
   // A new code (the old one is void), PENDING. FailedPrecondition for an
   // activated channel (deactivate it first).
   absl::StatusOr<Contact> SendActivationCode(const std::string& contact,
@@ -131,8 +130,7 @@ class DirectoryCore {
   // ---- Calendar feeds
   // Exactly one of rotation and contact (a PERSONAL one). The URL holds a
   // 256-bit random token, returned only here; only its SHA-256 is stored.
-  absl::StatusOr<v1::CalendarFeed> CreateCalendarFeed(
-      const v1::CreateCalendarFeedRequest& request);
+  absl::StatusOr<v1::CalendarFeed> CreateCalendarFeed(const v1::CreateCalendarFeedRequest& request);
   // The feed of a token (from kFeedPast ago to kFeedAhead from now).
   // NotFound (saying nothing more) for a token no feed has.
   absl::StatusOr<CalendarDocument> RenderCalendarFeed(const std::string& token);
@@ -151,8 +149,8 @@ class DirectoryCore {
   void SendCode(const std::string& contact, v1::ContactChannel& channel, Events& emitted);
   // The contact as saved: validated, defaults, activation, version, times;
   // checked against the directory with it in place.
-  absl::StatusOr<Contact> SaveContact(EscalationStore::Tx& tx, const Contact& request,
-                                      bool create, int64_t expected_version, Events& emitted);
+  absl::StatusOr<Contact> SaveContact(EscalationStore::Tx& tx, const Contact& request, bool create,
+                                      int64_t expected_version, Events& emitted);
   // Changes one channel of a stored contact under compare-and-set.
   absl::StatusOr<Contact> ChangeChannel(
       const std::string& contact, const std::string& channel,

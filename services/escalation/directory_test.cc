@@ -233,7 +233,8 @@ TEST_F(DirectoryTest, WrongCodesAreCountedAndVoidTheCodeAfterFive) {
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("already activated")));
   EXPECT_THAT(dir_->ActivateChannel("alice", "pager", "1"),
               StatusIs(absl::StatusCode::kNotFound, "contact \"alice\" has no channel \"pager\""));
-  EXPECT_THAT(dir_->ActivateChannel("bob", "sms", "1"), StatusIs(absl::StatusCode::kNotFound, ::testing::_));
+  EXPECT_THAT(dir_->ActivateChannel("bob", "sms", "1"),
+              StatusIs(absl::StatusCode::kNotFound, ::testing::_));
 }
 
 TEST_F(DirectoryTest, CodesExpireAfterADay) {
@@ -351,7 +352,8 @@ TEST_F(DirectoryTest, RotationsAreValidatedByTheEngine) {
   EXPECT_EQ(r.version(), 1);
   EXPECT_THAT(dir_->CreateRotation(NewYork({"alice"})),
               StatusIs(absl::StatusCode::kAlreadyExists, ::testing::_));
-  EXPECT_THAT(dir_->UpdateRotation(NewYork({"alice"}), 3), StatusIs(absl::StatusCode::kAborted, ::testing::_));
+  EXPECT_THAT(dir_->UpdateRotation(NewYork({"alice"}), 3),
+              StatusIs(absl::StatusCode::kAborted, ::testing::_));
   ASSERT_OK_AND_ASSIGN(r, dir_->UpdateRotation(NewYork({"alice"}), 1));
   EXPECT_EQ(r.version(), 2);
   EXPECT_THAT(dir_->ListRotations(), ::tocsin::testing::IsOkAndHolds(SizeIs(1)));
@@ -373,11 +375,11 @@ TEST_F(DirectoryTest, OverlappingOverridesAreRefusedAndNothingIsSaved) {
   EXPECT_THAT(dir_->CreateOverride(Override("vacation", "ny", {"alice"}, "2026-03-07T00:00:00Z",
                                             "2026-03-08T00:00:00Z")),
               StatusIs(absl::StatusCode::kAlreadyExists, ::testing::_));
-  EXPECT_THAT(dir_->CreateOverride(Override("x", "ny", {"carol"}, "2026-03-07T00:00:00Z",
-                                            "2026-03-08T00:00:00Z")),
+  EXPECT_THAT(dir_->CreateOverride(
+                  Override("x", "ny", {"carol"}, "2026-03-07T00:00:00Z", "2026-03-08T00:00:00Z")),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("\"carol\" does not exist")));
-  EXPECT_THAT(dir_->CreateOverride(Override("x", "london", {}, "2026-03-07T00:00:00Z",
-                                            "2026-03-08T00:00:00Z")),
+  EXPECT_THAT(dir_->CreateOverride(
+                  Override("x", "london", {}, "2026-03-07T00:00:00Z", "2026-03-08T00:00:00Z")),
               StatusIs(absl::StatusCode::kNotFound, ::testing::_));
   // Touching is fine.
   ASSERT_OK(dir_->CreateOverride(
@@ -392,10 +394,11 @@ TEST_F(DirectoryTest, OverlappingOverridesAreRefusedAndNothingIsSaved) {
   ASSERT_OK_AND_ASSIGN(auto later, dir_->ListOverrides(list));
   ASSERT_THAT(later, SizeIs(1));
   EXPECT_EQ(later[0].name(), "swap");
-  EXPECT_THAT(dir_->DeleteContact("bob"), StatusIs(absl::StatusCode::kFailedPrecondition,
-                                                   HasSubstr("override \"vacation\"")));
+  EXPECT_THAT(dir_->DeleteContact("bob"),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("override \"vacation\"")));
   EXPECT_OK(dir_->DeleteOverride("ny", "vacation"));
-  EXPECT_THAT(dir_->DeleteOverride("ny", "vacation"), StatusIs(absl::StatusCode::kNotFound, ::testing::_));
+  EXPECT_THAT(dir_->DeleteOverride("ny", "vacation"),
+              StatusIs(absl::StatusCode::kNotFound, ::testing::_));
 }
 
 TEST_F(DirectoryTest, ShiftsAndOnCallFollowLocalTimeAcrossDaylightSaving) {
@@ -481,8 +484,7 @@ TEST_F(DirectoryTest, GapsAndTheReasonNobodyIsOnCall) {
 TEST_F(DirectoryTest, PreviewShiftsComputesAnUnsavedRotation) {
   v1::PreviewShiftsRequest req;
   *req.mutable_rotation() = NewYork({"x", "y"});
-  *req.add_overrides() =
-      Override("o", "", {"z"}, "2026-03-02T15:00:00Z", "2026-03-02T16:00:00Z");
+  *req.add_overrides() = Override("o", "", {"z"}, "2026-03-02T15:00:00Z", "2026-03-02T16:00:00Z");
   *req.mutable_from() = ToProtoTime(At("2026-03-02T14:00:00Z"));
   *req.mutable_to() = ToProtoTime(At("2026-03-02T18:00:00Z"));
   ASSERT_OK_AND_ASSIGN(v1::ListShiftsResponse shifts, dir_->PreviewShifts(req));
@@ -533,8 +535,8 @@ TEST_F(DirectoryTest, ApplyIsAllOrNothingAndDryRunStoresNothing) {
 
   // Again: unchanged; then one change.
   ASSERT_OK_AND_ASSIGN(outcomes, dir_->Apply(req));
-  EXPECT_THAT(outcomes.outcomes(), ElementsAre("unchanged", "unchanged", "unchanged",
-                                               "unchanged", "unchanged", "unchanged"));
+  EXPECT_THAT(outcomes.outcomes(), ElementsAre("unchanged", "unchanged", "unchanged", "unchanged",
+                                               "unchanged", "unchanged"));
   req.mutable_contacts(1)->set_display_name("Bob B.");
   *req.mutable_overrides(0)->mutable_end() = ToProtoTime(At("2026-03-04T12:00:00Z"));
   ASSERT_OK_AND_ASSIGN(outcomes, dir_->Apply(req));
@@ -575,8 +577,7 @@ TEST_F(DirectoryTest, CalendarFeedsByUnguessableToken) {
   ASSERT_OK_AND_ASSIGN(v1::CalendarFeed feed, dir_->CreateCalendarFeed(req));
   EXPECT_THAT(feed.url(), ::testing::MatchesRegex(
                               "https://tocsin\\.example\\.com/v1/calendars/[0-9a-f]{64}\\.ics"));
-  const std::string token =
-      feed.url().substr(feed.url().rfind('/') + 1, 64);
+  const std::string token = feed.url().substr(feed.url().rfind('/') + 1, 64);
   ASSERT_OK_AND_ASSIGN(CalendarDocument doc, dir_->RenderCalendarFeed(token));
   EXPECT_THAT(doc.ics, HasSubstr("BEGIN:VCALENDAR"));
   EXPECT_THAT(doc.ics, HasSubstr("SUMMARY:ny: bob"));
@@ -593,7 +594,8 @@ TEST_F(DirectoryTest, CalendarFeedsByUnguessableToken) {
   EXPECT_THAT(dir_->RenderCalendarFeed(std::string(64, 'a')),
               StatusIs(absl::StatusCode::kNotFound, "no such calendar"));
   req.set_rotation("ny");
-  EXPECT_THAT(dir_->CreateCalendarFeed(req), StatusIs(absl::StatusCode::kInvalidArgument, ::testing::_));
+  EXPECT_THAT(dir_->CreateCalendarFeed(req),
+              StatusIs(absl::StatusCode::kInvalidArgument, ::testing::_));
   req.set_rotation("");
   req.set_contact("carol");
   EXPECT_THAT(dir_->CreateCalendarFeed(req), StatusIs(absl::StatusCode::kNotFound, ::testing::_));

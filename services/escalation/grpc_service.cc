@@ -31,26 +31,22 @@ grpc::Status AnswerList(Field* out, F&& call) {
 // ---- ContactService ----
 
 grpc::Status ContactServiceImpl::CreateContact(grpc::ServerContext*,
-                                               const v1::CreateContactRequest* req,
-                                               Contact* resp) {
+                                               const v1::CreateContactRequest* req, Contact* resp) {
   return Answer(resp, [&] { return directory_->CreateContact(req->contact()); });
 }
 
 grpc::Status ContactServiceImpl::UpdateContact(grpc::ServerContext*,
-                                               const v1::UpdateContactRequest* req,
-                                               Contact* resp) {
-  return Answer(resp, [&] {
-    return directory_->UpdateContact(req->contact(), req->expected_version());
-  });
+                                               const v1::UpdateContactRequest* req, Contact* resp) {
+  return Answer(resp,
+                [&] { return directory_->UpdateContact(req->contact(), req->expected_version()); });
 }
 
-grpc::Status ContactServiceImpl::GetContact(grpc::ServerContext*,
-                                            const v1::GetContactRequest* req, Contact* resp) {
+grpc::Status ContactServiceImpl::GetContact(grpc::ServerContext*, const v1::GetContactRequest* req,
+                                            Contact* resp) {
   return Answer(resp, [&] { return directory_->GetContact(req->name()); });
 }
 
-grpc::Status ContactServiceImpl::ListContacts(grpc::ServerContext*,
-                                              const v1::ListContactsRequest*,
+grpc::Status ContactServiceImpl::ListContacts(grpc::ServerContext*, const v1::ListContactsRequest*,
                                               v1::ListContactsResponse* resp) {
   return AnswerList(resp->mutable_contacts(), [&] { return directory_->ListContacts(); });
 }
@@ -99,14 +95,12 @@ grpc::Status RotationServiceImpl::CreateRotation(grpc::ServerContext*,
 grpc::Status RotationServiceImpl::UpdateRotation(grpc::ServerContext*,
                                                  const v1::UpdateRotationRequest* req,
                                                  Rotation* resp) {
-  return Answer(resp, [&] {
-    return directory_->UpdateRotation(req->rotation(), req->expected_version());
-  });
+  return Answer(
+      resp, [&] { return directory_->UpdateRotation(req->rotation(), req->expected_version()); });
 }
 
 grpc::Status RotationServiceImpl::GetRotation(grpc::ServerContext*,
-                                              const v1::GetRotationRequest* req,
-                                              Rotation* resp) {
+                                              const v1::GetRotationRequest* req, Rotation* resp) {
   return Answer(resp, [&] { return directory_->GetRotation(req->name()); });
 }
 
@@ -140,8 +134,7 @@ grpc::Status RotationServiceImpl::DeleteOverride(grpc::ServerContext*,
   return ToGrpcStatus(directory_->DeleteOverride(req->rotation(), req->name()));
 }
 
-grpc::Status RotationServiceImpl::ListShifts(grpc::ServerContext*,
-                                             const v1::ListShiftsRequest* req,
+grpc::Status RotationServiceImpl::ListShifts(grpc::ServerContext*, const v1::ListShiftsRequest* req,
                                              v1::ListShiftsResponse* resp) {
   return Answer(resp, [&] { return directory_->ListShifts(*req); });
 }
@@ -157,8 +150,8 @@ grpc::Status RotationServiceImpl::ListGaps(grpc::ServerContext*, const v1::ListG
   return Answer(resp, [&] { return directory_->ListGaps(*req); });
 }
 
-grpc::Status RotationServiceImpl::GetOnCall(grpc::ServerContext*,
-                                            const v1::GetOnCallRequest* req, v1::OnCall* resp) {
+grpc::Status RotationServiceImpl::GetOnCall(grpc::ServerContext*, const v1::GetOnCallRequest* req,
+                                            v1::OnCall* resp) {
   return Answer(resp, [&] { return directory_->GetOnCall(*req); });
 }
 

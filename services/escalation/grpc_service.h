@@ -19,8 +19,7 @@ class ContactServiceImpl final : public v1::ContactService::Service {
                              Contact*) override;
   grpc::Status UpdateContact(grpc::ServerContext*, const v1::UpdateContactRequest*,
                              Contact*) override;
-  grpc::Status GetContact(grpc::ServerContext*, const v1::GetContactRequest*,
-                          Contact*) override;
+  grpc::Status GetContact(grpc::ServerContext*, const v1::GetContactRequest*, Contact*) override;
   grpc::Status ListContacts(grpc::ServerContext*, const v1::ListContactsRequest*,
                             v1::ListContactsResponse*) override;
   grpc::Status DeleteContact(grpc::ServerContext*, const v1::DeleteContactRequest*,
@@ -31,8 +30,7 @@ class ContactServiceImpl final : public v1::ContactService::Service {
                                  Contact*) override;
   grpc::Status SendActivationCode(grpc::ServerContext*, const v1::SendActivationCodeRequest*,
                                   Contact*) override;
-  grpc::Status Apply(grpc::ServerContext*, const v1::ApplyRequest*,
-                     v1::ApplyResponse*) override;
+  grpc::Status Apply(grpc::ServerContext*, const v1::ApplyRequest*, v1::ApplyResponse*) override;
 
  private:
   DirectoryCore* directory_;
@@ -46,8 +44,7 @@ class RotationServiceImpl final : public v1::RotationService::Service {
                               Rotation*) override;
   grpc::Status UpdateRotation(grpc::ServerContext*, const v1::UpdateRotationRequest*,
                               Rotation*) override;
-  grpc::Status GetRotation(grpc::ServerContext*, const v1::GetRotationRequest*,
-                           Rotation*) override;
+  grpc::Status GetRotation(grpc::ServerContext*, const v1::GetRotationRequest*, Rotation*) override;
   grpc::Status ListRotations(grpc::ServerContext*, const v1::ListRotationsRequest*,
                              v1::ListRotationsResponse*) override;
   grpc::Status DeleteRotation(grpc::ServerContext*, const v1::DeleteRotationRequest*,
@@ -64,8 +61,7 @@ class RotationServiceImpl final : public v1::RotationService::Service {
                              v1::ListShiftsResponse*) override;
   grpc::Status ListGaps(grpc::ServerContext*, const v1::ListGapsRequest*,
                         v1::ListGapsResponse*) override;
-  grpc::Status GetOnCall(grpc::ServerContext*, const v1::GetOnCallRequest*,
-                         v1::OnCall*) override;
+  grpc::Status GetOnCall(grpc::ServerContext*, const v1::GetOnCallRequest*, v1::OnCall*) override;
   grpc::Status CreateCalendarFeed(grpc::ServerContext*, const v1::CreateCalendarFeedRequest*,
                                   v1::CalendarFeed*) override;
 

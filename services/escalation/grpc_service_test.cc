@@ -34,8 +34,8 @@ class GrpcServiceTest : public ::testing::Test {
     contacts_ = std::make_unique<ContactServiceImpl>(directory_.get());
     rotations_ = std::make_unique<RotationServiceImpl>(directory_.get());
     engagements_ = std::make_unique<EngagementServiceImpl>(core_.get());
-    auto server = service::StartGrpcServer(
-        "127.0.0.1:0", {contacts_.get(), rotations_.get(), engagements_.get()});
+    auto server = service::StartGrpcServer("127.0.0.1:0",
+                                           {contacts_.get(), rotations_.get(), engagements_.get()});
     ASSERT_OK(server);
     server_ = std::move(*server);
     auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_.port),
