@@ -171,6 +171,10 @@ absl::Status Suite::StartService(const std::string& name) {
   } else {
     args.push_back("--http_port=0");
   }
+  if (name == "escalation") {
+    args.push_back(std::string("--channel_activation=") +
+                   (options_.channel_activation ? "required" : "off"));
+  }
   RETURN_IF_ERROR(Launch(name, binary->second, args, service));
   if (name == "incidents") incidents_addr_ = grpc_addr("incidents");
   return absl::OkStatus();
@@ -256,6 +260,7 @@ absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(SuiteOptions options) {
   if (options.paging_path) {
     s->contact_stub_ = escalation::v1::ContactService::NewStub(channel("escalation"));
     s->engagement_stub_ = escalation::v1::EngagementService::NewStub(channel("escalation"));
+    s->rotation_stub_ = escalation::v1::RotationService::NewStub(channel("escalation"));
     s->paging_stub_ = paging::v1::PagingService::NewStub(channel("paging"));
     s->runbook_stub_ = runbook::v1::RunbookService::NewStub(channel("runbook"));
     s->postmortem_stub_ = postmortem::v1::PostmortemService::NewStub(channel("postmortem"));

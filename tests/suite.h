@@ -59,6 +59,10 @@ struct SuiteOptions {
   // Extra environment variables per process, on every start. A setting a
   // service may not have yet is safer here: unknown variables are ignored.
   std::map<std::string, std::map<std::string, std::string>> env;
+  // Whether new contact channels must be activated with a code before they
+  // are paged (the escalation service's default). Off by default here, so
+  // tests about other things page the channels they apply at once.
+  bool channel_activation = false;
 };
 
 // What a CLI run printed and how it exited.
@@ -122,6 +126,7 @@ class Suite {
   incidents::v1::ResponsePlanService::Stub& plans() { return *plan_stub_; }
   escalation::v1::ContactService::Stub& contacts() { return *contact_stub_; }
   escalation::v1::EngagementService::Stub& engagements() { return *engagement_stub_; }
+  escalation::v1::RotationService::Stub& rotations() { return *rotation_stub_; }
   paging::v1::PagingService::Stub& paging() { return *paging_stub_; }
   runbook::v1::RunbookService::Stub& runbook() { return *runbook_stub_; }
   postmortem::v1::PostmortemService::Stub& postmortem() { return *postmortem_stub_; }
@@ -162,6 +167,7 @@ class Suite {
   std::unique_ptr<incidents::v1::ResponsePlanService::Stub> plan_stub_;
   std::unique_ptr<escalation::v1::ContactService::Stub> contact_stub_;
   std::unique_ptr<escalation::v1::EngagementService::Stub> engagement_stub_;
+  std::unique_ptr<escalation::v1::RotationService::Stub> rotation_stub_;
   std::unique_ptr<paging::v1::PagingService::Stub> paging_stub_;
   std::unique_ptr<runbook::v1::RunbookService::Stub> runbook_stub_;
   std::unique_ptr<postmortem::v1::PostmortemService::Stub> postmortem_stub_;

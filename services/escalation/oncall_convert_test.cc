@@ -10,6 +10,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::tocsin::testing::StatusIs;
 
 v1::Rotation WeeklyTokyo() {
   v1::Rotation r;
