@@ -436,7 +436,7 @@ absl::Status EscalationCore::StartStage(Step& step, const std::string& id, int s
       return MaybeFinish(step, id,
                          s.on_call.empty()
                              ? detail
-                             : absl::StrCat(detail, "; none of them could be engaged"));
+                             : "every target's engagement ended; nobody acknowledged");
     }
     default: {  // PERSONAL
       const std::vector<PersonalStagePlan> plan = EffectivePersonalPlan(contact);
@@ -587,7 +587,16 @@ absl::StatusOr<bool> EscalationCore::FireTimer(Step& step, const std::string& en
       e.has_stage_end() ? FromProtoTime(e.stage_end()) : FromProtoTime(e.next_due());
   if (stage_end <= step.now) {
     // The stage is over: overdue retries of it are not sent any more.
+    const std::string id = e.id();
+    const std::string parent = e.parent_id();
     RETURN_IF_ERROR(EndOfStage(step, std::move(e)));
+    // Ended by it (a last stage of no duration, a plan with nothing left):
+    // the parent may have been waiting for just this one.
+    ASSIGN_OR_RETURN(Engagement after, Load(step, id));
+    if (after.state() != v1::ENGAGEMENT_STATE_ACTIVE && !parent.empty()) {
+      RETURN_IF_ERROR(
+          MaybeFinish(step, parent, "every target's engagement ended; nobody acknowledged"));
+    }
   } else {
     RETURN_IF_ERROR(SendRetries(step, std::move(e)));
   }
@@ -654,7 +663,12 @@ absl::Status EscalationCore::PropagateAck(Step& step, const Engagement& acked,
     // Engaged again by the acknowledgement timeout: the timer starts over.
     return ArmAckTimeout(step, std::move(parent), page);
   }
-  if (parent.state() != v1::ENGAGEMENT_STATE_ACTIVE) return absl::OkStatus();
+  // An exhausted parent (its targets' plans ran to their end before this
+  // acknowledgement) is acknowledged all the same, up the tree.
+  if (parent.state() != v1::ENGAGEMENT_STATE_ACTIVE &&
+      parent.state() != v1::ENGAGEMENT_STATE_EXHAUSTED) {
+    return absl::OkStatus();
+  }
   const Contact& plan = parent.contact_snapshot();
   const v1::ContactType type = EffectiveType(plan);
   const bool whole = type != v1::CONTACT_TYPE_ESCALATION || acked.essential() ||
