@@ -28,7 +28,7 @@ bus::ConsumerOptions IncidentConsumerOptions() {
 bus::ConsumerOptions PageConsumerOptions() {
   bus::ConsumerOptions options;
   options.durable_name = kPagesConsumer;
-  options.types = {events::kPageAcknowledged.name};
+  options.types = {events::kPageAcknowledged.name, events::kPageFailed.name};
   return WithRedelivery(std::move(options));
 }
 

@@ -5,7 +5,8 @@
 //   AddConsumers(host, core);   // host: the service's ServiceHost
 //
 // kIncidentsConsumer receives incident.opened and incident.resolved;
-// kPagesConsumer receives page.acknowledged (one domain per consumer).
+// kPagesConsumer receives page.acknowledged and page.failed (one domain per
+// consumer).
 #ifndef TOCSIN_SERVICES_ESCALATION_CONSUMERS_H_
 #define TOCSIN_SERVICES_ESCALATION_CONSUMERS_H_
 

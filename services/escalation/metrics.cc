@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "absl/strings/match.h"
 #include "libs/events/types.h"
 
 namespace tocsin::escalation {
@@ -16,7 +17,11 @@ std::string StopOutcome(const v1::Engagement& e) {
       return "exhausted";
     case v1::ENGAGEMENT_STATE_STOPPED:
       // Only an engagement of an existing contact carries its snapshot.
-      return e.has_contact_snapshot() ? "resolved" : "unknown_contact";
+      if (!e.has_contact_snapshot()) return "unknown_contact";
+      if (absl::StartsWith(e.stop_reason(), "stopped by hand")) return "stopped_by_hand";
+      // Another target's acknowledgement stopped it (its plan was acknowledged).
+      if (absl::StartsWith(e.stop_reason(), "acknowledged by")) return "superseded";
+      return "resolved";
     default:
       return "other";
   }

@@ -7,8 +7,12 @@
 //   options.on_event = [&metrics](const Envelope& e) { metrics.Count(e); };
 //
 //   tocsin_escalation_pages_requested_total         pages handed to the paging service
-//   tocsin_escalation_engagements_total{outcome}    engagements started, and how
-//       they ended: started, acknowledged, resolved, exhausted, unknown_contact
+//   tocsin_escalation_engagements_total{outcome}    engagements started (each
+//       engagement of a tree: plans, schedules, persons), and how they ended:
+//       started, acknowledged, resolved, exhausted, unknown_contact,
+//       stopped_by_hand, superseded (stopped by another target's ack)
+// The gauge tocsin_escalation_engagements_stalled is main's, from
+// EscalationCore::StalledEngagements().
 #ifndef TOCSIN_SERVICES_ESCALATION_METRICS_H_
 #define TOCSIN_SERVICES_ESCALATION_METRICS_H_
 

@@ -22,9 +22,11 @@ events::Envelope Event(const events::EventType<T>& type, const T& payload) {
   return e;
 }
 
-events::Envelope Stopped(v1::EngagementState state, bool with_snapshot) {
+events::Envelope Stopped(v1::EngagementState state, bool with_snapshot,
+                         const std::string& reason = "incident resolved") {
   v1::EngagementStopped stopped;
   stopped.mutable_engagement()->set_state(state);
+  stopped.mutable_engagement()->set_stop_reason(reason);
   if (with_snapshot) stopped.mutable_engagement()->mutable_contact_snapshot()->set_name("alice");
   return Event(events::kEngagementStopped, stopped);
 }
@@ -57,12 +59,15 @@ TEST(EscalationMetricsTest, CountsPagesAndEngagementOutcomes) {
   metrics.Count(Stopped(v1::ENGAGEMENT_STATE_STOPPED, true));
   metrics.Count(Stopped(v1::ENGAGEMENT_STATE_STOPPED, false));
   metrics.Count(Stopped(v1::ENGAGEMENT_STATE_EXHAUSTED, true));
+  metrics.Count(Stopped(v1::ENGAGEMENT_STATE_STOPPED, true, "stopped by hand: fixed"));
+  metrics.Count(Stopped(v1::ENGAGEMENT_STATE_STOPPED, true, "acknowledged by bob (page pg-1)"));
 
   EXPECT_THAT(Values(registry, "tocsin_escalation_pages_requested_total", ""),
               ElementsAre(Pair("", 2)));
   EXPECT_THAT(Values(registry, "tocsin_escalation_engagements_total", "outcome"),
               ElementsAre(Pair("acknowledged", 1), Pair("exhausted", 1), Pair("resolved", 1),
-                          Pair("started", 1), Pair("unknown_contact", 1)));
+                          Pair("started", 1), Pair("stopped_by_hand", 1), Pair("superseded", 1),
+                          Pair("unknown_contact", 1)));
 }
 
 }  // namespace

@@ -326,9 +326,25 @@ class SqliteEscalationStore::SqliteTx final : public EscalationStore::Tx {
 
   absl::StatusOr<std::vector<std::string>> DueEngagements(absl::Time now, int limit) override {
     ASSIGN_OR_RETURN(Statement s, db_.Prepare(
-        "SELECT id FROM engagements WHERE state = ? AND next_due <= ? "
+        "SELECT id FROM engagements WHERE state IN (?, ?) AND next_due <= ? "
         "ORDER BY next_due, seq LIMIT ?"));
-    RETURN_IF_ERROR(s.BindAll(static_cast<int>(v1::ENGAGEMENT_STATE_ACTIVE), now, limit));
+    RETURN_IF_ERROR(s.BindAll(static_cast<int>(v1::ENGAGEMENT_STATE_ACTIVE),
+                              static_cast<int>(v1::ENGAGEMENT_STATE_ACKNOWLEDGED), now, limit));
+    std::vector<std::string> ids;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      ids.push_back(s.ColumnText(0));
+    }
+    return ids;
+  }
+
+  absl::StatusOr<std::vector<std::string>> StalledEngagements(int limit) override {
+    ASSIGN_OR_RETURN(Statement s, db_.Prepare(
+        "SELECT e.id FROM engagements e WHERE e.state = ?1 AND e.next_due IS NULL "
+        "AND NOT EXISTS (SELECT 1 FROM engagements c WHERE c.parent_id = e.id AND c.state = ?1) "
+        "ORDER BY e.seq LIMIT ?2"));
+    RETURN_IF_ERROR(s.BindAll(static_cast<int>(v1::ENGAGEMENT_STATE_ACTIVE), limit));
     std::vector<std::string> ids;
     while (true) {
       ASSIGN_OR_RETURN(bool row, s.Step());

@@ -103,10 +103,15 @@ class EscalationStore {
         const std::string& id) = 0;
     // How many engagements are ACTIVE.
     virtual absl::StatusOr<int64_t> CountActiveEngagements() = 0;
-    // Ids of ACTIVE engagements whose next stage is due at or before `now`,
-    // earliest due first, at most `limit`.
+    // Ids of engagements whose timer (next_due) is at or before `now`:
+    // ACTIVE ones (a stage ends, a retry) and ACKNOWLEDGED ones (an
+    // acknowledgement timeout), earliest due first, at most `limit`.
     virtual absl::StatusOr<std::vector<std::string>> DueEngagements(absl::Time now,
                                                                     int limit) = 0;
+    // Ids of ACTIVE engagements with no timer and no ACTIVE child (nothing
+    // would ever move them: the auditor's query), oldest first, at most
+    // `limit`.
+    virtual absl::StatusOr<std::vector<std::string>> StalledEngagements(int limit) = 0;
     virtual absl::Status InsertEngagement(const Engagement& engagement) = 0;
     // Compare-and-set: writes engagement only if the stored one is at
     // expected_version; false if it is not.
