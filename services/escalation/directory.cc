@@ -431,6 +431,10 @@ absl::StatusOr<Contact> DirectoryCore::ChangeChannel(
     absl::Status s = change(*channel, emitted);
     if (!s.ok() && s.code() != absl::StatusCode::kInvalidArgument) return s;
     answer = s;
+    if (google::protobuf::util::MessageDifferencer::Equals(contact, *existing)) {
+      saved = std::move(contact);  // nothing changed (an activated channel activated again)
+      return absl::OkStatus();
+    }
     contact.set_version(existing->version() + 1);
     *contact.mutable_update_time() = ToProtoTime(clock_->Now());
     ASSIGN_OR_RETURN(bool written, tx.UpdateContact(contact, existing->version()));

@@ -207,8 +207,9 @@ TEST_F(DirectoryTest, NewChannelsArePendingWithACodeSentAsAnActivationPage) {
   EXPECT_TRUE(activated.channels(1).activation().has_activated_time());
   EXPECT_EQ(activated.channels(0).activation().state(), v1::ACTIVATION_STATE_PENDING);
   EXPECT_EQ(activated.version(), 2);
-  // Activating again changes nothing that matters.
-  EXPECT_OK(dir_->ActivateChannel("alice", "sms", "000000"));
+  // Activating again changes nothing, not even the version.
+  ASSERT_OK_AND_ASSIGN(Contact again, dir_->ActivateChannel("alice", "sms", "000000"));
+  EXPECT_EQ(again.version(), 2);
 }
 
 TEST_F(DirectoryTest, WrongCodesAreCountedAndVoidTheCodeAfterFive) {
