@@ -163,10 +163,4 @@ grpc::Status RotationServiceImpl::CreateCalendarFeed(grpc::ServerContext*,
 
 // ---- EngagementService ----
 
-grpc::Status EngagementServiceImpl::ListEngagements(grpc::ServerContext*,
-                                                    const v1::ListEngagementsRequest* req,
-                                                    v1::ListEngagementsResponse* resp) {
-  return Answer(resp, [&] { return core_->ListEngagements(*req); });
-}
-
 }  // namespace tocsin::escalation

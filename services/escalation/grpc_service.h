@@ -1,11 +1,10 @@
-// The escalation service's gRPC API: ContactService and RotationService over
-// DirectoryCore, EngagementService over EscalationCore; thin adapters from
-// protos to the cores with absl -> gRPC status mapping (libs/grpc/status.h:
+// The escalation service's directory API: ContactService and RotationService
+// over DirectoryCore (EngagementService is in engagement_service.h); thin
+// adapters from protos to the core with absl -> gRPC status mapping (libs/grpc/status.h:
 // the codes pass through unchanged). Thread-safe as the cores are.
 #ifndef TOCSIN_SERVICES_ESCALATION_GRPC_SERVICE_H_
 #define TOCSIN_SERVICES_ESCALATION_GRPC_SERVICE_H_
 
-#include "services/escalation/core.h"
 #include "services/escalation/directory.h"
 #include "tocsin/escalation/v1/escalation.grpc.pb.h"
 
@@ -67,17 +66,6 @@ class RotationServiceImpl final : public v1::RotationService::Service {
 
  private:
   DirectoryCore* directory_;
-};
-
-class EngagementServiceImpl final : public v1::EngagementService::Service {
- public:
-  explicit EngagementServiceImpl(EscalationCore* core) : core_(core) {}
-
-  grpc::Status ListEngagements(grpc::ServerContext*, const v1::ListEngagementsRequest*,
-                               v1::ListEngagementsResponse*) override;
-
- private:
-  EscalationCore* core_;
 };
 
 }  // namespace tocsin::escalation

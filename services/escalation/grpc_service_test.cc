@@ -1,3 +1,4 @@
+#include "services/escalation/engagement_service.h"
 #include "services/escalation/grpc_service.h"
 
 #include <chrono>

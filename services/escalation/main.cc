@@ -15,6 +15,7 @@
 #include "services/escalation/consumers.h"
 #include "services/escalation/core.h"
 #include "services/escalation/directory.h"
+#include "services/escalation/engagement_service.h"
 #include "services/escalation/grpc_service.h"
 #include "services/escalation/metrics.h"
 #include "services/escalation/sqlite_store.h"

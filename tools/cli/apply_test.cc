@@ -396,7 +396,7 @@ TEST(LoadManifestTest, TheServersContactRulesAreCheckedBeforeAnythingIsSent) {
   const std::string contact = "kind: Contact\nname: bob\nchannels:\n";
   EXPECT_EQ(LoadError(contact + "  - {name: pager}\n"),
             "document 1 (Contact \"bob\"): contact \"bob\": channel \"pager\" "
-            "has no destination: set email or webhook");
+            "has no destination: set email, webhook, sms or voice");
   EXPECT_EQ(LoadError(contact + "  - {name: h, webhook: {url: 'ftp://h/x'}}\n"),
             "document 1 (Contact \"bob\"): contact \"bob\": channel \"h\" "
             "webhook URL \"ftp://h/x\" must start with http:// or https://");
