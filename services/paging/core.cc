@@ -95,8 +95,16 @@ absl::Status CheckAckArguments(const AckRequest& request) {
   return absl::OkStatus();
 }
 
+bool IsActivation(const Page& page) {
+  return page.purpose() == escalation::v1::PAGE_PURPOSE_ACTIVATION;
+}
+
 // Why a page that was not acknowledged cannot be any more; OK when it can.
 absl::Status NotAcknowledgeable(const Page& page) {
+  if (IsActivation(page)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("page ", page.id(), " carries an activation code; nothing to acknowledge"));
+  }
   if (page.state() == v1::PAGE_STATE_CANCELLED) {
     return absl::FailedPreconditionError(
         absl::StrCat("page ", page.id(), " was cancelled: incident ", page.incident_id(),
@@ -163,6 +171,7 @@ absl::Status ValidatePagingOptions(const PagingOptions& options,
 
 Page PublicView(Page page) {
   page.clear_accept_code();
+  page.clear_activation_code();
   page.clear_ack_token_sha256();
   if (page.channel().has_webhook()) {
     auto* webhook = page.mutable_channel()->mutable_webhook();
@@ -292,7 +301,13 @@ absl::Status PagingCore::HandlePageRequested(const Envelope& event) {
     page.set_stage(request.stage());
     *page.mutable_create_time() = ToProtoTime(now);
     *page.mutable_next_attempt() = ToProtoTime(now);
-    page.set_accept_code(NewAcceptCode());
+    page.set_purpose(request.purpose());
+    if (request.purpose() == escalation::v1::PAGE_PURPOSE_ACTIVATION) {
+      // Nothing to acknowledge: no accept code (and no ack link).
+      page.set_activation_code(text::UntrustedLine(request.activation_code(), 64));
+    } else {
+      page.set_accept_code(NewAcceptCode());
+    }
     page.set_request_event_id(event.event_id());
     inserted = true;
     return tx.InsertPage(page);
@@ -385,8 +400,12 @@ absl::StatusOr<std::optional<PagingCore::Claimed>> PagingCore::Claim(const std::
       failed.set_final(true);
       return tx.Emit(NewEvent(events::kPageFailed, *page, failed));
     }
-    std::string token = absl::WebSafeBase64Escape(random_->Bytes(kTokenBytes));
-    page->add_ack_token_sha256(Sha256(token));
+    // An activation page has no ack link.
+    std::string token;
+    if (!IsActivation(*page)) {
+      token = absl::WebSafeBase64Escape(random_->Bytes(kTokenBytes));
+      page->add_ack_token_sha256(Sha256(token));
+    }
     v1::DeliveryAttempt* attempt = page->add_attempts();
     attempt->set_number(attempts + 1);
     *attempt->mutable_time() = ToProtoTime(now);
@@ -551,8 +570,8 @@ void PagingCore::RecordWithRetry(const Claimed& claimed, const absl::Status& res
 
 void PagingCore::Deliver(const Claimed& claimed) {
   const Page& page = claimed.page;
-  const absl::Status result =
-      Sanitized(notifier_->Deliver(page, AckUrl(page.id(), claimed.token)));
+  const absl::Status result = Sanitized(notifier_->Deliver(
+      page, claimed.token.empty() ? std::string() : AckUrl(page.id(), claimed.token)));
   RecordWithRetry(claimed, result);
   if (result.ok()) {
     log::Info("page delivered", {{"page_id", page.id()},
@@ -690,6 +709,11 @@ absl::StatusOr<Page> PagingCore::Acknowledge(const AckRequest& request, bool com
       return absl::OkStatus();
     }
     Page& page = *row->page;
+    if (IsActivation(page)) {
+      refused = NotAcknowledgeable(page);
+      refused_reason = "not_acknowledgeable";
+      return absl::OkStatus();
+    }
     const bool right = by_code ? SecretMatches(page.accept_code(), request.accept_code)
                                : TokenMatches(page, request.token);
     if (!right) {

@@ -7,7 +7,14 @@
 // A page's life:
 //   HandlePageRequested  (consumer "paging-pages") records the event in the
 //                        inbox and inserts the page once by page id, PENDING,
-//                        with a fresh 8-digit accept code, due now. Text
+//                        with a fresh 8-digit accept code, due now (an
+//                        activation page, purpose PAGE_PURPOSE_ACTIVATION,
+//                        gets no accept code and no ack link: its message
+//                        carries the activation code, and it cannot be
+//                        acknowledged). A page without an incident (an
+//                        engagement by hand) says the request's title and
+//                        summary (its subject and content) and is
+//                        acknowledged like any other. Text
 //                        copied from the request (title, summary, contact,
 //                        channel name) is made valid UTF-8 and bounded
 //                        (libs/text). A redelivered event or a second
@@ -202,7 +209,8 @@ class PagingCore {
   //   PermissionDenied wrong code (counted for the source) or token;
   //   FailedPrecondition the page was cancelled, failed, or its incident is
   //                    resolved: "page pg-1 was cancelled: incident inc-1 is
-  //                    resolved; nothing to acknowledge";
+  //                    resolved; nothing to acknowledge"; or it carries a
+  //                    channel's activation code (nothing to acknowledge);
   //   OK               ACKNOWLEDGED now (page.acknowledged), or before: the
   //                    page as it is (who and when).
   // Tokens are unguessable (256 bits) and not limited; codes are.

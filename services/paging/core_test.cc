@@ -16,6 +16,7 @@
 #include "libs/status/status_matchers.h"
 #include "libs/text/text.h"
 #include "prometheus/registry.h"
+#include "services/paging/dispatching_notifier.h"
 #include "services/paging/fake_random.h"
 #include "services/paging/sqlite_store.h"
 #include "services/paging/test_pages.h"
@@ -210,8 +211,8 @@ class CoreTest : public ::testing::Test {
     ASSERT_OK_AND_ASSIGN(store_,
                          SqlitePagingStore::Open(path_, &clock_, absl::Milliseconds(50)));
     crashing_ = std::make_unique<CrashingStore>(store_.get());
-    core_ = std::make_unique<PagingCore>(crashing_.get(), &clock_, &ids_, &random_, &notifier_,
-                                         std::move(options));
+    core_ = std::make_unique<PagingCore>(crashing_.get(), &clock_, &ids_, &random_,
+                                         use_notifier_, std::move(options));
   }
 
   Page Stored(const std::string& id) {
@@ -270,6 +271,7 @@ class CoreTest : public ::testing::Test {
   SequentialIdGenerator ids_;
   FixedRandom random_;
   FakeNotifier notifier_;
+  Notifier* use_notifier_ = &notifier_;
   std::unique_ptr<prometheus::Registry> registry_;
   std::unique_ptr<SqlitePagingStore> store_;
   std::unique_ptr<CrashingStore> crashing_;
@@ -916,6 +918,95 @@ TEST(ValidatePagingOptionsTest, TheLeaseMustOutlastEveryNotifier) {
   options.max_wrong_codes = 0;
   EXPECT_THAT(ValidatePagingOptions(options, absl::Seconds(1)),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("max_wrong_codes")));
+}
+
+// ---- SMS and voice without a provider, activation pages, pages by hand ----
+
+TEST_F(CoreTest, SmsAndVoiceFailAtOnceForGoodWithoutAProvider) {
+  DispatchingNotifier dispatching(&notifier_, &notifier_);
+  use_notifier_ = &dispatching;
+  Reopen();
+  escalation::v1::ContactChannel sms;
+  sms.set_name("phone");
+  sms.mutable_sms()->set_number("+81312345678");
+  escalation::v1::ContactChannel voice;
+  voice.set_name("call");
+  voice.mutable_voice()->set_number("+81312345679");
+  Request("pg-sms", sms);
+  Request("pg-voice", voice);
+  EXPECT_EQ(Deliveries(), 2);
+  EXPECT_EQ(Stored("pg-sms").state(), v1::PAGE_STATE_FAILED);
+  EXPECT_EQ(Stored("pg-voice").state(), v1::PAGE_STATE_FAILED);
+  EXPECT_EQ(Stored("pg-sms").attempts(0).detail(), "no SMS provider configured");
+  std::map<std::string, std::string> errors;
+  for (const v1::PageFailed& f : FailedEvents()) {
+    EXPECT_TRUE(f.final());
+    errors[f.page().id()] = f.error();
+  }
+  EXPECT_THAT(errors, ElementsAre(::testing::Pair("pg-sms", "no SMS provider configured"),
+                                  ::testing::Pair("pg-voice", "no voice provider configured")));
+  clock_.Advance(absl::Hours(1));
+  EXPECT_EQ(Deliveries(), 0);
+  EXPECT_TRUE(notifier_.calls().empty());
+}
+
+TEST_F(CoreTest, AnActivationPageCarriesItsCodeAndCannotBeAcknowledged) {
+  escalation::v1::PageRequested r;
+  r.set_page_id("pg-act");
+  r.set_contact("alice");
+  *r.mutable_channel() = EmailChannel("alice@example.com");
+  r.set_purpose(escalation::v1::PAGE_PURPOSE_ACTIVATION);
+  r.set_activation_code("482913");
+  Envelope e;
+  e.set_event_id("evt-act");
+  e.set_type(events::kPageRequested.name);
+  e.set_source("escalation");
+  e.mutable_payload()->PackFrom(r);
+  ASSERT_OK(core_->HandlePageRequested(e));
+  EXPECT_EQ(Deliveries(), 1);
+  ASSERT_EQ(notifier_.calls().size(), 1u);
+  EXPECT_EQ(notifier_.calls()[0].page.activation_code(), "482913");
+  EXPECT_EQ(notifier_.calls()[0].page.accept_code(), "");
+  EXPECT_EQ(notifier_.calls()[0].ack_url, "") << "no ack link";
+  const Page stored = Stored("pg-act");
+  EXPECT_EQ(stored.state(), v1::PAGE_STATE_DELIVERED);
+  EXPECT_EQ(stored.ack_token_sha256_size(), 0);
+  EXPECT_THAT(AckWithCode("pg-act", "00000000"),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("activation code; nothing to acknowledge")));
+  ASSERT_OK_AND_ASSIGN(Page read, core_->GetPage("pg-act"));
+  EXPECT_EQ(read.activation_code(), "") << "the code never leaves through the API";
+  for (const Envelope& ev : OutboxEvents(*store_)) {
+    EXPECT_THAT(ev.payload().value(), Not(HasSubstr("482913")));
+  }
+}
+
+TEST_F(CoreTest, APageWithoutAnIncidentIsDeliveredWithItsSubjectAndAcknowledged) {
+  escalation::v1::PageRequested r;
+  r.set_page_id("pg-hand");
+  r.set_engagement_id("eng-7");
+  r.set_contact("alice");
+  *r.mutable_channel() = EmailChannel("alice@example.com");
+  r.set_incident_title("Disk full on db-3");
+  r.set_summary("Please look at /var");
+  Envelope e;
+  e.set_event_id("evt-hand");
+  e.set_type(events::kPageRequested.name);
+  e.set_source("escalation");
+  e.mutable_payload()->PackFrom(r);
+  ASSERT_OK(core_->HandlePageRequested(e));
+  EXPECT_EQ(Deliveries(), 1);
+  EXPECT_EQ(notifier_.calls()[0].page.incident_title(), "Disk full on db-3");
+  EXPECT_EQ(notifier_.calls()[0].page.summary(), "Please look at /var");
+  ASSERT_OK_AND_ASSIGN(Page acked, AckWithCode("pg-hand", "12345678"));
+  EXPECT_EQ(acked.state(), v1::PAGE_STATE_ACKNOWLEDGED);
+  const std::vector<Envelope> events = OutboxEvents(*store_);
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back().type(), kAcknowledged);
+  EXPECT_EQ(events.back().incident_id(), "");
+  ASSERT_OK_AND_ASSIGN(v1::PageAcknowledged ack,
+                       events::Payload(events.back(), events::kPageAcknowledged));
+  EXPECT_EQ(ack.page().engagement_id(), "eng-7");
 }
 
 }  // namespace

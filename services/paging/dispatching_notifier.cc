@@ -8,6 +8,8 @@ std::string ChannelKind(const paging::v1::Page& page) {
   switch (page.channel().destination_case()) {
     case escalation::v1::ContactChannel::kEmail: return "email";
     case escalation::v1::ContactChannel::kWebhook: return "webhook";
+    case escalation::v1::ContactChannel::kSms: return "sms";
+    case escalation::v1::ContactChannel::kVoice: return "voice";
     default: return "none";
   }
 }
@@ -19,6 +21,12 @@ absl::Status DispatchingNotifier::Deliver(const paging::v1::Page& page,
       return email_->Deliver(page, ack_url);
     case escalation::v1::ContactChannel::kWebhook:
       return webhook_->Deliver(page, ack_url);
+    // Until SMS and voice providers exist (issue 15): a permanent failure,
+    // so the page is FAILED at its first attempt and the escalation goes on.
+    case escalation::v1::ContactChannel::kSms:
+      return absl::FailedPreconditionError(kNoSmsProvider);
+    case escalation::v1::ContactChannel::kVoice:
+      return absl::FailedPreconditionError(kNoVoiceProvider);
     default:
       return absl::InvalidArgumentError(
           absl::StrCat("page \"", page.id(), "\": channel \"", page.channel().name(),

@@ -4,7 +4,9 @@
 //   DispatchingNotifier notifier(email.get(), &webhook);
 //   PagingCore core(..., &notifier, ...);
 //
-// A channel without a destination is InvalidArgument (permanent).
+// A channel without a destination is InvalidArgument (permanent). SMS and
+// voice channels have no provider yet: FailedPrecondition (permanent, the page
+// fails at its first attempt) with kNoSmsProvider / kNoVoiceProvider.
 #ifndef TOCSIN_SERVICES_PAGING_DISPATCHING_NOTIFIER_H_
 #define TOCSIN_SERVICES_PAGING_DISPATCHING_NOTIFIER_H_
 
@@ -13,6 +15,9 @@
 #include "services/paging/notifier.h"
 
 namespace tocsin::paging {
+
+inline constexpr char kNoSmsProvider[] = "no SMS provider configured";
+inline constexpr char kNoVoiceProvider[] = "no voice provider configured";
 
 class DispatchingNotifier final : public Notifier {
  public:
@@ -26,8 +31,8 @@ class DispatchingNotifier final : public Notifier {
   Notifier* const webhook_;
 };
 
-// The page's channel kind, for logs and metric labels: "email", "webhook"
-// or "none".
+// The page's channel kind, for logs and metric labels: "email", "webhook",
+// "sms", "voice" or "none".
 std::string ChannelKind(const paging::v1::Page& page);
 
 }  // namespace tocsin::paging

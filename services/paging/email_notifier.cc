@@ -145,9 +145,15 @@ std::string ComposeEmail(const paging::v1::Page& page, const std::string& ack_ur
                   "\r\n");
   absl::StrAppend(&message, "From: Tocsin <", from, ">\r\n");
   absl::StrAppend(&message, "To: <", OneLine(address), ">\r\n");
-  absl::StrAppend(&message, "Subject: ",
-                  HeaderText(absl::StrCat("[Tocsin] ", ImpactName(page.impact()), " ", title)),
-                  "\r\n");
+  std::string subject;
+  if (page.purpose() == escalation::v1::PAGE_PURPOSE_ACTIVATION) {
+    subject = absl::StrCat("[Tocsin] Activation code for channel ", OneLine(page.channel().name()));
+  } else if (page.incident_id().empty()) {
+    subject = absl::StrCat("[Tocsin] ", title);  // an engagement by hand: its subject
+  } else {
+    subject = absl::StrCat("[Tocsin] ", ImpactName(page.impact()), " ", title);
+  }
+  absl::StrAppend(&message, "Subject: ", HeaderText(subject), "\r\n");
   absl::StrAppend(&message, "Message-ID: <", OneLine(page.id()), "@", DomainOf(from), ">\r\n");
   absl::StrAppend(&message, "MIME-Version: 1.0\r\n");
   absl::StrAppend(&message, "Content-Type: text/plain; charset=utf-8\r\n");
@@ -158,11 +164,25 @@ std::string ComposeEmail(const paging::v1::Page& page, const std::string& ack_ur
   absl::StrAppend(&message, "\r\n");
 
   std::string body;
-  absl::StrAppend(&body, ImpactName(page.impact()), " impact: ", title, "\n\n");
+  if (page.purpose() == escalation::v1::PAGE_PURPOSE_ACTIVATION) {
+    absl::StrAppend(&body, "Your activation code for channel ", page.channel().name(),
+                    " of contact ", page.contact(), " is ", page.activation_code(), "\n\n");
+    absl::StrAppend(&body, "Confirm it with: tocsin contacts activate ", page.contact(), " ",
+                    page.channel().name(), " ", page.activation_code(), "\n");
+    absl::StrAppend(&body, "This channel is not paged until it is activated. If you did not "
+                           "expect this message, ignore it.\n");
+    absl::StrAppend(&message, BodyText(body));
+    return message;
+  }
+  if (page.incident_id().empty()) {
+    absl::StrAppend(&body, title, "\n\n");
+  } else {
+    absl::StrAppend(&body, ImpactName(page.impact()), " impact: ", title, "\n\n");
+  }
   if (!page.summary().empty()) absl::StrAppend(&body, page.summary(), "\n\n");
   absl::StrAppend(&body, "Acknowledge this page: ", ack_url, "\n");
   absl::StrAppend(&body, "Accept code: ", page.accept_code(), "\n\n");
-  absl::StrAppend(&body, "Incident: ", page.incident_id(), "\n");
+  if (!page.incident_id().empty()) absl::StrAppend(&body, "Incident: ", page.incident_id(), "\n");
   absl::StrAppend(&body, "Page: ", page.id(), " (contact ", page.contact(), ", channel ",
                   page.channel().name(), ")\n");
   absl::StrAppend(&message, BodyText(body));

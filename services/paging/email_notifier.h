@@ -11,7 +11,11 @@
 // From, To, Subject "[Tocsin] <impact name> <incident title>", a Message-ID
 // derived from the page id (the same on every attempt, so a receiver can drop
 // a repeat), and a UTF-8 plain-text body with the summary, the ack link and
-// the line "Accept code: <code>".
+// the line "Accept code: <code>". A page without an incident (engaged by
+// hand) has its subject as Subject and its content as body. An activation
+// page (purpose PAGE_PURPOSE_ACTIVATION) is "[Tocsin] Activation code for
+// channel <name>" with the code and the command that confirms it, and no ack
+// link or accept code.
 //
 // Nothing in a page can change the SMTP exchange or the headers:
 // - header values are one line (text::UntrustedLine) and RFC 2047 encoded

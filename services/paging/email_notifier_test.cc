@@ -189,5 +189,33 @@ TEST(EmailNotifier, CreateRefusesBadSettings) {
   EXPECT_THAT(with_password.status().message(), Not(HasSubstr("hunter2")));
 }
 
+TEST(ComposeEmail, AnActivationMailCarriesTheCodeAndNothingToAcknowledge) {
+  Page page = EmailPage("alice@example.com");
+  page.clear_incident_id();
+  page.clear_accept_code();
+  page.set_purpose(escalation::v1::PAGE_PURPOSE_ACTIVATION);
+  page.set_activation_code("482913");
+  const std::string mail =
+      ComposeEmail(page, "", "tocsin@pager.example", absl::FromUnixSeconds(1767225600));
+  EXPECT_THAT(mail, HasSubstr("Subject: [Tocsin] Activation code for channel work-email\r\n"));
+  EXPECT_THAT(mail, HasSubstr("is 482913"));
+  EXPECT_THAT(mail, HasSubstr("tocsin contacts activate alice work-email 482913"));
+  EXPECT_THAT(mail, Not(HasSubstr("Acknowledge")));
+  EXPECT_THAT(mail, Not(HasSubstr("Accept code")));
+}
+
+TEST(ComposeEmail, APageWithoutAnIncidentSaysItsSubjectAndContent) {
+  Page page = EmailPage("alice@example.com");
+  page.clear_incident_id();
+  page.set_incident_title("Disk full on db-3");
+  page.set_summary("Please look at /var");
+  const std::string mail =
+      ComposeEmail(page, kAckUrl, "tocsin@pager.example", absl::FromUnixSeconds(1767225600));
+  EXPECT_THAT(mail, HasSubstr("Subject: [Tocsin] Disk full on db-3\r\n"));
+  EXPECT_THAT(mail, HasSubstr("\r\n\r\nDisk full on db-3\r\n\r\nPlease look at /var\r\n"));
+  EXPECT_THAT(mail, HasSubstr("Accept code: 12345678"));
+  EXPECT_THAT(mail, Not(HasSubstr("Incident: ")));
+}
+
 }  // namespace
 }  // namespace tocsin::paging

@@ -24,6 +24,17 @@ bool IsHttpUrl(const std::string& url) {
 
 std::string WebhookBody(const paging::v1::Page& page, const std::string& ack_url) {
   nlohmann::json j;
+  if (page.purpose() == escalation::v1::PAGE_PURPOSE_ACTIVATION) {
+    // A channel's activation code: nothing to acknowledge.
+    j["type"] = "activation";
+    j["pageId"] = page.id();
+    j["contact"] = page.contact();
+    j["channel"] = page.channel().name();
+    j["activationCode"] = page.activation_code();
+    j["confirmWith"] = absl::StrCat("tocsin contacts activate ", page.contact(), " ",
+                                    page.channel().name(), " ", page.activation_code());
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
   j["pageId"] = page.id();
   j["incidentId"] = page.incident_id();
   j["contact"] = page.contact();

@@ -5,7 +5,11 @@
 //   absl::Status s = webhook.Deliver(page, ack_url);
 //
 // Body (WebhookBody): {"pageId","incidentId","contact","channel","title",
-// "impact","summary","stage","acceptCode","ackUrl"}; headers
+// "impact","summary","stage","acceptCode","ackUrl"} (a page without an
+// incident, engaged by hand, has an empty incidentId and its subject and
+// content as title and summary); an activation page (purpose
+// PAGE_PURPOSE_ACTIVATION) is {"type":"activation","pageId","contact",
+// "channel","activationCode","confirmWith"}, with nothing to acknowledge; headers
 // "Content-Type: application/json" and "Idempotency-Key: <page id>" (the same
 // on every attempt, so a receiver can drop a repeat). Redirects are not
 // followed.

@@ -123,5 +123,19 @@ TEST(WebhookNotifier, ErrorsNeverShowTheUrlsTokenNorRawReplyBytes) {
   EXPECT_THAT(unreachable.message(), Not(HasSubstr("pw@")));
 }
 
+TEST(WebhookBody, AnActivationCarriesTheCodeAndNoAckLink) {
+  Page page = WebhookPage("https://hooks.example.com/a");
+  page.clear_accept_code();
+  page.set_purpose(escalation::v1::PAGE_PURPOSE_ACTIVATION);
+  page.set_activation_code("482913");
+  EXPECT_EQ(nlohmann::json::parse(WebhookBody(page, "")),
+            nlohmann::json({{"type", "activation"},
+                            {"pageId", "pg-1"},
+                            {"contact", "alice"},
+                            {"channel", "pager-hook"},
+                            {"activationCode", "482913"},
+                            {"confirmWith", "tocsin contacts activate alice pager-hook 482913"}}));
+}
+
 }  // namespace
 }  // namespace tocsin::paging
