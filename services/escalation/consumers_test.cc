@@ -117,6 +117,12 @@ TEST_F(ConsumersTest, IncidentAndPageEventsReachTheCore) {
   EXPECT_THAT(bus.DeadLetters(), ::testing::IsEmpty());
 }
 
+TEST(ConsumerOptionsTest, ThePagesConsumerAlsoHearsFailures) {
+  EXPECT_THAT(PageConsumerOptions().types,
+              ::testing::UnorderedElementsAre(events::kPageAcknowledged.name,
+                                              events::kPageFailed.name));
+}
+
 TEST_F(ConsumersTest, AnEventThatNeverAppliesIsDeadLetteredAfterTenDeliveries) {
   bus::FakeEventBus bus;
   service::ConsumerSet consumers(&bus);

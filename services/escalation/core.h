@@ -202,13 +202,11 @@ class EscalationCore {
   // The tree's moves; each reads what it changes afresh in the transaction
   // and writes it by compare-and-set.
   absl::StatusOr<Engagement> Engage(Step& step, const EngageSpec& spec);
-  absl::Status StartStage(Step& step, const std::string& id, int stage,
-                          const std::string& context);
+  absl::Status StartStage(Step& step, const std::string& id, int stage, const std::string& context);
   absl::Status EndOfStage(Step& step, Engagement e);
   absl::Status SendRetries(Step& step, Engagement e);
   absl::Status AckTimeout(Step& step, Engagement root);
-  absl::Status PropagateAck(Step& step, const Engagement& acked,
-                            const paging::v1::Page& page);
+  absl::Status PropagateAck(Step& step, const Engagement& acked, const paging::v1::Page& page);
   absl::Status ArmAckTimeout(Step& step, Engagement root, const paging::v1::Page& page);
   // Ends id EXHAUSTED with reason if it is ACTIVE with no timer and no
   // ACTIVE child, and then looks at its parent the same way.
@@ -225,8 +223,8 @@ class EscalationCore {
   absl::Status Save(Step& step, Engagement& e);
   absl::StatusOr<int> Depth(Step& step, const Engagement& e);
   // page.requested for one channel of a personal engagement.
-  void RequestPage(Step& step, const Engagement& e, const v1::ContactChannel& channel,
-                   int stage, const std::string& page_id);
+  void RequestPage(Step& step, const Engagement& e, const v1::ContactChannel& channel, int stage,
+                   const std::string& page_id);
   void EmitStageStarted(Step& step, const Engagement& e, int stage, const std::string& channel,
                         const std::string& page_id, const std::string& detail);
 
