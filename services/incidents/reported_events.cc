@@ -152,11 +152,11 @@ absl::StatusOr<v1::AddTimelineEventRequest> TimelineEntryFor(const Envelope& eve
 }
 
 absl::Status RecordReportedEvent(IncidentsCore& core, const Envelope& event) {
-  // A dead letter about no incident (a malformed message, say) is for the
-  // operators (metrics, tocsin deadletters list), not for a timeline.
-  if (events::Is(event, events::kDeadLettered) && event.incident_id().empty()) {
-    return absl::OkStatus();
-  }
+  // An event about no incident is on no timeline: a dead letter of a
+  // malformed message (for the operators: metrics, tocsin deadletters list),
+  // an engagement by hand without an incident and its pages, a channel's
+  // activation page.
+  if (event.incident_id().empty()) return absl::OkStatus();
   ASSIGN_OR_RETURN(v1::AddTimelineEventRequest entry, TimelineEntryFor(event));
   auto added = core.AddTimelineEvent(entry);
   if (added.status().code() == absl::StatusCode::kNotFound) {

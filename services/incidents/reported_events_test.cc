@@ -150,5 +150,18 @@ TEST_F(ReportedEventsTest, EngagementsReadAsTheirDetailFailuresAndStopsWithReaso
           "Engagement of sre acknowledged: acknowledged by alice (page pg-2)"));
 }
 
+TEST_F(ReportedEventsTest, EventsAboutNoIncidentAreOnNoTimelineAndNeverBlock) {
+  escalation::v1::EngagementStarted started;
+  started.mutable_engagement()->set_contact("alice");
+  Envelope e = Event("evt-x", events::kEngagementStarted, started);
+  e.set_incident_id("");
+  EXPECT_OK(RecordReportedEvent(*core_, e));
+  paging::v1::PageDelivered delivered;
+  Envelope page = Event("evt-y", events::kPageDelivered, delivered);
+  page.set_incident_id("");
+  EXPECT_OK(RecordReportedEvent(*core_, page));
+  EXPECT_TRUE(Messages().empty());
+}
+
 }  // namespace
 }  // namespace tocsin::incidents
