@@ -85,6 +85,9 @@ namespace tocsin::escalation {
 // Durable consumer (and inbox) names of the two event handlers.
 inline constexpr char kIncidentsConsumer[] = "escalation-incidents";
 inline constexpr char kPagesConsumer[] = "escalation-pages";
+// Durable consumer of page.failed (its events are recorded in the
+// kPagesConsumer inbox: event ids are unique).
+inline constexpr char kPageFailuresConsumer[] = "escalation-page-failures";
 
 struct EscalationOptions {
   // Called after commit with each event emitted, in order (metrics, logs).
@@ -116,7 +119,8 @@ class EscalationCore {
   // seen before; InvalidArgument for a payload that is not the type's; other
   // errors are transient (the bus redelivers).
   absl::Status HandleIncidentEvent(const Envelope& event);
-  // Handler of consumer kPagesConsumer: page.acknowledged and page.failed
+  // Handler of consumers kPagesConsumer (page.acknowledged) and
+  // kPageFailuresConsumer (page.failed)
   // (final failures schedule the target's retry within its stage; other
   // types are acknowledged and ignored). Same contract as HandleIncidentEvent.
   absl::Status HandlePageEvent(const Envelope& event);
