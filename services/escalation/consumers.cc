@@ -28,7 +28,14 @@ bus::ConsumerOptions IncidentConsumerOptions() {
 bus::ConsumerOptions PageConsumerOptions() {
   bus::ConsumerOptions options;
   options.durable_name = kPagesConsumer;
-  options.types = {events::kPageAcknowledged.name, events::kPageFailed.name};
+  options.types = {events::kPageAcknowledged.name};
+  return WithRedelivery(std::move(options));
+}
+
+bus::ConsumerOptions PageFailureConsumerOptions() {
+  bus::ConsumerOptions options;
+  options.durable_name = kPageFailuresConsumer;
+  options.types = {events::kPageFailed.name};
   return WithRedelivery(std::move(options));
 }
 
@@ -36,6 +43,8 @@ void AddConsumers(service::ConsumerRegistry& consumers, EscalationCore* core) {
   consumers.AddConsumer(IncidentConsumerOptions(),
                 [core](const bus::Envelope& e) { return core->HandleIncidentEvent(e); });
   consumers.AddConsumer(PageConsumerOptions(),
+                [core](const bus::Envelope& e) { return core->HandlePageEvent(e); });
+  consumers.AddConsumer(PageFailureConsumerOptions(),
                 [core](const bus::Envelope& e) { return core->HandlePageEvent(e); });
 }
 

@@ -5,8 +5,9 @@
 //   AddConsumers(host, core);   // host: the service's ServiceHost
 //
 // kIncidentsConsumer receives incident.opened and incident.resolved;
-// kPagesConsumer receives page.acknowledged and page.failed (one domain per
-// consumer).
+// kPagesConsumer receives page.acknowledged, kPageFailuresConsumer
+// page.failed (one domain per consumer; a durable of its own, so the filter of
+// an existing kPagesConsumer never has to change).
 #ifndef TOCSIN_SERVICES_ESCALATION_CONSUMERS_H_
 #define TOCSIN_SERVICES_ESCALATION_CONSUMERS_H_
 
@@ -23,6 +24,7 @@ namespace tocsin::escalation {
 // deliveries, 2 s apart, before a message is dead-lettered).
 bus::ConsumerOptions IncidentConsumerOptions();
 bus::ConsumerOptions PageConsumerOptions();
+bus::ConsumerOptions PageFailureConsumerOptions();
 
 // Adds both consumers to `consumers` (the service host, or a ConsumerSet in
 // tests); core must outlive them.

@@ -117,6 +117,12 @@ TEST_F(ConsumersTest, IncidentAndPageEventsReachTheCore) {
   EXPECT_THAT(bus.DeadLetters(), ::testing::IsEmpty());
 }
 
+TEST(ConsumerOptionsTest, FailuresHaveADurableOfTheirOwn) {
+  EXPECT_THAT(PageConsumerOptions().types, ::testing::ElementsAre(events::kPageAcknowledged.name));
+  EXPECT_EQ(PageFailureConsumerOptions().durable_name, "escalation-page-failures");
+  EXPECT_THAT(PageFailureConsumerOptions().types, ::testing::ElementsAre(events::kPageFailed.name));
+}
+
 TEST_F(ConsumersTest, AnEventThatNeverAppliesIsDeadLetteredAfterTenDeliveries) {
   bus::FakeEventBus bus;
   service::ConsumerSet consumers(&bus);

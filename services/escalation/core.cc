@@ -61,8 +61,7 @@ absl::StatusOr<double> EscalationCore::CountActiveEngagements() {
 }
 
 template <typename T>
-Envelope EscalationCore::NewEvent(const events::EventType<T>& type,
-                                  const std::string& incident_id,
+Envelope EscalationCore::NewEvent(const events::EventType<T>& type, const std::string& incident_id,
                                   const std::string& causation_id, const T& payload) {
   return bus::NewEvent(*ids_, *clock_, kService, type, incident_id, causation_id, payload);
 }
@@ -95,9 +94,9 @@ absl::StatusOr<Contact> EscalationCore::UpdateContact(const Contact& request,
     ASSIGN_OR_RETURN(auto existing, tx.GetContact(contact.name()));
     if (!existing.has_value()) return ContactNotFound(contact.name());
     if (expected_version != 0 && existing->version() != expected_version) {
-      return absl::AbortedError(absl::StrCat(
-          "contact \"", contact.name(), "\" is at version ", existing->version(), ", not ",
-          expected_version, "; read it again and retry"));
+      return absl::AbortedError(absl::StrCat("contact \"", contact.name(), "\" is at version ",
+                                             existing->version(), ", not ", expected_version,
+                                             "; read it again and retry"));
     }
     contact.set_version(existing->version() + 1);
     *contact.mutable_create_time() = existing->create_time();
@@ -222,8 +221,8 @@ absl::Status EscalationCore::Save(Step& step, Engagement& e) {
   e.set_version(expected + 1);
   ASSIGN_OR_RETURN(bool written, step.tx.UpdateEngagement(e, expected));
   if (!written) {
-    return absl::AbortedError(absl::StrCat("engagement ", e.id(), " changed since version ",
-                                           expected, "; retry"));
+    return absl::AbortedError(
+        absl::StrCat("engagement ", e.id(), " changed since version ", expected, "; retry"));
   }
   return absl::OkStatus();
 }
@@ -268,9 +267,8 @@ void EscalationCore::EmitStageStarted(Step& step, const Engagement& e, int stage
       NewEvent(events::kEngagementStageStarted, e.incident_id(), step.causation_id, started));
 }
 
-void EscalationCore::RequestPage(Step& step, const Engagement& e,
-                                 const v1::ContactChannel& channel, int stage,
-                                 const std::string& page_id) {
+void EscalationCore::RequestPage(Step& step, const Engagement& e, const v1::ContactChannel& channel,
+                                 int stage, const std::string& page_id) {
   v1::PageRequested page;
   page.set_page_id(page_id);
   page.set_incident_id(e.incident_id());
@@ -433,10 +431,9 @@ absl::Status EscalationCore::StartStage(Step& step, const std::string& id, int s
         child.content = e.content();
         RETURN_IF_ERROR(Engage(step, child).status());
       }
-      return MaybeFinish(step, id,
-                         s.on_call.empty()
-                             ? detail
-                             : "every target's engagement ended; nobody acknowledged");
+      return MaybeFinish(
+          step, id,
+          s.on_call.empty() ? detail : "every target's engagement ended; nobody acknowledged");
     }
     default: {  // PERSONAL
       const std::vector<PersonalStagePlan> plan = EffectivePersonalPlan(contact);
@@ -554,9 +551,9 @@ absl::Status EscalationCore::SendRetries(Step& step, Engagement e) {
   const Contact& contact = e.contact_snapshot();
   for (const std::string& name : channels) {
     if (std::optional<std::string> why = ChannelNotPageable(contact, name)) {
-      EmitStageStarted(step, e, stage, "", "",
-                       absl::StrCat(contact.name(), ", stage ", stage + 1,
-                                    ": not paging again ", *why));
+      EmitStageStarted(
+          step, e, stage, "", "",
+          absl::StrCat(contact.name(), ", stage ", stage + 1, ": not paging again ", *why));
       continue;
     }
     for (const v1::ContactChannel& c : contact.channels()) {
@@ -673,8 +670,8 @@ absl::Status EscalationCore::PropagateAck(Step& step, const Engagement& acked,
   const v1::ContactType type = EffectiveType(plan);
   const bool whole = type != v1::CONTACT_TYPE_ESCALATION || acked.essential() ||
                      plan.escalation_plan().stop_on_first_ack();
-  const std::string reason = absl::StrCat("acknowledged by ", page.contact(), " (page ",
-                                          page.id(), ")");
+  const std::string reason =
+      absl::StrCat("acknowledged by ", page.contact(), " (page ", page.id(), ")");
   if (!whole) {
     // A non-essential target's acknowledgement stops only its own pages.
     return StopBelow(step, acked.id(), reason);
@@ -692,9 +689,8 @@ absl::Status EscalationCore::OnIncidentOpened(Step& step, const Envelope& event)
   ASSIGN_OR_RETURN(auto opened, events::Payload(event, events::kIncidentOpened));
   const Incident& incident = opened.incident();
   if (incident.id().empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(events::kIncidentOpened.name, " event ", event.event_id(),
-                     " has no incident.id"));
+    return absl::InvalidArgumentError(absl::StrCat(events::kIncidentOpened.name, " event ",
+                                                   event.event_id(), " has no incident.id"));
   }
   // Known already: opened before under another event id, or resolved before
   // its opening arrived. Either way nobody is to be paged now.
@@ -716,16 +712,16 @@ absl::Status EscalationCore::OnIncidentResolved(Step& step, const Envelope& even
   ASSIGN_OR_RETURN(auto resolved, events::Payload(event, events::kIncidentResolved));
   const Incident& incident = resolved.incident();
   if (incident.id().empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(events::kIncidentResolved.name, " event ", event.event_id(),
-                     " has no incident.id"));
+    return absl::InvalidArgumentError(absl::StrCat(events::kIncidentResolved.name, " event ",
+                                                   event.event_id(), " has no incident.id"));
   }
   RETURN_IF_ERROR(step.tx.PutIncident(incident));
   ASSIGN_OR_RETURN(std::vector<Engagement> engagements, step.tx.ListEngagements(incident.id()));
   for (const Engagement& listed : engagements) {
     ASSIGN_OR_RETURN(Engagement e, Load(step, listed.id()));
     if (e.state() == v1::ENGAGEMENT_STATE_ACTIVE) {
-      RETURN_IF_ERROR(Finish(step, std::move(e), v1::ENGAGEMENT_STATE_STOPPED, "incident resolved"));
+      RETURN_IF_ERROR(
+          Finish(step, std::move(e), v1::ENGAGEMENT_STATE_STOPPED, "incident resolved"));
     } else if (e.state() == v1::ENGAGEMENT_STATE_ACKNOWLEDGED && e.has_next_due()) {
       e.clear_next_due();  // no acknowledgement timeout for a resolved incident
       RETURN_IF_ERROR(Save(step, e));
@@ -834,10 +830,9 @@ absl::Status EscalationCore::HandlePageEvent(const Envelope& event) {
 }
 
 absl::Status EscalationCore::SetAside(const std::string& engagement_id, const absl::Status& why) {
-  const std::string reason =
-      absl::StrCat("set aside: its next stage could not be paged (",
-                   text::UntrustedLine(why.ToString(), text::kMaxDetailBytes),
-                   "); nobody more is paged by it");
+  const std::string reason = absl::StrCat(
+      "set aside: its next stage could not be paged (",
+      text::UntrustedLine(why.ToString(), text::kMaxDetailBytes), "); nobody more is paged by it");
   std::string incident_id;
   absl::Status s = Write([&](EscalationStore::Tx& tx, Events& emitted) -> absl::Status {
     Engagement stopped;
@@ -991,9 +986,9 @@ absl::StatusOr<Engagement> EscalationCore::StartEngagement(
                                                 "\" is not known to the escalation service"));
       }
       if (incident->status() == incidents::v1::INCIDENT_STATUS_RESOLVED) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("incident ", request.incident_id(), " is resolved; nobody is engaged "
-                         "for it"));
+        return absl::FailedPreconditionError(absl::StrCat("incident ", request.incident_id(),
+                                                          " is resolved; nobody is engaged "
+                                                          "for it"));
       }
     }
     EngageSpec spec;
@@ -1002,9 +997,8 @@ absl::StatusOr<Engagement> EscalationCore::StartEngagement(
     spec.sender = text::UntrustedLine(request.sender(), 1024);
     spec.subject = text::UntrustedLine(request.subject(), 1024);
     spec.content = text::Untrusted(request.content(), text::kMaxFieldBytes);
-    spec.context = request.sender().empty()
-                       ? "engaged by hand"
-                       : absl::StrCat("engaged by hand by ", spec.sender);
+    spec.context = request.sender().empty() ? "engaged by hand"
+                                            : absl::StrCat("engaged by hand by ", spec.sender);
     ASSIGN_OR_RETURN(root, Engage(step, spec));
     return absl::OkStatus();
   }));
@@ -1017,7 +1011,8 @@ absl::StatusOr<Engagement> EscalationCore::GetEngagement(const std::string& id) 
     ASSIGN_OR_RETURN(e, tx.GetEngagement(id));
     return absl::OkStatus();
   }));
-  if (!e.has_value()) return absl::NotFoundError(absl::StrCat("engagement \"", id, "\" does not exist"));
+  if (!e.has_value())
+    return absl::NotFoundError(absl::StrCat("engagement \"", id, "\" does not exist"));
   return *std::move(e);
 }
 
@@ -1043,8 +1038,8 @@ absl::StatusOr<Engagement> EscalationCore::StopEngagement(const std::string& id,
     }
     RETURN_IF_ERROR(StopBelow(step, id, why));
     if (!e.parent_id().empty()) {
-      RETURN_IF_ERROR(MaybeFinish(step, e.parent_id(),
-                                  "every target's engagement ended; nobody acknowledged"));
+      RETURN_IF_ERROR(
+          MaybeFinish(step, e.parent_id(), "every target's engagement ended; nobody acknowledged"));
     }
     ASSIGN_OR_RETURN(result, Load(step, id));
     return absl::OkStatus();
@@ -1060,8 +1055,8 @@ absl::StatusOr<v1::PreviewEngagementResponse> EscalationCore::PreviewEngagement(
   const absl::Time at = request.has_at() ? FromProtoTime(request.at()) : clock_->Now();
   absl::Duration horizon = kMaxPreviewHorizon;
   if (request.has_horizon()) {
-    horizon = absl::Seconds(request.horizon().seconds()) +
-              absl::Nanoseconds(request.horizon().nanos());
+    horizon =
+        absl::Seconds(request.horizon().seconds()) + absl::Nanoseconds(request.horizon().nanos());
     if (horizon <= absl::ZeroDuration() || horizon > kMaxPreviewHorizon) {
       return absl::InvalidArgumentError(absl::StrCat(
           "horizon must be more than 0 and at most 24h, got ", absl::FormatDuration(horizon)));

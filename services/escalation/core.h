@@ -85,6 +85,9 @@ namespace tocsin::escalation {
 // Durable consumer (and inbox) names of the two event handlers.
 inline constexpr char kIncidentsConsumer[] = "escalation-incidents";
 inline constexpr char kPagesConsumer[] = "escalation-pages";
+// Durable consumer of page.failed (its events are recorded in the
+// kPagesConsumer inbox: event ids are unique).
+inline constexpr char kPageFailuresConsumer[] = "escalation-page-failures";
 
 struct EscalationOptions {
   // Called after commit with each event emitted, in order (metrics, logs).
@@ -116,7 +119,8 @@ class EscalationCore {
   // seen before; InvalidArgument for a payload that is not the type's; other
   // errors are transient (the bus redelivers).
   absl::Status HandleIncidentEvent(const Envelope& event);
-  // Handler of consumer kPagesConsumer: page.acknowledged and page.failed
+  // Handler of consumers kPagesConsumer (page.acknowledged) and
+  // kPageFailuresConsumer (page.failed)
   // (final failures schedule the target's retry within its stage; other
   // types are acknowledged and ignored). Same contract as HandleIncidentEvent.
   absl::Status HandlePageEvent(const Envelope& event);
@@ -202,13 +206,11 @@ class EscalationCore {
   // The tree's moves; each reads what it changes afresh in the transaction
   // and writes it by compare-and-set.
   absl::StatusOr<Engagement> Engage(Step& step, const EngageSpec& spec);
-  absl::Status StartStage(Step& step, const std::string& id, int stage,
-                          const std::string& context);
+  absl::Status StartStage(Step& step, const std::string& id, int stage, const std::string& context);
   absl::Status EndOfStage(Step& step, Engagement e);
   absl::Status SendRetries(Step& step, Engagement e);
   absl::Status AckTimeout(Step& step, Engagement root);
-  absl::Status PropagateAck(Step& step, const Engagement& acked,
-                            const paging::v1::Page& page);
+  absl::Status PropagateAck(Step& step, const Engagement& acked, const paging::v1::Page& page);
   absl::Status ArmAckTimeout(Step& step, Engagement root, const paging::v1::Page& page);
   // Ends id EXHAUSTED with reason if it is ACTIVE with no timer and no
   // ACTIVE child, and then looks at its parent the same way.
@@ -225,8 +227,8 @@ class EscalationCore {
   absl::Status Save(Step& step, Engagement& e);
   absl::StatusOr<int> Depth(Step& step, const Engagement& e);
   // page.requested for one channel of a personal engagement.
-  void RequestPage(Step& step, const Engagement& e, const v1::ContactChannel& channel,
-                   int stage, const std::string& page_id);
+  void RequestPage(Step& step, const Engagement& e, const v1::ContactChannel& channel, int stage,
+                   const std::string& page_id);
   void EmitStageStarted(Step& step, const Engagement& e, int stage, const std::string& channel,
                         const std::string& page_id, const std::string& detail);
 

@@ -136,9 +136,9 @@ TEST_F(EngagementServiceTest, PreviewListsThePagesAndStoresNothing) {
   EXPECT_EQ(planned.pages(1).channel(), "hook");
   EXPECT_EQ(FromProtoTime(planned.pages(1).time()),
             clock_.Now() + absl::Hours(1) + absl::Minutes(2));
-  EXPECT_THAT(std::vector<std::string>(planned.pages(1).path().begin(),
-                                       planned.pages(1).path().end()),
-              ElementsAre("alice"));
+  EXPECT_THAT(
+      std::vector<std::string>(planned.pages(1).path().begin(), planned.pages(1).path().end()),
+      ElementsAre("alice"));
   EXPECT_THAT(planned.pages(1).detail(), HasSubstr("alice, stage 2 of 2: paging hook (webhook)"));
   v1::ListEngagementsRequest list;
   v1::ListEngagementsResponse listed;

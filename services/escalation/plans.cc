@@ -129,8 +129,7 @@ PersonalStageStart PlanPersonalStage(const v1::Contact& contact, int stage) {
   return start;
 }
 
-EscalationStageStart PlanEscalationStage(const v1::Contact& contact, int stage,
-                                         int repeats_done) {
+EscalationStageStart PlanEscalationStage(const v1::Contact& contact, int stage, int repeats_done) {
   const v1::EscalationPlan& plan = contact.escalation_plan();
   const v1::EscalationStage& s = plan.stages(stage);
   EscalationStageStart start;
@@ -162,8 +161,8 @@ ScheduleStart PlanSchedule(const v1::Contact& schedule,
     }
     absl::StatusOr<oncall::RotationSpec> spec = ToRotationSpec(*r.rotation);
     if (!spec.ok()) {
-      problems.push_back(absl::StrCat("rotation ", r.name, " cannot be used: ",
-                                      spec.status().message()));
+      problems.push_back(
+          absl::StrCat("rotation ", r.name, " cannot be used: ", spec.status().message()));
       continue;
     }
     oncall::ScheduleRotation sr;
@@ -172,8 +171,8 @@ ScheduleStart PlanSchedule(const v1::Contact& schedule,
     // One rotation that cannot be computed must not hide the others.
     if (absl::StatusOr<oncall::OnCall> one = oncall::OnCallAt(sr.spec, sr.overrides, at);
         !one.ok()) {
-      problems.push_back(absl::StrCat("rotation ", r.name, " cannot be computed: ",
-                                      one.status().message()));
+      problems.push_back(
+          absl::StrCat("rotation ", r.name, " cannot be computed: ", one.status().message()));
       continue;
     }
     usable.push_back(std::move(sr));
@@ -191,16 +190,16 @@ ScheduleStart PlanSchedule(const v1::Contact& schedule,
     problems.push_back("it has no rotations");
   }
   if (!start.on_call.empty()) {
-    start.detail =
-        absl::StrCat("schedule ", schedule.name(), ": on call ", absl::StrJoin(start.on_call, ", "));
+    start.detail = absl::StrCat("schedule ", schedule.name(), ": on call ",
+                                absl::StrJoin(start.on_call, ", "));
     if (!problems.empty()) {
       absl::StrAppend(&start.detail, " (", absl::StrJoin(problems, "; "), ")");
     }
     return start;
   }
   if (!explanation.empty()) problems.insert(problems.begin(), explanation);
-  start.detail = absl::StrCat("schedule ", schedule.name(), " has nobody on call: ",
-                              absl::StrJoin(problems, "; "));
+  start.detail = absl::StrCat("schedule ", schedule.name(),
+                              " has nobody on call: ", absl::StrJoin(problems, "; "));
   return start;
 }
 

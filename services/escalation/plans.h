@@ -83,8 +83,7 @@ struct EscalationStageStart {
   // "sre-escalation, stage 2 of 3: engaging primary (essential), bob".
   std::string detail;
 };
-EscalationStageStart PlanEscalationStage(const v1::Contact& contact, int stage,
-                                         int repeats_done);
+EscalationStageStart PlanEscalationStage(const v1::Contact& contact, int stage, int repeats_done);
 
 // A rotation as a schedule's stage finds it: nullopt when it does not exist.
 struct RotationSnapshot {

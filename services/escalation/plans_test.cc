@@ -126,11 +126,10 @@ TEST(PlansTest, NobodyOnCallIsExplained) {
   v1::Contact schedule;
   schedule.set_name("primary");
   const absl::Time before = absl::FromUnixSeconds(1712534400) - absl::Hours(1);
-  ScheduleStart start =
-      PlanSchedule(schedule,
-                   {RotationSnapshot{"day", Daily("day", {"alice"}), {}},
-                    RotationSnapshot{"gone", std::nullopt, {}}},
-                   before);
+  ScheduleStart start = PlanSchedule(schedule,
+                                     {RotationSnapshot{"day", Daily("day", {"alice"}), {}},
+                                      RotationSnapshot{"gone", std::nullopt, {}}},
+                                     before);
   EXPECT_THAT(start.on_call, IsEmpty());
   EXPECT_THAT(start.detail, HasSubstr("schedule primary has nobody on call: "));
   EXPECT_THAT(start.detail, HasSubstr("day"));

@@ -3,6 +3,7 @@
 #include "services/escalation/sqlite_store.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "gmock/gmock.h"
@@ -134,6 +135,54 @@ TEST_F(SqliteStoreTest, EngagementTrees) {
     EXPECT_THAT(ids(tree), ElementsAre("eng-root", "eng-a", "eng-b", "eng-a1"));
     ASSIGN_OR_RETURN(auto alone, tx.ListEngagementTree("eng-other"));
     EXPECT_THAT(ids(alone), ElementsAre("eng-other"));
+    return absl::OkStatus();
+  }));
+}
+
+Engagement MakeEngagement(const std::string& id, v1::EngagementState state,
+                          std::optional<int64_t> next_due, const std::string& parent = "") {
+  Engagement e;
+  e.set_id(id);
+  e.set_incident_id("inc-1");
+  e.set_state(state);
+  e.set_version(1);
+  e.set_parent_id(parent);
+  if (next_due.has_value()) *e.mutable_next_due() = ToProtoTime(absl::FromUnixSeconds(*next_due));
+  return e;
+}
+
+TEST_F(SqliteStoreTest, DueTimersAreStagesOfActiveAndTimeoutsOfAcknowledgedEngagements) {
+  ASSERT_OK(Write([](EscalationStore::Tx& tx) -> absl::Status {
+    RETURN_IF_ERROR(tx.InsertEngagement(MakeEngagement("a", v1::ENGAGEMENT_STATE_ACTIVE, 200)));
+    RETURN_IF_ERROR(
+        tx.InsertEngagement(MakeEngagement("b", v1::ENGAGEMENT_STATE_ACKNOWLEDGED, 100)));
+    RETURN_IF_ERROR(tx.InsertEngagement(MakeEngagement("c", v1::ENGAGEMENT_STATE_STOPPED, 50)));
+    return tx.InsertEngagement(MakeEngagement("d", v1::ENGAGEMENT_STATE_ACTIVE, 900));
+  }));
+  ASSERT_OK(store_->Read([](EscalationStore::Tx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(auto due, tx.DueEngagements(absl::FromUnixSeconds(300), 10));
+    EXPECT_THAT(due, ElementsAre("b", "a"));
+    return absl::OkStatus();
+  }));
+}
+
+TEST_F(SqliteStoreTest, StalledAreActiveWithoutATimerOrAnActiveChild) {
+  ASSERT_OK(Write([](EscalationStore::Tx& tx) -> absl::Status {
+    // A schedule waiting for its member: not stalled.
+    RETURN_IF_ERROR(tx.InsertEngagement(MakeEngagement("s", v1::ENGAGEMENT_STATE_ACTIVE, {})));
+    RETURN_IF_ERROR(
+        tx.InsertEngagement(MakeEngagement("m", v1::ENGAGEMENT_STATE_ACTIVE, 100, "s")));
+    // Its member ended and it was left behind: stalled.
+    RETURN_IF_ERROR(tx.InsertEngagement(MakeEngagement("t", v1::ENGAGEMENT_STATE_ACTIVE, {})));
+    RETURN_IF_ERROR(
+        tx.InsertEngagement(MakeEngagement("n", v1::ENGAGEMENT_STATE_EXHAUSTED, {}, "t")));
+    // Ended, or timed: not stalled.
+    RETURN_IF_ERROR(tx.InsertEngagement(MakeEngagement("x", v1::ENGAGEMENT_STATE_STOPPED, {})));
+    return tx.InsertEngagement(MakeEngagement("y", v1::ENGAGEMENT_STATE_ACTIVE, 100));
+  }));
+  ASSERT_OK(store_->Read([](EscalationStore::Tx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(auto stalled, tx.StalledEngagements(10));
+    EXPECT_THAT(stalled, ElementsAre("t"));
     return absl::OkStatus();
   }));
 }

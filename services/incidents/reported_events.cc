@@ -17,7 +17,41 @@ namespace pg = ::tocsin::paging::v1;
 std::string ChannelLabel(const esc::ContactChannel& channel) {
   if (channel.has_email()) return absl::StrCat(channel.name(), " (email ", channel.email().address(), ")");
   if (channel.has_webhook()) return absl::StrCat(channel.name(), " (webhook)");
+  if (channel.has_sms()) return absl::StrCat(channel.name(), " (sms ", channel.sms().number(), ")");
+  if (channel.has_voice()) {
+    return absl::StrCat(channel.name(), " (voice ", channel.voice().number(), ")");
+  }
   return channel.name();
+}
+
+// "alice (3 channels)", "escalation plan sre (2 stages)", "on-call schedule
+// primary".
+std::string EngagedLabel(const esc::Engagement& e) {
+  const esc::Contact& c = e.contact_snapshot();
+  switch (c.type()) {
+    case esc::CONTACT_TYPE_ESCALATION:
+      return absl::StrCat("escalation plan ", e.contact(), " (",
+                          c.escalation_plan().stages_size(), " stages)");
+    case esc::CONTACT_TYPE_ONCALL_SCHEDULE:
+      return absl::StrCat("on-call schedule ", e.contact());
+    default:
+      if (c.has_personal_plan() && c.personal_plan().stages_size() > 0) {
+        return absl::StrCat(e.contact(), " (", c.personal_plan().stages_size(), " stages)");
+      }
+      return absl::StrCat(e.contact(), " (", c.channels_size(), " channels)");
+  }
+}
+
+// How an engagement ended, as a verb.
+std::string EndedAs(const esc::Engagement& e) {
+  switch (e.state()) {
+    case esc::ENGAGEMENT_STATE_ACKNOWLEDGED:
+      return "acknowledged";
+    case esc::ENGAGEMENT_STATE_EXHAUSTED:
+      return "ended";
+    default:
+      return "stopped";
+  }
 }
 
 std::string PageLabel(const pg::Page& page) {
@@ -55,17 +89,34 @@ absl::StatusOr<v1::AddTimelineEventRequest> TimelineEntryFor(const Envelope& eve
   const std::string& type = event.type();
   if (events::Is(event, events::kEngagementStarted)) {
     ASSIGN_OR_RETURN(auto e, events::Payload(event, events::kEngagementStarted));
-    entry.set_message(absl::StrCat("Engaging ", e.engagement().contact(), " (",
-                                   e.engagement().contact_snapshot().channels_size(),
-                                   " channels)"));
+    const esc::Engagement& g = e.engagement();
+    std::string message = absl::StrCat("Engaging ", EngagedLabel(g));
+    if (!g.sender().empty()) {
+      absl::StrAppend(&message, ", by hand by ", g.sender());
+    } else if (g.parent_id().empty() && !g.subject().empty()) {
+      absl::StrAppend(&message, ", by hand");
+    }
+    if (g.parent_id().empty() && !g.subject().empty()) {
+      absl::StrAppend(&message, ": ", g.subject());
+    }
+    entry.set_message(message);
   } else if (events::Is(event, events::kEngagementStageStarted)) {
     ASSIGN_OR_RETURN(auto e, events::Payload(event, events::kEngagementStageStarted));
-    entry.set_message(absl::StrCat("Paging ", e.engagement().contact(), " on ", e.channel(),
-                                   " (stage ", e.stage() + 1, ", page ", e.page_id(), ")"));
+    if (!e.detail().empty()) {
+      // The escalation service's own line: who is paged or engaged, and why
+      // anyone who could have been is not.
+      entry.set_message(e.page_id().empty()
+                            ? e.detail()
+                            : absl::StrCat(e.detail(), " (page ", e.page_id(), ")"));
+    } else {
+      entry.set_message(absl::StrCat("Paging ", e.engagement().contact(), " on ", e.channel(),
+                                     " (stage ", e.stage() + 1, ", page ", e.page_id(), ")"));
+    }
   } else if (events::Is(event, events::kEngagementStopped)) {
     ASSIGN_OR_RETURN(auto e, events::Payload(event, events::kEngagementStopped));
-    entry.set_message(absl::StrCat("Engagement of ", e.engagement().contact(),
-                                   " stopped: ", e.engagement().stop_reason()));
+    entry.set_message(absl::StrCat("Engagement of ", e.engagement().contact(), " ",
+                                   EndedAs(e.engagement()), ": ",
+                                   e.engagement().stop_reason()));
   } else if (events::Is(event, events::kPageSent)) {
     ASSIGN_OR_RETURN(auto e, events::Payload(event, events::kPageSent));
     entry.set_message(absl::StrCat("Sending ", PageLabel(e.page()), " (attempt ", e.attempt(),
@@ -101,11 +152,11 @@ absl::StatusOr<v1::AddTimelineEventRequest> TimelineEntryFor(const Envelope& eve
 }
 
 absl::Status RecordReportedEvent(IncidentsCore& core, const Envelope& event) {
-  // A dead letter about no incident (a malformed message, say) is for the
-  // operators (metrics, tocsin deadletters list), not for a timeline.
-  if (events::Is(event, events::kDeadLettered) && event.incident_id().empty()) {
-    return absl::OkStatus();
-  }
+  // An event about no incident is on no timeline: a dead letter of a
+  // malformed message (for the operators: metrics, tocsin deadletters list),
+  // an engagement by hand without an incident and its pages, a channel's
+  // activation page.
+  if (event.incident_id().empty()) return absl::OkStatus();
   ASSIGN_OR_RETURN(v1::AddTimelineEventRequest entry, TimelineEntryFor(event));
   auto added = core.AddTimelineEvent(entry);
   if (added.status().code() == absl::StatusCode::kNotFound) {

@@ -28,7 +28,9 @@ const std::vector<std::string>& ReportedSystemTypes();
 absl::StatusOr<v1::AddTimelineEventRequest> TimelineEntryFor(const Envelope& event);
 
 // Writes the event's entry once. An event about an incident this service
-// does not know is logged and skipped (OK), so it never blocks the consumer.
+// does not know is logged and skipped (OK), so it never blocks the consumer;
+// one about no incident (an engagement by hand without one, an activation
+// page) is skipped silently.
 absl::Status RecordReportedEvent(IncidentsCore& core, const Envelope& event);
 
 }  // namespace tocsin::incidents

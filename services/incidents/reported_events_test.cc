@@ -98,5 +98,70 @@ TEST_F(ReportedEventsTest, UnknownIncidentIsSkippedAndWrongPayloadIsRefused) {
   EXPECT_TRUE(Messages().empty());
 }
 
+TEST_F(ReportedEventsTest, EngagementsReadAsTheirDetailFailuresAndStopsWithReasons) {
+  escalation::v1::EngagementStarted started;
+  started.mutable_engagement()->set_contact("sre");
+  started.mutable_engagement()->mutable_contact_snapshot()->set_type(
+      escalation::v1::CONTACT_TYPE_ESCALATION);
+  started.mutable_engagement()->mutable_contact_snapshot()->mutable_escalation_plan()->add_stages();
+  started.mutable_engagement()->set_sender("bob");
+  started.mutable_engagement()->set_subject("Disk full");
+  escalation::v1::EngagementStageStarted nobody;
+  nobody.mutable_engagement()->set_contact("primary");
+  nobody.set_detail("sre, stage 2: schedule primary has nobody on call: coverage of rotation "
+                    "tokyo ended FRI 17:00 Asia/Tokyo");
+  escalation::v1::EngagementStageStarted paged;
+  paged.mutable_engagement()->set_contact("alice");
+  paged.set_channel("phone");
+  paged.set_page_id("pg-2");
+  paged.set_detail("alice, stage 1 of 2: paging phone (sms); not paging call (voice): deactivated");
+  paging::v1::PageFailed failed;
+  failed.mutable_page()->set_id("pg-2");
+  failed.mutable_page()->set_contact("alice");
+  failed.mutable_page()->mutable_channel()->set_name("phone");
+  failed.mutable_page()->mutable_channel()->mutable_sms()->set_number("+81312345678");
+  failed.set_error("no SMS provider configured");
+  failed.set_final(true);
+  escalation::v1::EngagementStopped stopped;
+  stopped.mutable_engagement()->set_contact("bob");
+  stopped.mutable_engagement()->set_state(escalation::v1::ENGAGEMENT_STATE_STOPPED);
+  stopped.mutable_engagement()->set_stop_reason("stopped by hand: handled in chat");
+  escalation::v1::EngagementStopped acked = stopped;
+  acked.mutable_engagement()->set_contact("sre");
+  acked.mutable_engagement()->set_state(escalation::v1::ENGAGEMENT_STATE_ACKNOWLEDGED);
+  acked.mutable_engagement()->set_stop_reason("acknowledged by alice (page pg-2)");
+  ASSERT_OK(RecordReportedEvent(*core_, Event("e1", events::kEngagementStarted, started)));
+  ASSERT_OK(RecordReportedEvent(*core_, Event("e2", events::kEngagementStageStarted, nobody)));
+  ASSERT_OK(RecordReportedEvent(*core_, Event("e3", events::kEngagementStageStarted, paged)));
+  ASSERT_OK(RecordReportedEvent(*core_, Event("e4", events::kPageFailed, failed)));
+  ASSERT_OK(RecordReportedEvent(*core_, Event("e5", events::kEngagementStopped, stopped)));
+  ASSERT_OK(RecordReportedEvent(*core_, Event("e6", events::kEngagementStopped, acked)));
+  EXPECT_THAT(
+      Messages(),
+      ElementsAre(
+          "Engaging escalation plan sre (1 stages), by hand by bob: Disk full",
+          "sre, stage 2: schedule primary has nobody on call: coverage of rotation tokyo ended "
+          "FRI 17:00 Asia/Tokyo",
+          "alice, stage 1 of 2: paging phone (sms); not paging call (voice): deactivated (page "
+          "pg-2)",
+          "Delivery of page pg-2 to alice via phone (sms +81312345678) failed: no SMS provider "
+          "configured (no more retries)",
+          "Engagement of bob stopped: stopped by hand: handled in chat",
+          "Engagement of sre acknowledged: acknowledged by alice (page pg-2)"));
+}
+
+TEST_F(ReportedEventsTest, EventsAboutNoIncidentAreOnNoTimelineAndNeverBlock) {
+  escalation::v1::EngagementStarted started;
+  started.mutable_engagement()->set_contact("alice");
+  Envelope e = Event("evt-x", events::kEngagementStarted, started);
+  e.set_incident_id("");
+  EXPECT_OK(RecordReportedEvent(*core_, e));
+  paging::v1::PageDelivered delivered;
+  Envelope page = Event("evt-y", events::kPageDelivered, delivered);
+  page.set_incident_id("");
+  EXPECT_OK(RecordReportedEvent(*core_, page));
+  EXPECT_TRUE(Messages().empty());
+}
+
 }  // namespace
 }  // namespace tocsin::incidents
