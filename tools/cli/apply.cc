@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
+#include <map>
+#include <optional>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -14,12 +16,15 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "absl/time/time.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
+#include "libs/oncall/rotation.h"
 #include "libs/status/status_macros.h"
 #include "nlohmann/json.hpp"
 #include "services/escalation/contacts.h"
+#include "services/escalation/oncall_convert.h"
 #include "services/incidents/matching.h"
 #include "tocsin/escalation/v1/escalation.pb.h"
 #include "tocsin/incidents/v1/incidents.pb.h"
@@ -33,7 +38,14 @@ using ::google::protobuf::FieldDescriptor;
 using ::google::protobuf::Message;
 using ::tocsin::client::EscalationClient;
 using ::tocsin::client::IncidentsClient;
+using ::tocsin::escalation::v1::ApplyRequest;
+using ::tocsin::escalation::v1::ApplyResponse;
 using ::tocsin::escalation::v1::Contact;
+using ::tocsin::escalation::v1::EscalationPlan;
+using ::tocsin::escalation::v1::PersonalPlan;
+using ::tocsin::escalation::v1::Rotation;
+using ::tocsin::escalation::v1::RotationOverride;
+using ::tocsin::escalation::v1::SchedulePlan;
 using ::tocsin::incidents::v1::ResponsePlan;
 // Keeps the manifest's key order, so errors report the first problem in it.
 using Json = nlohmann::ordered_json;
@@ -42,12 +54,12 @@ enum class Outcome { kCreated, kUpdated, kUnchanged };
 
 absl::string_view OutcomeName(Outcome outcome) {
   switch (outcome) {
-    case Outcome::kCreated:
-      return "created";
-    case Outcome::kUpdated:
-      return "updated";
-    case Outcome::kUnchanged:
-      return "unchanged";
+  case Outcome::kCreated:
+    return "created";
+  case Outcome::kUpdated:
+    return "updated";
+  case Outcome::kUnchanged:
+    return "unchanged";
   }
   return "";
 }
@@ -59,36 +71,53 @@ struct Change {
   std::function<absl::Status()> make;
 };
 
+// Which service stores a kind, and how.
+enum class Store {
+  // The incidents service, object by object (create or update).
+  kIncidents,
+  // The escalation service, every such object of the manifest in one
+  // ContactService.Apply.
+  kEscalation,
+};
+
 // A kind of object that manifests can declare. Its message has a string field
 // `name` that identifies the object.
 struct Kind {
   absl::string_view name;
   std::unique_ptr<Message> (*new_message)();
+  // Turns the fields that a manifest spells differently from protobuf JSON
+  // (a contact's `plan`, a rotation's hand-off times) into protobuf JSON,
+  // checking them; errors name the manifest's field path. nullptr: none.
+  absl::Status (*to_proto_json)(Json &fields);
   // Checks beyond the message's schema (the name's format, fields that only
   // the server sets).
-  absl::Status (*validate)(const Message& object);
-  absl::StatusOr<Change> (*plan)(const Message& desired,
-                                 const Clients& clients);
+  absl::Status (*validate)(const Message &object);
+  Store store;
+  // For kIncidents: what applying the object changes.
+  absl::StatusOr<Change> (*plan)(const Message &desired,
+                                 const Clients &clients);
+  // How output lines and errors name the object (nullptr: its name).
+  std::string (*qualified_name)(const Message &object);
 };
 
-template <typename T>
-std::unique_ptr<Message> New() {
+template <typename T> std::unique_ptr<Message> New() {
   return std::make_unique<T>();
 }
 
 // Prefixes a status's message with where it happened, keeping its code.
-absl::Status Annotate(absl::string_view where, const absl::Status& status) {
-  if (status.ok()) return status;
+absl::Status Annotate(absl::string_view where, const absl::Status &status) {
+  if (status.ok())
+    return status;
   return absl::Status(status.code(),
                       absl::StrCat(where, ": ", status.message()));
 }
 
 // Fails if `object` sets one of the fields numbered `numbers`, which only
 // the server sets (a version, a creation time).
-absl::Status RejectFieldsSetByServer(const Message& object,
+absl::Status RejectFieldsSetByServer(const Message &object,
                                      std::initializer_list<int> numbers) {
   for (int number : numbers) {
-    const FieldDescriptor* field =
+    const FieldDescriptor *field =
         object.GetDescriptor()->FindFieldByNumber(number);
     if (object.GetReflection()->HasField(object, field)) {
       return absl::InvalidArgumentError(absl::StrFormat(
@@ -103,19 +132,21 @@ absl::Status RejectFieldsSetByServer(const Message& object,
 // `with_defaults` before they are compared, so a value the server fills in
 // when it is not given does not count as a difference.
 template <typename T, typename Client>
-absl::StatusOr<Change> PlanCreateOrUpdate(
-    const T& desired, const Client& client,
-    absl::StatusOr<T> (Client::*get)(const std::string&) const,
-    absl::StatusOr<T> (Client::*create)(const T&) const,
-    absl::StatusOr<T> (Client::*update)(const T&, int64_t) const,
-    T (*with_defaults)(T)) {
+absl::StatusOr<Change>
+PlanCreateOrUpdate(const T &desired, const Client &client,
+                   absl::StatusOr<T> (Client::*get)(const std::string &) const,
+                   absl::StatusOr<T> (Client::*create)(const T &) const,
+                   absl::StatusOr<T> (Client::*update)(const T &, int64_t)
+                       const,
+                   T (*with_defaults)(T)) {
   absl::StatusOr<T> current = (client.*get)(desired.name());
   if (absl::IsNotFound(current.status())) {
     return Change{Outcome::kCreated, [&client, &desired, create] {
                     return (client.*create)(desired).status();
                   }};
   }
-  if (!current.ok()) return current.status();
+  if (!current.ok())
+    return current.status();
   const int64_t version = current->version();
   current->clear_version();
   current->clear_create_time();
@@ -132,8 +163,8 @@ absl::StatusOr<Change> PlanCreateOrUpdate(
 
 // ---- ResponsePlan ----
 
-absl::Status ValidateResponsePlan(const Message& object) {
-  const auto& plan = static_cast<const ResponsePlan&>(object);
+absl::Status ValidateResponsePlan(const Message &object) {
+  const auto &plan = static_cast<const ResponsePlan &>(object);
   // The server's own rules, checked before anything is sent, so an apply
   // never stops half-way on a plan the server would refuse.
   RETURN_IF_ERROR(incidents::ValidatePlan(plan));
@@ -142,48 +173,338 @@ absl::Status ValidateResponsePlan(const Message& object) {
                                         ResponsePlan::kUpdateTimeFieldNumber});
 }
 
-absl::StatusOr<Change> PlanResponsePlan(const Message& object,
-                                        const Clients& clients) {
+absl::StatusOr<Change> PlanResponsePlan(const Message &object,
+                                        const Clients &clients) {
   return PlanCreateOrUpdate(
-      static_cast<const ResponsePlan&>(object), *clients.incidents,
+      static_cast<const ResponsePlan &>(object), *clients.incidents,
       &IncidentsClient::GetPlan, &IncidentsClient::CreatePlan,
       &IncidentsClient::UpdatePlan, incidents::WithDefaults);
 }
 
-// ---- Contact ----
+// ---- Shared checks of the manifest's own spellings ----
 
-absl::Status ValidateContact(const Message& object) {
-  const auto& contact = static_cast<const Contact&>(object);
-  // The escalation service's own rules, as for response plans.
-  RETURN_IF_ERROR(escalation::ValidateContact(contact));
-  return RejectFieldsSetByServer(
-      contact, {Contact::kVersionFieldNumber, Contact::kCreateTimeFieldNumber,
-                Contact::kUpdateTimeFieldNumber});
+absl::Status TypeError(absl::string_view at, absl::string_view expected,
+                       const Json &value);
+absl::Status CheckFields(const Json &object, const Descriptor &type,
+                         absl::string_view path);
+std::string Join(absl::string_view path, absl::string_view key);
+
+absl::Status UnknownField(absl::string_view at) {
+  return absl::InvalidArgumentError(
+      absl::StrFormat("unknown field \"%s\"", at));
 }
 
-absl::StatusOr<Change> PlanContact(const Message& object,
-                                   const Clients& clients) {
-  return PlanCreateOrUpdate(
-      static_cast<const Contact&>(object), *clients.escalation,
-      &EscalationClient::GetContact, &EscalationClient::CreateContact,
-      &EscalationClient::UpdateContact, escalation::ContactWithDefaults);
+// "09:00" as a HandOffTime in protobuf JSON.
+absl::StatusOr<Json> HandOffTimeJson(const Json &value, absl::string_view at) {
+  if (!value.is_string()) {
+    return TypeError(at, "a time of day such as \"09:00\"", value);
+  }
+  absl::StatusOr<oncall::HandOffTime> time =
+      oncall::ParseHandOffTime(value.get<std::string>());
+  if (!time.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("field \"%s\": %s", at, time.status().message()));
+  }
+  return Json{{"hourOfDay", time->hour}, {"minuteOfHour", time->minute}};
+}
+
+// "MON" as a DayOfWeek in protobuf JSON.
+absl::StatusOr<Json> DayOfWeekJson(const Json &value, absl::string_view at) {
+  if (!value.is_string())
+    return TypeError(at, "a day such as MON", value);
+  const std::string day = value.get<std::string>();
+  absl::StatusOr<oncall::Weekday> parsed = oncall::ParseWeekday(day);
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "field \"%s\" must be one of MON, TUE, WED, THU, FRI, SAT, SUN, got "
+        "\"%s\"",
+        at, day));
+  }
+  return Json(absl::StrCat("DAY_OF_WEEK_", oncall::WeekdayName(*parsed)));
+}
+
+// Fails for a key of `object` outside `allowed`.
+absl::Status OnlyKeys(const Json &object, absl::string_view path,
+                      std::initializer_list<absl::string_view> allowed) {
+  for (const auto &[key, value] : object.items()) {
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      return UnknownField(Join(path, key));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// The items of a list field (none when null); TypeError otherwise.
+absl::StatusOr<std::vector<Json>> ListItems(const Json &value,
+                                            absl::string_view at) {
+  if (value.is_null())
+    return std::vector<Json>();
+  if (!value.is_array())
+    return TypeError(at, "a list", value);
+  return std::vector<Json>(value.begin(), value.end());
+}
+
+std::string Item(absl::string_view at, size_t i) {
+  return absl::StrCat(at, "[", i, "]");
+}
+
+// ---- Contact ----
+
+// `type: PERSONAL` and `plan: {...}` (whose fields depend on the type) as
+// Contact's protobuf JSON: type CONTACT_TYPE_PERSONAL and personalPlan,
+// escalationPlan or schedule.
+absl::Status ContactToProtoJson(Json &fields) {
+  for (absl::string_view proto_name :
+       {"personalPlan", "escalationPlan", "schedule"}) {
+    if (fields.contains(proto_name)) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "unknown field \"%s\" (a contact's plan is \"plan\")", proto_name));
+    }
+  }
+  std::string type = "PERSONAL";
+  auto type_value = fields.find("type");
+  if (type_value != fields.end() && !type_value->is_null()) {
+    const bool known =
+        type_value->is_string() &&
+        (*type_value == "PERSONAL" || *type_value == "ESCALATION" ||
+         *type_value == "ONCALL_SCHEDULE");
+    if (!known) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("field \"type\" must be one of PERSONAL, ESCALATION, "
+                          "ONCALL_SCHEDULE, got %s",
+                          type_value->dump()));
+    }
+    type = type_value->get<std::string>();
+    *type_value = absl::StrCat("CONTACT_TYPE_", type);
+  }
+  auto plan = fields.find("plan");
+  if (plan == fields.end())
+    return absl::OkStatus();
+  if (plan->is_null()) {
+    fields.erase(plan);
+    return absl::OkStatus();
+  }
+  if (!plan->is_object())
+    return TypeError("plan", "a mapping", *plan);
+  const Descriptor *descriptor = PersonalPlan::descriptor();
+  std::string field = "personalPlan";
+  if (type == "ESCALATION") {
+    descriptor = EscalationPlan::descriptor();
+    field = "escalationPlan";
+  } else if (type == "ONCALL_SCHEDULE") {
+    descriptor = SchedulePlan::descriptor();
+    field = "schedule";
+  }
+  RETURN_IF_ERROR(CheckFields(*plan, *descriptor, "plan"));
+  Json value = *plan;
+  fields.erase(plan);
+  fields[field] = std::move(value);
+  return absl::OkStatus();
+}
+
+absl::Status ValidateContact(const Message &object) {
+  const auto &contact = static_cast<const Contact &>(object);
+  RETURN_IF_ERROR(RejectFieldsSetByServer(
+      contact, {Contact::kVersionFieldNumber, Contact::kCreateTimeFieldNumber,
+                Contact::kUpdateTimeFieldNumber}));
+  for (int i = 0; i < contact.channels_size(); ++i) {
+    if (contact.channels(i).has_activation()) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "field \"channels[%d].activation\" is set by the server", i));
+    }
+  }
+  // The escalation service's own rules for a person, as for response plans;
+  // plans and schedules (references to other objects) are checked by the
+  // service's dry run.
+  if (contact.type() == escalation::v1::CONTACT_TYPE_UNSPECIFIED ||
+      contact.type() == escalation::v1::CONTACT_TYPE_PERSONAL) {
+    return escalation::ValidateContact(contact);
+  }
+  return escalation::ValidateName("contact", contact.name());
+}
+
+// ---- Rotation ----
+
+// The recurrence's hand-off times ("09:00"), days (MON) and coverage map as
+// Recurrence's protobuf JSON.
+absl::StatusOr<Json> RecurrenceToProtoJson(const Json &recurrence) {
+  constexpr absl::string_view kPath = "recurrence";
+  if (!recurrence.is_object()) {
+    return TypeError(kPath, "a mapping", recurrence);
+  }
+  Json out = Json::object();
+  for (const auto &[key, value] : recurrence.items()) {
+    const std::string at = Join(kPath, key);
+    if (value.is_null())
+      continue;
+    if (key == "dailySettings") {
+      ASSIGN_OR_RETURN(std::vector<Json> items, ListItems(value, at));
+      Json list = Json::array();
+      for (size_t i = 0; i < items.size(); ++i) {
+        ASSIGN_OR_RETURN(Json time, HandOffTimeJson(items[i], Item(at, i)));
+        list.push_back(std::move(time));
+      }
+      out[key] = std::move(list);
+    } else if (key == "weeklySettings" || key == "monthlySettings") {
+      const bool weekly = key == "weeklySettings";
+      ASSIGN_OR_RETURN(std::vector<Json> items, ListItems(value, at));
+      Json list = Json::array();
+      for (size_t i = 0; i < items.size(); ++i) {
+        const std::string item_at = Item(at, i);
+        const Json &item = items[i];
+        if (!item.is_object())
+          return TypeError(item_at, "a mapping", item);
+        const absl::string_view day_key = weekly ? "dayOfWeek" : "dayOfMonth";
+        RETURN_IF_ERROR(OnlyKeys(item, item_at, {day_key, "handOffTime"}));
+        Json setting = Json::object();
+        if (item.contains(day_key)) {
+          const Json &day = item[std::string(day_key)];
+          const std::string day_at = Join(item_at, day_key);
+          if (weekly) {
+            ASSIGN_OR_RETURN(setting[std::string(day_key)],
+                             DayOfWeekJson(day, day_at));
+          } else {
+            if (!day.is_number_integer()) {
+              return TypeError(day_at, "an integer", day);
+            }
+            setting[std::string(day_key)] = day;
+          }
+        }
+        if (item.contains("handOffTime")) {
+          ASSIGN_OR_RETURN(setting["handOffTime"],
+                           HandOffTimeJson(item["handOffTime"],
+                                           Join(item_at, "handOffTime")));
+        }
+        list.push_back(std::move(setting));
+      }
+      out[key] = std::move(list);
+    } else if (key == "shiftCoverages") {
+      if (!value.is_object()) {
+        return TypeError(at, "a mapping from days (MON) to time ranges", value);
+      }
+      Json list = Json::array();
+      for (const auto &[day, ranges] : value.items()) {
+        const std::string day_at = Join(at, day);
+        Json coverage = Json::object();
+        ASSIGN_OR_RETURN(coverage["dayOfWeek"], DayOfWeekJson(day, day_at));
+        ASSIGN_OR_RETURN(std::vector<Json> items, ListItems(ranges, day_at));
+        Json times = Json::array();
+        for (size_t i = 0; i < items.size(); ++i) {
+          const std::string range_at = Item(day_at, i);
+          const Json &range = items[i];
+          if (!range.is_object()) {
+            return TypeError(range_at, "a mapping {start, end}", range);
+          }
+          RETURN_IF_ERROR(OnlyKeys(range, range_at, {"start", "end"}));
+          Json time = Json::object();
+          for (const char *end : {"start", "end"}) {
+            if (!range.contains(end)) {
+              return absl::InvalidArgumentError(absl::StrFormat(
+                  "field \"%s\" is missing", Join(range_at, end)));
+            }
+            ASSIGN_OR_RETURN(time[end],
+                             HandOffTimeJson(range[end], Join(range_at, end)));
+          }
+          times.push_back(std::move(time));
+        }
+        coverage["coverageTimes"] = std::move(times);
+        list.push_back(std::move(coverage));
+      }
+      out[key] = std::move(list);
+    } else if (key == "numberOfOnCalls" || key == "recurrenceMultiplier") {
+      if (!value.is_number_integer())
+        return TypeError(at, "an integer", value);
+      out[key] = value;
+    } else {
+      const FieldDescriptor *named =
+          escalation::v1::Recurrence::descriptor()->FindFieldByName(key);
+      if (named != nullptr) {
+        return absl::InvalidArgumentError(
+            absl::StrFormat("unknown field \"%s\" (did you mean \"%s\"?)", at,
+                            Join(kPath, named->json_name())));
+      }
+      return UnknownField(at);
+    }
+  }
+  return out;
+}
+
+absl::Status RotationToProtoJson(Json &fields) {
+  auto recurrence = fields.find("recurrence");
+  if (recurrence == fields.end() || recurrence->is_null()) {
+    return absl::OkStatus();
+  }
+  ASSIGN_OR_RETURN(*recurrence, RecurrenceToProtoJson(*recurrence));
+  return absl::OkStatus();
+}
+
+absl::Status ValidateRotation(const Message &object) {
+  const auto &rotation = static_cast<const Rotation &>(object);
+  RETURN_IF_ERROR(escalation::ValidateName("rotation", rotation.name()));
+  RETURN_IF_ERROR(
+      RejectFieldsSetByServer(rotation, {Rotation::kVersionFieldNumber,
+                                         Rotation::kCreateTimeFieldNumber,
+                                         Rotation::kUpdateTimeFieldNumber}));
+  // The rules of the code that pages (libs/oncall), before anything is sent.
+  ASSIGN_OR_RETURN(oncall::RotationSpec spec,
+                   escalation::ToRotationSpec(rotation));
+  if (!rotation.has_start_time()) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("rotation \"%s\" has no startTime (RFC 3339, e.g. "
+                        "\"2026-01-05T09:00:00+09:00\")",
+                        rotation.name()));
+  }
+  return oncall::ValidateRotation(spec);
+}
+
+// ---- Override ----
+
+absl::Status ValidateOverride(const Message &object) {
+  const auto &override_ = static_cast<const RotationOverride &>(object);
+  RETURN_IF_ERROR(escalation::ValidateName("override", override_.name()));
+  RETURN_IF_ERROR(RejectFieldsSetByServer(
+      override_, {RotationOverride::kCreateTimeFieldNumber}));
+  if (override_.rotation().empty()) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "override \"%s\" names no rotation (field \"rotation\")",
+        override_.name()));
+  }
+  if (!override_.has_start() || !override_.has_end()) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "override \"%s\" needs \"start\" and \"end\" (RFC 3339)",
+        override_.name()));
+  }
+  const oncall::Override one = escalation::ToOncallOverride(override_);
+  return oncall::ValidateOverrides({one});
+}
+
+std::string OverrideName(const Message &object) {
+  const auto &override_ = static_cast<const RotationOverride &>(object);
+  return absl::StrCat(override_.rotation(), "/", override_.name());
 }
 
 // Every kind a manifest may declare.
 constexpr Kind kKinds[] = {
-    {"ResponsePlan", New<ResponsePlan>, ValidateResponsePlan, PlanResponsePlan},
-    {"Contact", New<Contact>, ValidateContact, PlanContact},
+    {"ResponsePlan", New<ResponsePlan>, nullptr, ValidateResponsePlan,
+     Store::kIncidents, PlanResponsePlan, nullptr},
+    {"Contact", New<Contact>, ContactToProtoJson, ValidateContact,
+     Store::kEscalation, nullptr, nullptr},
+    {"Rotation", New<Rotation>, RotationToProtoJson, ValidateRotation,
+     Store::kEscalation, nullptr, nullptr},
+    {"Override", New<RotationOverride>, nullptr, ValidateOverride,
+     Store::kEscalation, nullptr, OverrideName},
 };
 
-const Kind* FindKind(absl::string_view name) {
-  for (const Kind& kind : kKinds) {
-    if (kind.name == name) return &kind;
+const Kind *FindKind(absl::string_view name) {
+  for (const Kind &kind : kKinds) {
+    if (kind.name == name)
+      return &kind;
   }
   return nullptr;
 }
 
 std::string SupportedKinds() {
-  return absl::StrJoin(kKinds, ", ", [](std::string* out, const Kind& kind) {
+  return absl::StrJoin(kKinds, ", ", [](std::string *out, const Kind &kind) {
     absl::StrAppend(out, kind.name);
   });
 }
@@ -195,19 +516,24 @@ std::string Join(absl::string_view path, absl::string_view key) {
 }
 
 bool IsInteger(absl::string_view text) {
-  if (!absl::ConsumePrefix(&text, "-")) absl::ConsumePrefix(&text, "+");
+  if (!absl::ConsumePrefix(&text, "-"))
+    absl::ConsumePrefix(&text, "+");
   return !text.empty() &&
          std::all_of(text.begin(), text.end(), absl::ascii_isdigit);
 }
 
-Json ScalarToJson(const YAML::Node& node) {
-  const std::string& text = node.Scalar();
+Json ScalarToJson(const YAML::Node &node) {
+  const std::string &text = node.Scalar();
   // yaml-cpp tags plain (unquoted, untagged) scalars "?".
-  if (node.Tag() != "?") return text;
-  if (text == "true" || text == "True" || text == "TRUE") return true;
-  if (text == "false" || text == "False" || text == "FALSE") return false;
+  if (node.Tag() != "?")
+    return text;
+  if (text == "true" || text == "True" || text == "TRUE")
+    return true;
+  if (text == "false" || text == "False" || text == "FALSE")
+    return false;
   int64_t number;
-  if (IsInteger(text) && absl::SimpleAtoi(text, &number)) return number;
+  if (IsInteger(text) && absl::SimpleAtoi(text, &number))
+    return number;
   return text;
 }
 
@@ -225,16 +551,21 @@ bool IsValidUtf8(absl::string_view text) {
       length = 2;
     } else if (lead >= 0xE0 && lead <= 0xEF) {
       length = 3;
-      if (lead == 0xE0) low = 0xA0;
-      if (lead == 0xED) high = 0x9F;
+      if (lead == 0xE0)
+        low = 0xA0;
+      if (lead == 0xED)
+        high = 0x9F;
     } else if (lead >= 0xF0 && lead <= 0xF4) {
       length = 4;
-      if (lead == 0xF0) low = 0x90;
-      if (lead == 0xF4) high = 0x8F;
+      if (lead == 0xF0)
+        low = 0x90;
+      if (lead == 0xF4)
+        high = 0x8F;
     } else if (lead >= 0x80) {
       return false;
     }
-    if (i + length > text.size()) return false;
+    if (i + length > text.size())
+      return false;
     for (size_t k = 1; k < length; ++k) {
       const unsigned char byte = text[i + k];
       if (byte < (k == 1 ? low : 0x80) || byte > (k == 1 ? high : 0xBF)) {
@@ -252,7 +583,7 @@ absl::Status KeyError(absl::string_view path, absl::string_view problem) {
                    : absl::StrFormat("a key under \"%s\" %s", path, problem));
 }
 
-absl::StatusOr<Json> YamlToJson(const YAML::Node& node,
+absl::StatusOr<Json> YamlToJson(const YAML::Node &node,
                                 absl::string_view path) {
   if (node.IsScalar()) {
     if (!IsValidUtf8(node.Scalar())) {
@@ -272,10 +603,12 @@ absl::StatusOr<Json> YamlToJson(const YAML::Node& node,
   }
   if (node.IsMap()) {
     Json object = Json::object();
-    for (const auto& entry : node) {
-      if (!entry.first.IsScalar()) return KeyError(path, "is not a string");
-      const std::string& key = entry.first.Scalar();
-      if (!IsValidUtf8(key)) return KeyError(path, "is not valid UTF-8");
+    for (const auto &entry : node) {
+      if (!entry.first.IsScalar())
+        return KeyError(path, "is not a string");
+      const std::string &key = entry.first.Scalar();
+      if (!IsValidUtf8(key))
+        return KeyError(path, "is not valid UTF-8");
       const std::string at = Join(path, key);
       if (object.contains(key)) {
         return absl::InvalidArgumentError(
@@ -290,75 +623,96 @@ absl::StatusOr<Json> YamlToJson(const YAML::Node& node,
 
 // ---- Schema check: clearer errors than the JSON parser's ----
 
-bool IsWellKnownType(const Descriptor& type) {
+bool IsWellKnownType(const Descriptor &type) {
   return absl::StartsWith(type.file()->name(), "google/protobuf/");
 }
 
-std::string DescribeValue(const Json& value) {
-  if (value.is_string()) return absl::StrCat("string ", value.dump());
-  if (value.is_boolean()) return absl::StrCat("boolean ", value.dump());
-  if (value.is_number()) return absl::StrCat("number ", value.dump());
-  if (value.is_array()) return "a list";
+std::string DescribeValue(const Json &value) {
+  if (value.is_string())
+    return absl::StrCat("string ", value.dump());
+  if (value.is_boolean())
+    return absl::StrCat("boolean ", value.dump());
+  if (value.is_number())
+    return absl::StrCat("number ", value.dump());
+  if (value.is_array())
+    return "a list";
   return "a mapping";
 }
 
 absl::Status TypeError(absl::string_view at, absl::string_view expected,
-                       const Json& value) {
+                       const Json &value) {
   return absl::InvalidArgumentError(absl::StrFormat(
       "field \"%s\" must be %s, got %s", at, expected, DescribeValue(value)));
 }
 
-absl::Status CheckFields(const Json& object, const Descriptor& type,
+absl::Status CheckFields(const Json &object, const Descriptor &type,
                          absl::string_view path);
 
-const FieldDescriptor* FindJsonField(const Descriptor& type,
+const FieldDescriptor *FindJsonField(const Descriptor &type,
                                      absl::string_view json_name) {
   for (int i = 0; i < type.field_count(); ++i) {
-    if (type.field(i)->json_name() == json_name) return type.field(i);
+    if (type.field(i)->json_name() == json_name)
+      return type.field(i);
   }
   return nullptr;
 }
 
 // Checks one (non-null) value of `field`. Enums and floating-point fields
 // accept several JSON forms and are left to the JSON parser.
-absl::Status CheckValue(const Json& value, const FieldDescriptor& field,
+absl::Status CheckValue(const Json &value, const FieldDescriptor &field,
                         absl::string_view at) {
   switch (field.cpp_type()) {
-    case FieldDescriptor::CPPTYPE_STRING:
-      if (!value.is_string()) return TypeError(at, "a string", value);
-      break;
-    case FieldDescriptor::CPPTYPE_BOOL:
-      if (!value.is_boolean()) return TypeError(at, "true or false", value);
-      break;
-    case FieldDescriptor::CPPTYPE_INT32:
-    case FieldDescriptor::CPPTYPE_INT64:
-    case FieldDescriptor::CPPTYPE_UINT32:
-    case FieldDescriptor::CPPTYPE_UINT64:
-      if (!value.is_number_integer()) return TypeError(at, "an integer", value);
-      break;
-    case FieldDescriptor::CPPTYPE_MESSAGE:
-      if (field.message_type()->full_name() == "google.protobuf.Duration" &&
-          !value.is_string()) {
-        return TypeError(at, "a duration in seconds such as \"300s\"", value);
+  case FieldDescriptor::CPPTYPE_STRING:
+    if (!value.is_string())
+      return TypeError(at, "a string", value);
+    break;
+  case FieldDescriptor::CPPTYPE_BOOL:
+    if (!value.is_boolean())
+      return TypeError(at, "true or false", value);
+    break;
+  case FieldDescriptor::CPPTYPE_INT32:
+  case FieldDescriptor::CPPTYPE_INT64:
+  case FieldDescriptor::CPPTYPE_UINT32:
+  case FieldDescriptor::CPPTYPE_UINT64:
+    if (!value.is_number_integer())
+      return TypeError(at, "an integer", value);
+    break;
+  case FieldDescriptor::CPPTYPE_MESSAGE:
+    if (field.message_type()->full_name() == "google.protobuf.Duration" &&
+        !value.is_string()) {
+      return TypeError(at, "a duration in seconds such as \"300s\"", value);
+    }
+    if (field.message_type()->full_name() == "google.protobuf.Timestamp") {
+      absl::Time time;
+      std::string error;
+      if (!value.is_string() ||
+          !absl::ParseTime(absl::RFC3339_full, value.get<std::string>(), &time,
+                           &error)) {
+        return TypeError(
+            at, "an RFC 3339 time such as \"2026-01-05T09:00:00+09:00\"",
+            value);
       }
-      if (IsWellKnownType(*field.message_type())) break;
-      if (!value.is_object()) return TypeError(at, "a mapping", value);
-      return CheckFields(value, *field.message_type(), at);
-    default:
+    }
+    if (IsWellKnownType(*field.message_type()))
       break;
+    if (!value.is_object())
+      return TypeError(at, "a mapping", value);
+    return CheckFields(value, *field.message_type(), at);
+  default:
+    break;
   }
   return absl::OkStatus();
 }
 
-absl::Status CheckFields(const Json& object, const Descriptor& type,
+absl::Status CheckFields(const Json &object, const Descriptor &type,
                          absl::string_view path) {
-  for (const auto& [key, value] : object.items()) {
+  for (const auto &[key, value] : object.items()) {
     const std::string at = Join(path, key);
-    const FieldDescriptor* field = FindJsonField(type, key);
+    const FieldDescriptor *field = FindJsonField(type, key);
     if (field == nullptr) {
       // Protobuf's own JSON parser also accepts proto names; manifests use
       // one spelling.
-      if (const FieldDescriptor* named = type.FindFieldByName(key)) {
+      if (const FieldDescriptor *named = type.FindFieldByName(key)) {
         return absl::InvalidArgumentError(
             absl::StrFormat("unknown field \"%s\" (did you mean \"%s\"?)", at,
                             Join(path, named->json_name())));
@@ -367,12 +721,14 @@ absl::Status CheckFields(const Json& object, const Descriptor& type,
           absl::StrFormat("unknown field \"%s\"", at));
     }
     // null leaves the field unset; map fields are left to the JSON parser.
-    if (value.is_null() || field->is_map()) continue;
+    if (value.is_null() || field->is_map())
+      continue;
     if (!field->is_repeated()) {
       RETURN_IF_ERROR(CheckValue(value, *field, at));
       continue;
     }
-    if (!value.is_array()) return TypeError(at, "a list", value);
+    if (!value.is_array())
+      return TypeError(at, "a list", value);
     for (size_t i = 0; i < value.size(); ++i) {
       RETURN_IF_ERROR(
           CheckValue(value[i], *field, absl::StrCat(at, "[", i, "]")));
@@ -385,19 +741,20 @@ absl::Status CheckFields(const Json& object, const Descriptor& type,
 
 std::string Where(int document) { return absl::StrCat("document ", document); }
 
-std::string Where(const ManifestObject& object) {
+std::string Where(const ManifestObject &object) {
   return absl::StrFormat("document %d (%s \"%s\")", object.document,
                          object.kind, object.name);
 }
 
-absl::StatusOr<ManifestObject> LoadDocument(const YAML::Node& node,
+absl::StatusOr<ManifestObject> LoadDocument(const YAML::Node &node,
                                             int document) {
   if (!node.IsMap()) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "%s: expected a mapping with a \"kind\"", Where(document)));
   }
   absl::StatusOr<Json> converted = YamlToJson(node, "");
-  if (!converted.ok()) return Annotate(Where(document), converted.status());
+  if (!converted.ok())
+    return Annotate(Where(document), converted.status());
   Json fields = *std::move(converted);
 
   auto kind_value = fields.find("kind");
@@ -405,7 +762,7 @@ absl::StatusOr<ManifestObject> LoadDocument(const YAML::Node& node,
     return absl::InvalidArgumentError(
         absl::StrFormat("%s: missing \"kind\"", Where(document)));
   }
-  const Kind* kind = kind_value->is_string()
+  const Kind *kind = kind_value->is_string()
                          ? FindKind(kind_value->get<std::string>())
                          : nullptr;
   if (kind == nullptr) {
@@ -428,6 +785,9 @@ absl::StatusOr<ManifestObject> LoadDocument(const YAML::Node& node,
           : Where(object);
 
   object.message = kind->new_message();
+  if (kind->to_proto_json != nullptr) {
+    RETURN_IF_ERROR(Annotate(where, kind->to_proto_json(fields)));
+  }
   RETURN_IF_ERROR(Annotate(
       where, CheckFields(fields, *object.message->GetDescriptor(), "")));
   google::protobuf::util::Status parsed =
@@ -442,24 +802,51 @@ absl::StatusOr<ManifestObject> LoadDocument(const YAML::Node& node,
         absl::StrCat(where, ": missing \"name\""));
   }
   RETURN_IF_ERROR(Annotate(where, kind->validate(*object.message)));
+  if (kind->qualified_name != nullptr) {
+    object.name = kind->qualified_name(*object.message);
+  }
   return object;
 }
 
-}  // namespace
+// Overrides of one rotation that the manifest declares may not overlap.
+absl::Status
+CheckOverridesTogether(const std::vector<ManifestObject> &objects) {
+  std::map<std::string, std::vector<const ManifestObject *>> by_rotation;
+  for (const ManifestObject &object : objects) {
+    if (const auto *override_ =
+            google::protobuf::DynamicCastToGenerated<RotationOverride>(
+                object.message.get())) {
+      by_rotation[override_->rotation()].push_back(&object);
+    }
+  }
+  for (const auto &[rotation, declared] : by_rotation) {
+    std::vector<oncall::Override> overrides;
+    for (const ManifestObject *object : declared) {
+      overrides.push_back(escalation::ToOncallOverride(
+          static_cast<const RotationOverride &>(*object->message)));
+      RETURN_IF_ERROR(
+          Annotate(Where(*object), oncall::ValidateOverrides(overrides)));
+    }
+  }
+  return absl::OkStatus();
+}
 
-std::string ObjectLabel(const ManifestObject& object) {
+} // namespace
+
+std::string ObjectLabel(const ManifestObject &object) {
   return absl::StrCat(absl::AsciiStrToLower(object.kind), "/", object.name);
 }
 
-absl::StatusOr<std::vector<ManifestObject>> LoadManifest(
-    absl::string_view yaml) {
+absl::StatusOr<std::vector<ManifestObject>>
+LoadManifest(absl::string_view yaml) {
   std::vector<ManifestObject> objects;
   try {
     const std::vector<YAML::Node> documents = YAML::LoadAll(std::string(yaml));
     // (kind, name) -> the document that declares it.
     absl::flat_hash_map<std::pair<std::string, std::string>, int> declared;
     for (size_t i = 0; i < documents.size(); ++i) {
-      if (documents[i].IsNull()) continue;
+      if (documents[i].IsNull())
+        continue;
       ASSIGN_OR_RETURN(ManifestObject object,
                        LoadDocument(documents[i], static_cast<int>(i) + 1));
       auto [first, inserted] =
@@ -471,7 +858,7 @@ absl::StatusOr<std::vector<ManifestObject>> LoadManifest(
       }
       objects.push_back(std::move(object));
     }
-  } catch (const YAML::Exception& e) {
+  } catch (const YAML::Exception &e) {
     if (e.mark.is_null()) {
       return absl::InvalidArgumentError(absl::StrCat("invalid YAML: ", e.msg));
     }
@@ -482,26 +869,72 @@ absl::StatusOr<std::vector<ManifestObject>> LoadManifest(
   if (objects.empty()) {
     return absl::InvalidArgumentError("the manifest declares no object");
   }
+  RETURN_IF_ERROR(CheckOverridesTogether(objects));
   return objects;
 }
 
-absl::Status ApplyManifest(const std::vector<ManifestObject>& objects,
-                           const Clients& clients, std::ostream& out) {
-  std::vector<Change> changes;
-  for (const ManifestObject& object : objects) {
-    absl::StatusOr<Change> change =
-        FindKind(object.kind)->plan(*object.message, clients);
-    if (!change.ok()) return Annotate(Where(object), change.status());
-    changes.push_back(*std::move(change));
+absl::Status ApplyManifest(const std::vector<ManifestObject> &objects,
+                           const Clients &clients, std::ostream &out) {
+  // Response plans: read each one's state first.
+  std::vector<std::optional<Change>> changes(objects.size());
+  // The escalation service's objects, in one request; where each one's
+  // outcome is in the response (contacts, then rotations, then overrides).
+  ApplyRequest request;
+  std::vector<size_t> contacts, rotations, overrides;
+  for (size_t i = 0; i < objects.size(); ++i) {
+    const ManifestObject &object = objects[i];
+    const Kind &kind = *FindKind(object.kind);
+    if (kind.store == Store::kIncidents) {
+      absl::StatusOr<Change> change = kind.plan(*object.message, clients);
+      if (!change.ok())
+        return Annotate(Where(object), change.status());
+      changes[i] = *std::move(change);
+      continue;
+    }
+    if (const auto *contact = google::protobuf::DynamicCastToGenerated<Contact>(
+            object.message.get())) {
+      *request.add_contacts() = *contact;
+      contacts.push_back(i);
+    } else if (const auto *rotation =
+                   google::protobuf::DynamicCastToGenerated<Rotation>(
+                       object.message.get())) {
+      *request.add_rotations() = *rotation;
+      rotations.push_back(i);
+    } else {
+      *request.add_overrides() =
+          static_cast<const RotationOverride &>(*object.message);
+      overrides.push_back(i);
+    }
+  }
+  std::vector<std::string> outcomes(objects.size());
+  const bool escalation_objects =
+      !contacts.empty() || !rotations.empty() || !overrides.empty();
+  if (escalation_objects) {
+    // Checked whole by the service (references, cycles, overlaps,
+    // activation) before anything is stored anywhere.
+    request.set_dry_run(true);
+    RETURN_IF_ERROR(clients.escalation->Apply(request).status());
+    request.set_dry_run(false);
+    ASSIGN_OR_RETURN(ApplyResponse applied, clients.escalation->Apply(request));
+    std::vector<size_t> order = contacts;
+    order.insert(order.end(), rotations.begin(), rotations.end());
+    order.insert(order.end(), overrides.begin(), overrides.end());
+    for (size_t k = 0; k < order.size(); ++k) {
+      outcomes[order[k]] = k < static_cast<size_t>(applied.outcomes_size())
+                               ? applied.outcomes(k)
+                               : "applied";
+    }
   }
   for (size_t i = 0; i < objects.size(); ++i) {
-    if (changes[i].make) {
-      RETURN_IF_ERROR(Annotate(Where(objects[i]), changes[i].make()));
+    if (changes[i].has_value()) {
+      if (changes[i]->make) {
+        RETURN_IF_ERROR(Annotate(Where(objects[i]), changes[i]->make()));
+      }
+      outcomes[i] = std::string(OutcomeName(changes[i]->outcome));
     }
-    out << ObjectLabel(objects[i]) << " " << OutcomeName(changes[i].outcome)
-        << "\n";
+    out << ObjectLabel(objects[i]) << " " << outcomes[i] << "\n";
   }
   return absl::OkStatus();
 }
 
-}  // namespace tocsin::cli
+} // namespace tocsin::cli
