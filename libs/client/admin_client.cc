@@ -14,19 +14,18 @@ namespace tocsin::client {
 namespace v1 = ::tocsin::admin::v1;
 using internal::Call;
 
-std::unique_ptr<AdminClient>
-AdminClient::Create(std::shared_ptr<grpc::Channel> channel,
-                    const ClientOptions &options) {
+std::unique_ptr<AdminClient> AdminClient::Create(
+    std::shared_ptr<grpc::Channel> channel, const ClientOptions& options) {
   return std::unique_ptr<AdminClient>(
       new AdminClient(v1::AdminService::NewStub(channel), options));
 }
 
 AdminClient::AdminClient(std::unique_ptr<v1::AdminService::Stub> admin,
-                         const ClientOptions &options)
+                         const ClientOptions& options)
     : admin_(std::move(admin)), options_(options) {}
 
-absl::StatusOr<std::vector<v1::DeadLetter>>
-AdminClient::ListDeadLetters(const ListDeadLettersParams &params) const {
+absl::StatusOr<std::vector<v1::DeadLetter>> AdminClient::ListDeadLetters(
+    const ListDeadLettersParams& params) const {
   v1::ListDeadLettersRequest request;
   request.set_include_replayed(params.include_replayed);
   request.set_limit(params.limit);
@@ -36,8 +35,8 @@ AdminClient::ListDeadLetters(const ListDeadLettersParams &params) const {
   return internal::ToVector(response.mutable_dead_letters());
 }
 
-absl::StatusOr<v1::DeadLetter>
-AdminClient::ReplayDeadLetter(const std::string &id) const {
+absl::StatusOr<v1::DeadLetter> AdminClient::ReplayDeadLetter(
+    const std::string& id) const {
   v1::ReplayDeadLetterRequest request;
   request.set_id(id);
   ASSIGN_OR_RETURN(v1::ReplayDeadLetterResponse response,
@@ -61,4 +60,4 @@ absl::StatusOr<std::string> DeadLetterService(absl::string_view id) {
   return std::string(id.substr(0, dash));
 }
 
-} // namespace tocsin::client
+}  // namespace tocsin::client

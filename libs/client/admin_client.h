@@ -35,25 +35,25 @@ struct ListDeadLettersParams {
 };
 
 class AdminClient {
-public:
-  static std::unique_ptr<AdminClient>
-  Create(std::shared_ptr<grpc::Channel> channel,
-         const ClientOptions &options = {});
+ public:
+  static std::unique_ptr<AdminClient> Create(
+      std::shared_ptr<grpc::Channel> channel,
+      const ClientOptions& options = {});
 
-  AdminClient(const AdminClient &) = delete;
-  AdminClient &operator=(const AdminClient &) = delete;
+  AdminClient(const AdminClient&) = delete;
+  AdminClient& operator=(const AdminClient&) = delete;
 
   // The service's dead letters, newest first.
-  absl::StatusOr<std::vector<admin::v1::DeadLetter>>
-  ListDeadLetters(const ListDeadLettersParams &params) const;
+  absl::StatusOr<std::vector<admin::v1::DeadLetter>> ListDeadLetters(
+      const ListDeadLettersParams& params) const;
   // Processes the dead letter again; returns it as it is after the replay
   // (replay_time set).
-  absl::StatusOr<admin::v1::DeadLetter>
-  ReplayDeadLetter(const std::string &id) const;
+  absl::StatusOr<admin::v1::DeadLetter> ReplayDeadLetter(
+      const std::string& id) const;
 
-private:
+ private:
   AdminClient(std::unique_ptr<admin::v1::AdminService::Stub> admin,
-              const ClientOptions &options);
+              const ClientOptions& options);
 
   std::unique_ptr<admin::v1::AdminService::Stub> admin_;
   ClientOptions options_;
@@ -64,6 +64,6 @@ private:
 // not have that form.
 absl::StatusOr<std::string> DeadLetterService(absl::string_view id);
 
-} // namespace tocsin::client
+}  // namespace tocsin::client
 
-#endif // TOCSIN_LIBS_CLIENT_ADMIN_CLIENT_H_
+#endif  // TOCSIN_LIBS_CLIENT_ADMIN_CLIENT_H_

@@ -6,12 +6,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
 #include "libs/client/fake_admin_service.h"
 #include "libs/client/test_server.h"
 #include "libs/status/status_matchers.h"
 #include "libs/testing/ports.h"
-#include "gmock/gmock.h"
-#include "gtest/gtest.h"
 
 namespace tocsin::client {
 namespace {
@@ -21,7 +21,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::tocsin::testing::StatusIs;
 
-v1::DeadLetter MakeDeadLetter(const std::string &id, int64_t created) {
+v1::DeadLetter MakeDeadLetter(const std::string& id, int64_t created) {
   v1::DeadLetter letter;
   letter.set_id(id);
   letter.set_service("paging");
@@ -30,15 +30,14 @@ v1::DeadLetter MakeDeadLetter(const std::string &id, int64_t created) {
   return letter;
 }
 
-std::vector<std::string> Ids(const std::vector<v1::DeadLetter> &letters) {
+std::vector<std::string> Ids(const std::vector<v1::DeadLetter>& letters) {
   std::vector<std::string> ids;
-  for (const v1::DeadLetter &letter : letters)
-    ids.push_back(letter.id());
+  for (const v1::DeadLetter& letter : letters) ids.push_back(letter.id());
   return ids;
 }
 
 class AdminClientTest : public ::testing::Test {
-protected:
+ protected:
   void SetUp() override {
     ASSERT_OK_AND_ASSIGN(server_, TestServer::Start({&admin_}));
     client_ = AdminClient::Create(MakeChannel(server_->address()),
@@ -117,7 +116,7 @@ TEST(AdminClientWithoutServerTest, CallsAnswerUnavailable) {
 TEST(DeadLetterServiceTest, IsTheIdBeforeItsNumber) {
   ASSERT_OK_AND_ASSIGN(std::string service, DeadLetterService("paging-17"));
   EXPECT_EQ(service, "paging");
-  for (const char *bad : {"", "paging", "paging-", "-17", "paging-1x", "17"}) {
+  for (const char* bad : {"", "paging", "paging-", "-17", "paging-1x", "17"}) {
     EXPECT_THAT(DeadLetterService(bad),
                 StatusIs(absl::StatusCode::kInvalidArgument,
                          HasSubstr(absl::StrCat("\"", bad, "\""))))
@@ -125,5 +124,5 @@ TEST(DeadLetterServiceTest, IsTheIdBeforeItsNumber) {
   }
 }
 
-} // namespace
-} // namespace tocsin::client
+}  // namespace
+}  // namespace tocsin::client

@@ -18,20 +18,19 @@
 namespace tocsin::client::internal {
 
 template <typename Stub, typename Request, typename Response>
-using Method = grpc::Status (Stub::*)(grpc::ClientContext *, const Request &,
-                                      Response *);
+using Method = grpc::Status (Stub::*)(grpc::ClientContext*, const Request&,
+                                      Response*);
 
 // One unary RPC whose deadline is `deadline` from now.
 template <typename Stub, typename Request, typename Response>
-absl::StatusOr<Response> Call(Stub &stub,
+absl::StatusOr<Response> Call(Stub& stub,
                               Method<Stub, Request, Response> method,
-                              const Request &request, absl::Duration deadline) {
+                              const Request& request, absl::Duration deadline) {
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + deadline));
   Response response;
   grpc::Status status = (stub.*method)(&context, request, &response);
-  if (!status.ok())
-    return FromGrpcStatus(status);
+  if (!status.ok()) return FromGrpcStatus(status);
   return response;
 }
 
@@ -39,16 +38,14 @@ absl::StatusOr<Response> Call(Stub &stub,
 // next_page_token; `items` picks the repeated field of each page. Each page
 // has its own deadline.
 template <typename Stub, typename Request, typename Response, typename Item>
-absl::StatusOr<std::vector<Item>>
-CallAllPages(Stub &stub, Method<Stub, Request, Response> method,
-             Request request,
-             google::protobuf::RepeatedPtrField<Item> *(Response::*items)(),
-             absl::Duration deadline) {
+absl::StatusOr<std::vector<Item>> CallAllPages(
+    Stub& stub, Method<Stub, Request, Response> method, Request request,
+    google::protobuf::RepeatedPtrField<Item>* (Response::*items)(),
+    absl::Duration deadline) {
   std::vector<Item> all;
   do {
     ASSIGN_OR_RETURN(Response page, Call(stub, method, request, deadline));
-    for (Item &item : *(page.*items)())
-      all.push_back(std::move(item));
+    for (Item& item : *(page.*items)()) all.push_back(std::move(item));
     request.set_page_token(page.next_page_token());
   } while (!request.page_token().empty());
   return all;
@@ -56,11 +53,11 @@ CallAllPages(Stub &stub, Method<Stub, Request, Response> method,
 
 // The items of a repeated field as a vector.
 template <typename Item>
-std::vector<Item> ToVector(google::protobuf::RepeatedPtrField<Item> *items) {
+std::vector<Item> ToVector(google::protobuf::RepeatedPtrField<Item>* items) {
   return std::vector<Item>(std::make_move_iterator(items->begin()),
                            std::make_move_iterator(items->end()));
 }
 
-} // namespace tocsin::client::internal
+}  // namespace tocsin::client::internal
 
-#endif // TOCSIN_LIBS_CLIENT_CALL_H_
+#endif  // TOCSIN_LIBS_CLIENT_CALL_H_

@@ -11,9 +11,8 @@ namespace tocsin::client {
 namespace v1 = ::tocsin::escalation::v1;
 using internal::Call;
 
-std::unique_ptr<EscalationClient>
-EscalationClient::Create(std::shared_ptr<grpc::Channel> channel,
-                         const ClientOptions &options) {
+std::unique_ptr<EscalationClient> EscalationClient::Create(
+    std::shared_ptr<grpc::Channel> channel, const ClientOptions& options) {
   return std::unique_ptr<EscalationClient>(
       new EscalationClient(v1::ContactService::NewStub(channel),
                            v1::RotationService::NewStub(channel),
@@ -24,23 +23,24 @@ EscalationClient::EscalationClient(
     std::unique_ptr<v1::ContactService::Stub> contacts,
     std::unique_ptr<v1::RotationService::Stub> rotations,
     std::unique_ptr<v1::EngagementService::Stub> engagements,
-    const ClientOptions &options)
-    : contacts_(std::move(contacts)), rotations_(std::move(rotations)),
-      engagements_(std::move(engagements)), options_(options) {}
+    const ClientOptions& options)
+    : contacts_(std::move(contacts)),
+      rotations_(std::move(rotations)),
+      engagements_(std::move(engagements)),
+      options_(options) {}
 
 // ---- ContactService ----
 
-absl::StatusOr<v1::Contact>
-EscalationClient::CreateContact(const v1::Contact &contact) const {
+absl::StatusOr<v1::Contact> EscalationClient::CreateContact(
+    const v1::Contact& contact) const {
   v1::CreateContactRequest request;
   *request.mutable_contact() = contact;
   return Call(*contacts_, &v1::ContactService::Stub::CreateContact, request,
               options_.deadline);
 }
 
-absl::StatusOr<v1::Contact>
-EscalationClient::UpdateContact(const v1::Contact &contact,
-                                int64_t expected_version) const {
+absl::StatusOr<v1::Contact> EscalationClient::UpdateContact(
+    const v1::Contact& contact, int64_t expected_version) const {
   v1::UpdateContactRequest request;
   *request.mutable_contact() = contact;
   request.set_expected_version(expected_version);
@@ -48,26 +48,25 @@ EscalationClient::UpdateContact(const v1::Contact &contact,
               options_.deadline);
 }
 
-absl::StatusOr<v1::Contact>
-EscalationClient::GetContact(const std::string &name) const {
+absl::StatusOr<v1::Contact> EscalationClient::GetContact(
+    const std::string& name) const {
   v1::GetContactRequest request;
   request.set_name(name);
   return Call(*contacts_, &v1::ContactService::Stub::GetContact, request,
               options_.deadline);
 }
 
-absl::StatusOr<std::vector<v1::Contact>>
-EscalationClient::ListContacts() const {
+absl::StatusOr<std::vector<v1::Contact>> EscalationClient::ListContacts()
+    const {
   ASSIGN_OR_RETURN(v1::ListContactsResponse response,
                    Call(*contacts_, &v1::ContactService::Stub::ListContacts,
                         v1::ListContactsRequest(), options_.deadline));
   return internal::ToVector(response.mutable_contacts());
 }
 
-absl::StatusOr<v1::Contact>
-EscalationClient::ActivateChannel(const std::string &contact,
-                                  const std::string &channel,
-                                  const std::string &code) const {
+absl::StatusOr<v1::Contact> EscalationClient::ActivateChannel(
+    const std::string& contact, const std::string& channel,
+    const std::string& code) const {
   v1::ActivateChannelRequest request;
   request.set_contact(contact);
   request.set_channel(channel);
@@ -76,9 +75,8 @@ EscalationClient::ActivateChannel(const std::string &contact,
               options_.deadline);
 }
 
-absl::StatusOr<v1::Contact>
-EscalationClient::DeactivateChannel(const std::string &contact,
-                                    const std::string &channel) const {
+absl::StatusOr<v1::Contact> EscalationClient::DeactivateChannel(
+    const std::string& contact, const std::string& channel) const {
   v1::DeactivateChannelRequest request;
   request.set_contact(contact);
   request.set_channel(channel);
@@ -86,9 +84,8 @@ EscalationClient::DeactivateChannel(const std::string &contact,
               options_.deadline);
 }
 
-absl::StatusOr<v1::Contact>
-EscalationClient::SendActivationCode(const std::string &contact,
-                                     const std::string &channel) const {
+absl::StatusOr<v1::Contact> EscalationClient::SendActivationCode(
+    const std::string& contact, const std::string& channel) const {
   v1::SendActivationCodeRequest request;
   request.set_contact(contact);
   request.set_channel(channel);
@@ -96,25 +93,24 @@ EscalationClient::SendActivationCode(const std::string &contact,
               request, options_.deadline);
 }
 
-absl::StatusOr<v1::ApplyResponse>
-EscalationClient::Apply(const v1::ApplyRequest &request) const {
+absl::StatusOr<v1::ApplyResponse> EscalationClient::Apply(
+    const v1::ApplyRequest& request) const {
   return Call(*contacts_, &v1::ContactService::Stub::Apply, request,
               options_.deadline);
 }
 
 // ---- RotationService ----
 
-absl::StatusOr<v1::Rotation>
-EscalationClient::CreateRotation(const v1::Rotation &rotation) const {
+absl::StatusOr<v1::Rotation> EscalationClient::CreateRotation(
+    const v1::Rotation& rotation) const {
   v1::CreateRotationRequest request;
   *request.mutable_rotation() = rotation;
   return Call(*rotations_, &v1::RotationService::Stub::CreateRotation, request,
               options_.deadline);
 }
 
-absl::StatusOr<v1::Rotation>
-EscalationClient::UpdateRotation(const v1::Rotation &rotation,
-                                 int64_t expected_version) const {
+absl::StatusOr<v1::Rotation> EscalationClient::UpdateRotation(
+    const v1::Rotation& rotation, int64_t expected_version) const {
   v1::UpdateRotationRequest request;
   *request.mutable_rotation() = rotation;
   request.set_expected_version(expected_version);
@@ -122,23 +118,23 @@ EscalationClient::UpdateRotation(const v1::Rotation &rotation,
               options_.deadline);
 }
 
-absl::StatusOr<v1::Rotation>
-EscalationClient::GetRotation(const std::string &name) const {
+absl::StatusOr<v1::Rotation> EscalationClient::GetRotation(
+    const std::string& name) const {
   v1::GetRotationRequest request;
   request.set_name(name);
   return Call(*rotations_, &v1::RotationService::Stub::GetRotation, request,
               options_.deadline);
 }
 
-absl::StatusOr<std::vector<v1::Rotation>>
-EscalationClient::ListRotations() const {
+absl::StatusOr<std::vector<v1::Rotation>> EscalationClient::ListRotations()
+    const {
   ASSIGN_OR_RETURN(v1::ListRotationsResponse response,
                    Call(*rotations_, &v1::RotationService::Stub::ListRotations,
                         v1::ListRotationsRequest(), options_.deadline));
   return internal::ToVector(response.mutable_rotations());
 }
 
-absl::Status EscalationClient::DeleteRotation(const std::string &name) const {
+absl::Status EscalationClient::DeleteRotation(const std::string& name) const {
   v1::DeleteRotationRequest request;
   request.set_name(name);
   return Call(*rotations_, &v1::RotationService::Stub::DeleteRotation, request,
@@ -146,8 +142,8 @@ absl::Status EscalationClient::DeleteRotation(const std::string &name) const {
       .status();
 }
 
-absl::StatusOr<v1::RotationOverride>
-EscalationClient::CreateOverride(const v1::RotationOverride &override_) const {
+absl::StatusOr<v1::RotationOverride> EscalationClient::CreateOverride(
+    const v1::RotationOverride& override_) const {
   v1::CreateOverrideRequest request;
   *request.mutable_override() = override_;
   return Call(*rotations_, &v1::RotationService::Stub::CreateOverride, request,
@@ -155,22 +151,20 @@ EscalationClient::CreateOverride(const v1::RotationOverride &override_) const {
 }
 
 absl::StatusOr<std::vector<v1::RotationOverride>>
-EscalationClient::ListOverrides(const std::string &rotation,
-                                const TimeRangeParams &range) const {
+EscalationClient::ListOverrides(const std::string& rotation,
+                                const TimeRangeParams& range) const {
   v1::ListOverridesRequest request;
   request.set_rotation(rotation);
-  if (range.from)
-    *request.mutable_from() = ToProtoTime(*range.from);
-  if (range.to)
-    *request.mutable_to() = ToProtoTime(*range.to);
+  if (range.from) *request.mutable_from() = ToProtoTime(*range.from);
+  if (range.to) *request.mutable_to() = ToProtoTime(*range.to);
   ASSIGN_OR_RETURN(v1::ListOverridesResponse response,
                    Call(*rotations_, &v1::RotationService::Stub::ListOverrides,
                         request, options_.deadline));
   return internal::ToVector(response.mutable_overrides());
 }
 
-absl::Status EscalationClient::DeleteOverride(const std::string &rotation,
-                                              const std::string &name) const {
+absl::Status EscalationClient::DeleteOverride(const std::string& rotation,
+                                              const std::string& name) const {
   v1::DeleteOverrideRequest request;
   request.set_rotation(rotation);
   request.set_name(name);
@@ -179,9 +173,8 @@ absl::Status EscalationClient::DeleteOverride(const std::string &rotation,
       .status();
 }
 
-absl::StatusOr<std::vector<v1::Shift>>
-EscalationClient::ListShifts(const std::string &name, absl::Time from,
-                             absl::Time to) const {
+absl::StatusOr<std::vector<v1::Shift>> EscalationClient::ListShifts(
+    const std::string& name, absl::Time from, absl::Time to) const {
   v1::ListShiftsRequest request;
   request.set_name(name);
   *request.mutable_from() = ToProtoTime(from);
@@ -193,12 +186,12 @@ EscalationClient::ListShifts(const std::string &name, absl::Time from,
 }
 
 absl::StatusOr<std::vector<v1::Shift>> EscalationClient::PreviewShifts(
-    const v1::Rotation &rotation,
-    const std::vector<v1::RotationOverride> &overrides, absl::Time from,
+    const v1::Rotation& rotation,
+    const std::vector<v1::RotationOverride>& overrides, absl::Time from,
     absl::Time to) const {
   v1::PreviewShiftsRequest request;
   *request.mutable_rotation() = rotation;
-  for (const v1::RotationOverride &override_ : overrides) {
+  for (const v1::RotationOverride& override_ : overrides) {
     *request.add_overrides() = override_;
   }
   *request.mutable_from() = ToProtoTime(from);
@@ -209,9 +202,8 @@ absl::StatusOr<std::vector<v1::Shift>> EscalationClient::PreviewShifts(
   return internal::ToVector(response.mutable_shifts());
 }
 
-absl::StatusOr<std::vector<v1::Gap>>
-EscalationClient::ListGaps(const std::string &name, absl::Time from,
-                           absl::Time to) const {
+absl::StatusOr<std::vector<v1::Gap>> EscalationClient::ListGaps(
+    const std::string& name, absl::Time from, absl::Time to) const {
   v1::ListGapsRequest request;
   request.set_name(name);
   *request.mutable_from() = ToProtoTime(from);
@@ -222,20 +214,17 @@ EscalationClient::ListGaps(const std::string &name, absl::Time from,
   return internal::ToVector(response.mutable_gaps());
 }
 
-absl::StatusOr<v1::OnCall>
-EscalationClient::GetOnCall(const std::string &name,
-                            std::optional<absl::Time> at) const {
+absl::StatusOr<v1::OnCall> EscalationClient::GetOnCall(
+    const std::string& name, std::optional<absl::Time> at) const {
   v1::GetOnCallRequest request;
   request.set_name(name);
-  if (at)
-    *request.mutable_at() = ToProtoTime(*at);
+  if (at) *request.mutable_at() = ToProtoTime(*at);
   return Call(*rotations_, &v1::RotationService::Stub::GetOnCall, request,
               options_.deadline);
 }
 
-absl::StatusOr<v1::CalendarFeed>
-EscalationClient::CreateCalendarFeed(const std::string &rotation,
-                                     const std::string &contact) const {
+absl::StatusOr<v1::CalendarFeed> EscalationClient::CreateCalendarFeed(
+    const std::string& rotation, const std::string& contact) const {
   v1::CreateCalendarFeedRequest request;
   request.set_rotation(rotation);
   request.set_contact(contact);
@@ -245,19 +234,19 @@ EscalationClient::CreateCalendarFeed(const std::string &rotation,
 
 // ---- EngagementService ----
 
-absl::StatusOr<std::vector<v1::Engagement>>
-EscalationClient::ListEngagements(const std::string &incident_id) const {
+absl::StatusOr<std::vector<v1::Engagement>> EscalationClient::ListEngagements(
+    const std::string& incident_id) const {
   v1::ListEngagementsRequest request;
   request.set_incident_id(incident_id);
-  ASSIGN_OR_RETURN(v1::ListEngagementsResponse response,
-                   Call(*engagements_,
-                        &v1::EngagementService::Stub::ListEngagements, request,
-                        options_.deadline));
+  ASSIGN_OR_RETURN(
+      v1::ListEngagementsResponse response,
+      Call(*engagements_, &v1::EngagementService::Stub::ListEngagements,
+           request, options_.deadline));
   return internal::ToVector(response.mutable_engagements());
 }
 
-absl::StatusOr<v1::Engagement>
-EscalationClient::StartEngagement(const StartEngagementParams &params) const {
+absl::StatusOr<v1::Engagement> EscalationClient::StartEngagement(
+    const StartEngagementParams& params) const {
   v1::StartEngagementRequest request;
   request.set_contact(params.contact);
   request.set_incident_id(params.incident_id);
@@ -268,17 +257,16 @@ EscalationClient::StartEngagement(const StartEngagementParams &params) const {
               request, options_.deadline);
 }
 
-absl::StatusOr<v1::Engagement>
-EscalationClient::GetEngagement(const std::string &id) const {
+absl::StatusOr<v1::Engagement> EscalationClient::GetEngagement(
+    const std::string& id) const {
   v1::GetEngagementRequest request;
   request.set_id(id);
   return Call(*engagements_, &v1::EngagementService::Stub::GetEngagement,
               request, options_.deadline);
 }
 
-absl::StatusOr<v1::Engagement>
-EscalationClient::StopEngagement(const std::string &id,
-                                 const std::string &reason) const {
+absl::StatusOr<v1::Engagement> EscalationClient::StopEngagement(
+    const std::string& id, const std::string& reason) const {
   v1::StopEngagementRequest request;
   request.set_id(id);
   request.set_reason(reason);
@@ -287,18 +275,16 @@ EscalationClient::StopEngagement(const std::string &id,
 }
 
 absl::StatusOr<std::vector<v1::PlannedPage>>
-EscalationClient::PreviewEngagement(const std::vector<std::string> &contacts,
+EscalationClient::PreviewEngagement(const std::vector<std::string>& contacts,
                                     std::optional<absl::Time> at) const {
   v1::PreviewEngagementRequest request;
-  for (const std::string &contact : contacts)
-    request.add_contacts(contact);
-  if (at)
-    *request.mutable_at() = ToProtoTime(*at);
-  ASSIGN_OR_RETURN(v1::PreviewEngagementResponse response,
-                   Call(*engagements_,
-                        &v1::EngagementService::Stub::PreviewEngagement,
-                        request, options_.deadline));
+  for (const std::string& contact : contacts) request.add_contacts(contact);
+  if (at) *request.mutable_at() = ToProtoTime(*at);
+  ASSIGN_OR_RETURN(
+      v1::PreviewEngagementResponse response,
+      Call(*engagements_, &v1::EngagementService::Stub::PreviewEngagement,
+           request, options_.deadline));
   return internal::ToVector(response.mutable_pages());
 }
 
-} // namespace tocsin::client
+}  // namespace tocsin::client

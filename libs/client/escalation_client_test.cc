@@ -4,11 +4,11 @@
 #include <string>
 #include <vector>
 
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
 #include "libs/client/fake_escalation_service.h"
 #include "libs/client/test_server.h"
 #include "libs/status/status_matchers.h"
-#include "gmock/gmock.h"
-#include "gtest/gtest.h"
 
 namespace tocsin::client {
 namespace {
@@ -19,7 +19,7 @@ using ::testing::HasSubstr;
 using ::tocsin::testing::StatusIs;
 
 class EscalationClientTest : public ::testing::Test {
-protected:
+ protected:
   void SetUp() override {
     ASSERT_OK_AND_ASSIGN(
         server_, TestServer::Start({&contacts_, &rotations_, &engagements_}));
@@ -55,7 +55,7 @@ TEST_F(EscalationClientTest, ContactUpdateIsConditionalOnTheVersion) {
 }
 
 TEST_F(EscalationClientTest, ListEngagementsOfOneIncident) {
-  for (const auto &[id, incident] :
+  for (const auto& [id, incident] :
        std::vector<std::pair<std::string, std::string>>{
            {"eng-1", "inc-1"}, {"eng-2", "inc-2"}, {"eng-3", "inc-1"}}) {
     v1::Engagement engagement;
@@ -68,7 +68,7 @@ TEST_F(EscalationClientTest, ListEngagementsOfOneIncident) {
                        client_->ListEngagements("inc-1"));
 
   std::vector<std::string> ids;
-  for (const v1::Engagement &engagement : engagements) {
+  for (const v1::Engagement& engagement : engagements) {
     ids.push_back(engagement.id());
   }
   EXPECT_THAT(ids, ElementsAre("eng-1", "eng-3"));
@@ -77,7 +77,7 @@ TEST_F(EscalationClientTest, ListEngagementsOfOneIncident) {
 TEST_F(EscalationClientTest, ANewChannelIsActivatedWithItsCode) {
   v1::Contact contact;
   contact.set_name("alice");
-  v1::ContactChannel *mail = contact.add_channels();
+  v1::ContactChannel* mail = contact.add_channels();
   mail->set_name("mail");
   mail->mutable_email()->set_address("alice@example.com");
   ASSERT_OK_AND_ASSIGN(v1::Contact created, client_->CreateContact(contact));
@@ -106,13 +106,13 @@ TEST_F(EscalationClientTest, ANewChannelIsActivatedWithItsCode) {
 
 TEST_F(EscalationClientTest, ApplyStoresEverythingOrNothing) {
   v1::ApplyRequest request;
-  v1::Contact *alice = request.add_contacts();
+  v1::Contact* alice = request.add_contacts();
   alice->set_name("alice");
   alice->add_channels()->set_name("mail");
-  v1::Rotation *tokyo = request.add_rotations();
+  v1::Rotation* tokyo = request.add_rotations();
   tokyo->set_name("tokyo");
   tokyo->add_contacts("alice");
-  v1::RotationOverride *cover = request.add_overrides();
+  v1::RotationOverride* cover = request.add_overrides();
   cover->set_name("cover");
   cover->set_rotation("nowhere");
   cover->mutable_end()->set_seconds(60);
@@ -175,5 +175,5 @@ TEST_F(EscalationClientTest, StartedEngagementsAreStoppedWithTheirSubtree) {
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("eng-x")));
 }
 
-} // namespace
-} // namespace tocsin::client
+}  // namespace
+}  // namespace tocsin::client

@@ -30,10 +30,10 @@
 namespace tocsin::client {
 
 class FakeAdminService final : public admin::v1::AdminService::Service {
-public:
-  void AddDeadLetter(const admin::v1::DeadLetter &dead_letter);
+ public:
+  void AddDeadLetter(const admin::v1::DeadLetter& dead_letter);
   // The dead letter as stored now; it must exist.
-  admin::v1::DeadLetter dead_letter(const std::string &id);
+  admin::v1::DeadLetter dead_letter(const std::string& id);
   // Replays answer `status` from now on (OkStatus: they succeed again).
   void FailReplays(absl::Status status);
   // The ids of every ReplayDeadLetter request, in order.
@@ -43,28 +43,28 @@ public:
   // The deadline of each call so far (absl::InfiniteFuture() for none).
   std::vector<absl::Time> deadlines();
 
-  grpc::Status
-  ListDeadLetters(grpc::ServerContext *context,
-                  const admin::v1::ListDeadLettersRequest *request,
-                  admin::v1::ListDeadLettersResponse *response) override;
-  grpc::Status
-  ReplayDeadLetter(grpc::ServerContext *context,
-                   const admin::v1::ReplayDeadLetterRequest *request,
-                   admin::v1::ReplayDeadLetterResponse *response) override;
+  grpc::Status ListDeadLetters(
+      grpc::ServerContext* context,
+      const admin::v1::ListDeadLettersRequest* request,
+      admin::v1::ListDeadLettersResponse* response) override;
+  grpc::Status ReplayDeadLetter(
+      grpc::ServerContext* context,
+      const admin::v1::ReplayDeadLetterRequest* request,
+      admin::v1::ReplayDeadLetterResponse* response) override;
 
-private:
-  void RecordDeadline(const grpc::ServerContext &context)
+ private:
+  void RecordDeadline(const grpc::ServerContext& context)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   absl::Mutex mu_;
-  std::map<std::string, admin::v1::DeadLetter>
-      dead_letters_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, admin::v1::DeadLetter> dead_letters_
+      ABSL_GUARDED_BY(mu_);
   absl::Status replay_status_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> replays_ ABSL_GUARDED_BY(mu_);
   std::vector<admin::v1::ListDeadLettersRequest> lists_ ABSL_GUARDED_BY(mu_);
   std::vector<absl::Time> deadlines_ ABSL_GUARDED_BY(mu_);
 };
 
-} // namespace tocsin::client
+}  // namespace tocsin::client
 
-#endif // TOCSIN_LIBS_CLIENT_FAKE_ADMIN_SERVICE_H_
+#endif  // TOCSIN_LIBS_CLIENT_FAKE_ADMIN_SERVICE_H_

@@ -14,8 +14,8 @@ namespace v1 = ::tocsin::incidents::v1;
 // Copies all[token..] (at most page_size) into `items` and sets the token
 // of the next page, "" after the last.
 template <typename T, typename Items>
-grpc::Status ServePage(const std::vector<T> &all, const std::string &token,
-                       int page_size, Items *items, std::string *next_token) {
+grpc::Status ServePage(const std::vector<T>& all, const std::string& token,
+                       int page_size, Items* items, std::string* next_token) {
   size_t start = 0;
   if (!token.empty() &&
       (!absl::SimpleAtoi(token, &start) || start > all.size())) {
@@ -23,18 +23,17 @@ grpc::Status ServePage(const std::vector<T> &all, const std::string &token,
                         absl::StrCat("bad page token \"", token, "\""));
   }
   const size_t end = std::min(all.size(), start + page_size);
-  for (size_t i = start; i < end; ++i)
-    *items->Add() = all[i];
+  for (size_t i = start; i < end; ++i) *items->Add() = all[i];
   *next_token = end < all.size() ? absl::StrCat(end) : "";
   return grpc::Status::OK;
 }
 
-grpc::Status IncidentNotFound(const std::string &id) {
+grpc::Status IncidentNotFound(const std::string& id) {
   return grpc::Status(grpc::StatusCode::NOT_FOUND,
                       absl::StrCat("incident \"", id, "\" not found"));
 }
 
-grpc::Status PlanNotFound(const std::string &name) {
+grpc::Status PlanNotFound(const std::string& name) {
   return grpc::Status(grpc::StatusCode::NOT_FOUND,
                       absl::StrCat("response plan \"", name, "\" not found"));
 }
@@ -47,26 +46,26 @@ v1::ResponsePlan WithDefaults(v1::ResponsePlan plan) {
   return plan;
 }
 
-} // namespace
+}  // namespace
 
 // ---- FakeIncidentService ----
 
-void FakeIncidentService::AddIncident(const v1::Incident &incident) {
+void FakeIncidentService::AddIncident(const v1::Incident& incident) {
   absl::MutexLock lock(&mu_);
   incidents_[incident.id()] = incident;
 }
 
-void FakeIncidentService::AddTimelineEvent(const v1::TimelineEvent &event) {
+void FakeIncidentService::AddTimelineEvent(const v1::TimelineEvent& event) {
   absl::MutexLock lock(&mu_);
   timeline_.push_back(event);
 }
 
-void FakeIncidentService::AddUnmatched(const v1::UnmatchedAlarm &alarm) {
+void FakeIncidentService::AddUnmatched(const v1::UnmatchedAlarm& alarm) {
   absl::MutexLock lock(&mu_);
   unmatched_.push_back(alarm);
 }
 
-v1::Incident FakeIncidentService::incident(const std::string &id) {
+v1::Incident FakeIncidentService::incident(const std::string& id) {
   absl::MutexLock lock(&mu_);
   return incidents_.at(id);
 }
@@ -76,25 +75,22 @@ std::vector<v1::ResolveIncidentRequest> FakeIncidentService::resolves() {
   return resolves_;
 }
 
-grpc::Status
-FakeIncidentService::GetIncident(grpc::ServerContext *,
-                                 const v1::GetIncidentRequest *request,
-                                 v1::Incident *response) {
+grpc::Status FakeIncidentService::GetIncident(
+    grpc::ServerContext*, const v1::GetIncidentRequest* request,
+    v1::Incident* response) {
   absl::MutexLock lock(&mu_);
   auto it = incidents_.find(request->id());
-  if (it == incidents_.end())
-    return IncidentNotFound(request->id());
+  if (it == incidents_.end()) return IncidentNotFound(request->id());
   *response = it->second;
   return grpc::Status::OK;
 }
 
-grpc::Status
-FakeIncidentService::ListIncidents(grpc::ServerContext *,
-                                   const v1::ListIncidentsRequest *request,
-                                   v1::ListIncidentsResponse *response) {
+grpc::Status FakeIncidentService::ListIncidents(
+    grpc::ServerContext*, const v1::ListIncidentsRequest* request,
+    v1::ListIncidentsResponse* response) {
   absl::MutexLock lock(&mu_);
   std::vector<v1::Incident> matching;
-  for (const auto &[id, incident] : incidents_) {
+  for (const auto& [id, incident] : incidents_) {
     if (request->status() != v1::INCIDENT_STATUS_UNSPECIFIED &&
         incident.status() != request->status()) {
       continue;
@@ -110,14 +106,12 @@ FakeIncidentService::ListIncidents(grpc::ServerContext *,
                    response->mutable_next_page_token());
 }
 
-grpc::Status
-FakeIncidentService::ResolveIncident(grpc::ServerContext *,
-                                     const v1::ResolveIncidentRequest *request,
-                                     v1::Incident *response) {
+grpc::Status FakeIncidentService::ResolveIncident(
+    grpc::ServerContext*, const v1::ResolveIncidentRequest* request,
+    v1::Incident* response) {
   absl::MutexLock lock(&mu_);
   auto it = incidents_.find(request->id());
-  if (it == incidents_.end())
-    return IncidentNotFound(request->id());
+  if (it == incidents_.end()) return IncidentNotFound(request->id());
   resolves_.push_back(*request);
   it->second.set_status(v1::INCIDENT_STATUS_RESOLVED);
   *response = it->second;
@@ -125,13 +119,12 @@ FakeIncidentService::ResolveIncident(grpc::ServerContext *,
 }
 
 grpc::Status FakeIncidentService::ListTimelineEvents(
-    grpc::ServerContext *, const v1::ListTimelineEventsRequest *request,
-    v1::ListTimelineEventsResponse *response) {
+    grpc::ServerContext*, const v1::ListTimelineEventsRequest* request,
+    v1::ListTimelineEventsResponse* response) {
   absl::MutexLock lock(&mu_);
   std::vector<v1::TimelineEvent> events;
-  for (const v1::TimelineEvent &event : timeline_) {
-    if (event.incident_id() == request->incident_id())
-      events.push_back(event);
+  for (const v1::TimelineEvent& event : timeline_) {
+    if (event.incident_id() == request->incident_id()) events.push_back(event);
   }
   return ServePage(events, request->page_token(), kPageSize,
                    response->mutable_events(),
@@ -139,8 +132,8 @@ grpc::Status FakeIncidentService::ListTimelineEvents(
 }
 
 grpc::Status FakeIncidentService::ListUnmatchedAlarms(
-    grpc::ServerContext *, const v1::ListUnmatchedAlarmsRequest *request,
-    v1::ListUnmatchedAlarmsResponse *response) {
+    grpc::ServerContext*, const v1::ListUnmatchedAlarmsRequest* request,
+    v1::ListUnmatchedAlarmsResponse* response) {
   absl::MutexLock lock(&mu_);
   return ServePage(unmatched_, request->page_token(), kPageSize,
                    response->mutable_alarms(),
@@ -148,7 +141,7 @@ grpc::Status FakeIncidentService::ListUnmatchedAlarms(
 }
 
 void FakeIncidentService::SetTestAlarmResponse(
-    const v1::TestAlarmResponse &response) {
+    const v1::TestAlarmResponse& response) {
   absl::MutexLock lock(&mu_);
   test_alarm_response_ = response;
 }
@@ -158,9 +151,9 @@ std::vector<v1::Alarm> FakeIncidentService::tested_alarms() {
   return tested_alarms_;
 }
 
-grpc::Status FakeIncidentService::TestAlarm(grpc::ServerContext *,
-                                            const v1::TestAlarmRequest *request,
-                                            v1::TestAlarmResponse *response) {
+grpc::Status FakeIncidentService::TestAlarm(grpc::ServerContext*,
+                                            const v1::TestAlarmRequest* request,
+                                            v1::TestAlarmResponse* response) {
   absl::MutexLock lock(&mu_);
   tested_alarms_.push_back(request->alarm());
   *response = test_alarm_response_;
@@ -180,15 +173,15 @@ int FakeResponsePlanService::writes() {
 }
 
 grpc::Status FakeResponsePlanService::CreateResponsePlan(
-    grpc::ServerContext *, const v1::CreateResponsePlanRequest *request,
-    v1::ResponsePlan *response) {
+    grpc::ServerContext*, const v1::CreateResponsePlanRequest* request,
+    v1::ResponsePlan* response) {
   absl::MutexLock lock(&mu_);
-  const std::string &name = request->plan().name();
+  const std::string& name = request->plan().name();
   if (plans_.count(name) > 0) {
     return grpc::Status(grpc::StatusCode::ALREADY_EXISTS,
                         absl::StrCat("response plan \"", name, "\" exists"));
   }
-  v1::ResponsePlan &plan = plans_[name] = WithDefaults(request->plan());
+  v1::ResponsePlan& plan = plans_[name] = WithDefaults(request->plan());
   plan.set_version(1);
   plan.mutable_create_time()->set_seconds(kFakeNowSeconds);
   plan.mutable_update_time()->set_seconds(kFakeNowSeconds);
@@ -198,12 +191,11 @@ grpc::Status FakeResponsePlanService::CreateResponsePlan(
 }
 
 grpc::Status FakeResponsePlanService::UpdateResponsePlan(
-    grpc::ServerContext *, const v1::UpdateResponsePlanRequest *request,
-    v1::ResponsePlan *response) {
+    grpc::ServerContext*, const v1::UpdateResponsePlanRequest* request,
+    v1::ResponsePlan* response) {
   absl::MutexLock lock(&mu_);
   auto it = plans_.find(request->plan().name());
-  if (it == plans_.end())
-    return PlanNotFound(request->plan().name());
+  if (it == plans_.end()) return PlanNotFound(request->plan().name());
   if (request->expected_version() != 0 &&
       request->expected_version() != it->second.version()) {
     return grpc::Status(grpc::StatusCode::ABORTED, "version mismatch");
@@ -219,23 +211,21 @@ grpc::Status FakeResponsePlanService::UpdateResponsePlan(
 }
 
 grpc::Status FakeResponsePlanService::GetResponsePlan(
-    grpc::ServerContext *, const v1::GetResponsePlanRequest *request,
-    v1::ResponsePlan *response) {
+    grpc::ServerContext*, const v1::GetResponsePlanRequest* request,
+    v1::ResponsePlan* response) {
   absl::MutexLock lock(&mu_);
   auto it = plans_.find(request->name());
-  if (it == plans_.end())
-    return PlanNotFound(request->name());
+  if (it == plans_.end()) return PlanNotFound(request->name());
   *response = it->second;
   return grpc::Status::OK;
 }
 
 grpc::Status FakeResponsePlanService::ListResponsePlans(
-    grpc::ServerContext *, const v1::ListResponsePlansRequest *,
-    v1::ListResponsePlansResponse *response) {
+    grpc::ServerContext*, const v1::ListResponsePlansRequest*,
+    v1::ListResponsePlansResponse* response) {
   absl::MutexLock lock(&mu_);
-  for (const auto &[name, plan] : plans_)
-    *response->add_plans() = plan;
+  for (const auto& [name, plan] : plans_) *response->add_plans() = plan;
   return grpc::Status::OK;
 }
 
-} // namespace tocsin::client
+}  // namespace tocsin::client

@@ -27,86 +27,85 @@ namespace tocsin::client {
 
 class FakeIncidentService final
     : public incidents::v1::IncidentService::Service {
-public:
+ public:
   static constexpr int kPageSize = 2;
 
-  void AddIncident(const incidents::v1::Incident &incident);
-  void AddTimelineEvent(const incidents::v1::TimelineEvent &event);
-  void AddUnmatched(const incidents::v1::UnmatchedAlarm &alarm);
+  void AddIncident(const incidents::v1::Incident& incident);
+  void AddTimelineEvent(const incidents::v1::TimelineEvent& event);
+  void AddUnmatched(const incidents::v1::UnmatchedAlarm& alarm);
   // The incident as stored now; it must exist.
-  incidents::v1::Incident incident(const std::string &id);
+  incidents::v1::Incident incident(const std::string& id);
   // Every ResolveIncident request of a known incident, in order.
   std::vector<incidents::v1::ResolveIncidentRequest> resolves();
   // What TestAlarm answers (whatever the alarm), and the alarms it was asked
   // about.
-  void SetTestAlarmResponse(const incidents::v1::TestAlarmResponse &response);
+  void SetTestAlarmResponse(const incidents::v1::TestAlarmResponse& response);
   std::vector<incidents::v1::Alarm> tested_alarms();
 
-  grpc::Status GetIncident(grpc::ServerContext *,
-                           const incidents::v1::GetIncidentRequest *request,
-                           incidents::v1::Incident *response) override;
-  grpc::Status
-  ListIncidents(grpc::ServerContext *,
-                const incidents::v1::ListIncidentsRequest *request,
-                incidents::v1::ListIncidentsResponse *response) override;
-  grpc::Status
-  ResolveIncident(grpc::ServerContext *,
-                  const incidents::v1::ResolveIncidentRequest *request,
-                  incidents::v1::Incident *response) override;
+  grpc::Status GetIncident(grpc::ServerContext*,
+                           const incidents::v1::GetIncidentRequest* request,
+                           incidents::v1::Incident* response) override;
+  grpc::Status ListIncidents(
+      grpc::ServerContext*, const incidents::v1::ListIncidentsRequest* request,
+      incidents::v1::ListIncidentsResponse* response) override;
+  grpc::Status ResolveIncident(
+      grpc::ServerContext*,
+      const incidents::v1::ResolveIncidentRequest* request,
+      incidents::v1::Incident* response) override;
   grpc::Status ListTimelineEvents(
-      grpc::ServerContext *,
-      const incidents::v1::ListTimelineEventsRequest *request,
-      incidents::v1::ListTimelineEventsResponse *response) override;
+      grpc::ServerContext*,
+      const incidents::v1::ListTimelineEventsRequest* request,
+      incidents::v1::ListTimelineEventsResponse* response) override;
   grpc::Status ListUnmatchedAlarms(
-      grpc::ServerContext *,
-      const incidents::v1::ListUnmatchedAlarmsRequest *request,
-      incidents::v1::ListUnmatchedAlarmsResponse *response) override;
-  grpc::Status TestAlarm(grpc::ServerContext *,
-                         const incidents::v1::TestAlarmRequest *request,
-                         incidents::v1::TestAlarmResponse *response) override;
+      grpc::ServerContext*,
+      const incidents::v1::ListUnmatchedAlarmsRequest* request,
+      incidents::v1::ListUnmatchedAlarmsResponse* response) override;
+  grpc::Status TestAlarm(grpc::ServerContext*,
+                         const incidents::v1::TestAlarmRequest* request,
+                         incidents::v1::TestAlarmResponse* response) override;
 
-private:
+ private:
   absl::Mutex mu_;
-  std::map<std::string, incidents::v1::Incident>
-      incidents_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, incidents::v1::Incident> incidents_
+      ABSL_GUARDED_BY(mu_);
   std::vector<incidents::v1::TimelineEvent> timeline_ ABSL_GUARDED_BY(mu_);
   std::vector<incidents::v1::UnmatchedAlarm> unmatched_ ABSL_GUARDED_BY(mu_);
-  std::vector<incidents::v1::ResolveIncidentRequest>
-      resolves_ ABSL_GUARDED_BY(mu_);
+  std::vector<incidents::v1::ResolveIncidentRequest> resolves_
+      ABSL_GUARDED_BY(mu_);
   incidents::v1::TestAlarmResponse test_alarm_response_ ABSL_GUARDED_BY(mu_);
   std::vector<incidents::v1::Alarm> tested_alarms_ ABSL_GUARDED_BY(mu_);
 };
 
 class FakeResponsePlanService final
     : public incidents::v1::ResponsePlanService::Service {
-public:
+ public:
   std::map<std::string, incidents::v1::ResponsePlan> plans();
   // Creates and updates so far.
   int writes();
 
-  grpc::Status
-  CreateResponsePlan(grpc::ServerContext *,
-                     const incidents::v1::CreateResponsePlanRequest *request,
-                     incidents::v1::ResponsePlan *response) override;
-  grpc::Status
-  UpdateResponsePlan(grpc::ServerContext *,
-                     const incidents::v1::UpdateResponsePlanRequest *request,
-                     incidents::v1::ResponsePlan *response) override;
-  grpc::Status
-  GetResponsePlan(grpc::ServerContext *,
-                  const incidents::v1::GetResponsePlanRequest *request,
-                  incidents::v1::ResponsePlan *response) override;
+  grpc::Status CreateResponsePlan(
+      grpc::ServerContext*,
+      const incidents::v1::CreateResponsePlanRequest* request,
+      incidents::v1::ResponsePlan* response) override;
+  grpc::Status UpdateResponsePlan(
+      grpc::ServerContext*,
+      const incidents::v1::UpdateResponsePlanRequest* request,
+      incidents::v1::ResponsePlan* response) override;
+  grpc::Status GetResponsePlan(
+      grpc::ServerContext*,
+      const incidents::v1::GetResponsePlanRequest* request,
+      incidents::v1::ResponsePlan* response) override;
   grpc::Status ListResponsePlans(
-      grpc::ServerContext *, const incidents::v1::ListResponsePlansRequest *,
-      incidents::v1::ListResponsePlansResponse *response) override;
+      grpc::ServerContext*, const incidents::v1::ListResponsePlansRequest*,
+      incidents::v1::ListResponsePlansResponse* response) override;
 
-private:
+ private:
   absl::Mutex mu_;
-  std::map<std::string, incidents::v1::ResponsePlan>
-      plans_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, incidents::v1::ResponsePlan> plans_
+      ABSL_GUARDED_BY(mu_);
   int writes_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
-} // namespace tocsin::client
+}  // namespace tocsin::client
 
-#endif // TOCSIN_LIBS_CLIENT_FAKE_INCIDENTS_SERVICE_H_
+#endif  // TOCSIN_LIBS_CLIENT_FAKE_INCIDENTS_SERVICE_H_

@@ -8,19 +8,19 @@ namespace {
 
 namespace v1 = ::tocsin::paging::v1;
 
-grpc::Status PageNotFound(const std::string &id) {
+grpc::Status PageNotFound(const std::string& id) {
   return grpc::Status(grpc::StatusCode::NOT_FOUND,
                       absl::StrCat("page \"", id, "\" not found"));
 }
 
-} // namespace
+}  // namespace
 
-void FakePagingService::AddPage(const v1::Page &page) {
+void FakePagingService::AddPage(const v1::Page& page) {
   absl::MutexLock lock(&mu_);
   pages_[page.id()] = page;
 }
 
-v1::Page FakePagingService::page(const std::string &id) {
+v1::Page FakePagingService::page(const std::string& id) {
   absl::MutexLock lock(&mu_);
   return pages_.at(id);
 }
@@ -30,14 +30,13 @@ std::vector<v1::AcceptPageRequest> FakePagingService::accepts() {
   return accepts_;
 }
 
-grpc::Status FakePagingService::AcceptPage(grpc::ServerContext *,
-                                           const v1::AcceptPageRequest *request,
-                                           v1::Page *response) {
+grpc::Status FakePagingService::AcceptPage(grpc::ServerContext*,
+                                           const v1::AcceptPageRequest* request,
+                                           v1::Page* response) {
   absl::MutexLock lock(&mu_);
   accepts_.push_back(*request);
   auto it = pages_.find(request->page_id());
-  if (it == pages_.end())
-    return PageNotFound(request->page_id());
+  if (it == pages_.end()) return PageNotFound(request->page_id());
   if (request->accept_code() != it->second.accept_code()) {
     return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
                         absl::StrCat("accept code does not match page \"",
@@ -50,29 +49,27 @@ grpc::Status FakePagingService::AcceptPage(grpc::ServerContext *,
   return grpc::Status::OK;
 }
 
-grpc::Status FakePagingService::ListPages(grpc::ServerContext *,
-                                          const v1::ListPagesRequest *request,
-                                          v1::ListPagesResponse *response) {
+grpc::Status FakePagingService::ListPages(grpc::ServerContext*,
+                                          const v1::ListPagesRequest* request,
+                                          v1::ListPagesResponse* response) {
   absl::MutexLock lock(&mu_);
-  for (const auto &[id, page] : pages_) {
-    if (page.incident_id() != request->incident_id())
-      continue;
-    v1::Page *listed = response->add_pages();
+  for (const auto& [id, page] : pages_) {
+    if (page.incident_id() != request->incident_id()) continue;
+    v1::Page* listed = response->add_pages();
     *listed = page;
     listed->clear_accept_code();
   }
   return grpc::Status::OK;
 }
 
-grpc::Status FakePagingService::GetPage(grpc::ServerContext *,
-                                        const v1::GetPageRequest *request,
-                                        v1::Page *response) {
+grpc::Status FakePagingService::GetPage(grpc::ServerContext*,
+                                        const v1::GetPageRequest* request,
+                                        v1::Page* response) {
   absl::MutexLock lock(&mu_);
   auto it = pages_.find(request->page_id());
-  if (it == pages_.end())
-    return PageNotFound(request->page_id());
+  if (it == pages_.end()) return PageNotFound(request->page_id());
   *response = it->second;
   return grpc::Status::OK;
 }
 
-} // namespace tocsin::client
+}  // namespace tocsin::client

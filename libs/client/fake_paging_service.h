@@ -19,29 +19,29 @@
 namespace tocsin::client {
 
 class FakePagingService final : public paging::v1::PagingService::Service {
-public:
-  void AddPage(const paging::v1::Page &page);
+ public:
+  void AddPage(const paging::v1::Page& page);
   // The page as stored now; it must exist.
-  paging::v1::Page page(const std::string &id);
+  paging::v1::Page page(const std::string& id);
   // Every AcceptPage request, in order.
   std::vector<paging::v1::AcceptPageRequest> accepts();
 
-  grpc::Status AcceptPage(grpc::ServerContext *,
-                          const paging::v1::AcceptPageRequest *request,
-                          paging::v1::Page *response) override;
-  grpc::Status ListPages(grpc::ServerContext *,
-                         const paging::v1::ListPagesRequest *request,
-                         paging::v1::ListPagesResponse *response) override;
-  grpc::Status GetPage(grpc::ServerContext *,
-                       const paging::v1::GetPageRequest *request,
-                       paging::v1::Page *response) override;
+  grpc::Status AcceptPage(grpc::ServerContext*,
+                          const paging::v1::AcceptPageRequest* request,
+                          paging::v1::Page* response) override;
+  grpc::Status ListPages(grpc::ServerContext*,
+                         const paging::v1::ListPagesRequest* request,
+                         paging::v1::ListPagesResponse* response) override;
+  grpc::Status GetPage(grpc::ServerContext*,
+                       const paging::v1::GetPageRequest* request,
+                       paging::v1::Page* response) override;
 
-private:
+ private:
   absl::Mutex mu_;
   std::map<std::string, paging::v1::Page> pages_ ABSL_GUARDED_BY(mu_);
   std::vector<paging::v1::AcceptPageRequest> accepts_ ABSL_GUARDED_BY(mu_);
 };
 
-} // namespace tocsin::client
+}  // namespace tocsin::client
 
-#endif // TOCSIN_LIBS_CLIENT_FAKE_PAGING_SERVICE_H_
+#endif  // TOCSIN_LIBS_CLIENT_FAKE_PAGING_SERVICE_H_

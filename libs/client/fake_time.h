@@ -11,6 +11,6 @@ namespace tocsin::client {
 // it, updates one minute later.
 inline constexpr int64_t kFakeNowSeconds = 1767225600;
 
-} // namespace tocsin::client
+}  // namespace tocsin::client
 
-#endif // TOCSIN_LIBS_CLIENT_FAKE_TIME_H_
+#endif  // TOCSIN_LIBS_CLIENT_FAKE_TIME_H_

@@ -11,9 +11,8 @@ namespace v1 = ::tocsin::incidents::v1;
 using internal::Call;
 using internal::CallAllPages;
 
-std::unique_ptr<IncidentsClient>
-IncidentsClient::Create(std::shared_ptr<grpc::Channel> channel,
-                        const ClientOptions &options) {
+std::unique_ptr<IncidentsClient> IncidentsClient::Create(
+    std::shared_ptr<grpc::Channel> channel, const ClientOptions& options) {
   return std::unique_ptr<IncidentsClient>(
       new IncidentsClient(v1::IncidentService::NewStub(channel),
                           v1::ResponsePlanService::NewStub(channel), options));
@@ -22,20 +21,21 @@ IncidentsClient::Create(std::shared_ptr<grpc::Channel> channel,
 IncidentsClient::IncidentsClient(
     std::unique_ptr<v1::IncidentService::Stub> incidents,
     std::unique_ptr<v1::ResponsePlanService::Stub> plans,
-    const ClientOptions &options)
-    : incidents_(std::move(incidents)), plans_(std::move(plans)),
+    const ClientOptions& options)
+    : incidents_(std::move(incidents)),
+      plans_(std::move(plans)),
       options_(options) {}
 
-absl::StatusOr<v1::Incident>
-IncidentsClient::GetIncident(const std::string &id) const {
+absl::StatusOr<v1::Incident> IncidentsClient::GetIncident(
+    const std::string& id) const {
   v1::GetIncidentRequest request;
   request.set_id(id);
   return Call(*incidents_, &v1::IncidentService::Stub::GetIncident, request,
               options_.deadline);
 }
 
-absl::StatusOr<std::vector<v1::Incident>>
-IncidentsClient::ListIncidents(const ListIncidentsParams &params) const {
+absl::StatusOr<std::vector<v1::Incident>> IncidentsClient::ListIncidents(
+    const ListIncidentsParams& params) const {
   v1::ListIncidentsRequest request;
   request.set_status(params.status);
   request.set_response_plan(params.response_plan);
@@ -44,9 +44,9 @@ IncidentsClient::ListIncidents(const ListIncidentsParams &params) const {
                       options_.deadline);
 }
 
-absl::StatusOr<v1::Incident>
-IncidentsClient::ResolveIncident(const std::string &id, const std::string &note,
-                                 const std::string &author) const {
+absl::StatusOr<v1::Incident> IncidentsClient::ResolveIncident(
+    const std::string& id, const std::string& note,
+    const std::string& author) const {
   v1::ResolveIncidentRequest request;
   request.set_id(id);
   request.set_note(note);
@@ -55,8 +55,8 @@ IncidentsClient::ResolveIncident(const std::string &id, const std::string &note,
               options_.deadline);
 }
 
-absl::StatusOr<std::vector<v1::TimelineEvent>>
-IncidentsClient::ListTimeline(const std::string &incident_id) const {
+absl::StatusOr<std::vector<v1::TimelineEvent>> IncidentsClient::ListTimeline(
+    const std::string& incident_id) const {
   v1::ListTimelineEventsRequest request;
   request.set_incident_id(incident_id);
   return CallAllPages(
@@ -64,33 +64,32 @@ IncidentsClient::ListTimeline(const std::string &incident_id) const {
       &v1::ListTimelineEventsResponse::mutable_events, options_.deadline);
 }
 
-absl::StatusOr<std::vector<v1::UnmatchedAlarm>>
-IncidentsClient::ListUnmatched() const {
+absl::StatusOr<std::vector<v1::UnmatchedAlarm>> IncidentsClient::ListUnmatched()
+    const {
   return CallAllPages(
       *incidents_, &v1::IncidentService::Stub::ListUnmatchedAlarms,
       v1::ListUnmatchedAlarmsRequest(),
       &v1::ListUnmatchedAlarmsResponse::mutable_alarms, options_.deadline);
 }
 
-absl::StatusOr<v1::TestAlarmResponse>
-IncidentsClient::TestAlarm(const v1::Alarm &alarm) const {
+absl::StatusOr<v1::TestAlarmResponse> IncidentsClient::TestAlarm(
+    const v1::Alarm& alarm) const {
   v1::TestAlarmRequest request;
   *request.mutable_alarm() = alarm;
   return Call(*incidents_, &v1::IncidentService::Stub::TestAlarm, request,
               options_.deadline);
 }
 
-absl::StatusOr<v1::ResponsePlan>
-IncidentsClient::CreatePlan(const v1::ResponsePlan &plan) const {
+absl::StatusOr<v1::ResponsePlan> IncidentsClient::CreatePlan(
+    const v1::ResponsePlan& plan) const {
   v1::CreateResponsePlanRequest request;
   *request.mutable_plan() = plan;
   return Call(*plans_, &v1::ResponsePlanService::Stub::CreateResponsePlan,
               request, options_.deadline);
 }
 
-absl::StatusOr<v1::ResponsePlan>
-IncidentsClient::UpdatePlan(const v1::ResponsePlan &plan,
-                            int64_t expected_version) const {
+absl::StatusOr<v1::ResponsePlan> IncidentsClient::UpdatePlan(
+    const v1::ResponsePlan& plan, int64_t expected_version) const {
   v1::UpdateResponsePlanRequest request;
   *request.mutable_plan() = plan;
   request.set_expected_version(expected_version);
@@ -98,21 +97,21 @@ IncidentsClient::UpdatePlan(const v1::ResponsePlan &plan,
               request, options_.deadline);
 }
 
-absl::StatusOr<v1::ResponsePlan>
-IncidentsClient::GetPlan(const std::string &name) const {
+absl::StatusOr<v1::ResponsePlan> IncidentsClient::GetPlan(
+    const std::string& name) const {
   v1::GetResponsePlanRequest request;
   request.set_name(name);
   return Call(*plans_, &v1::ResponsePlanService::Stub::GetResponsePlan, request,
               options_.deadline);
 }
 
-absl::StatusOr<std::vector<v1::ResponsePlan>>
-IncidentsClient::ListPlans() const {
-  ASSIGN_OR_RETURN(v1::ListResponsePlansResponse response,
-                   Call(*plans_,
-                        &v1::ResponsePlanService::Stub::ListResponsePlans,
-                        v1::ListResponsePlansRequest(), options_.deadline));
+absl::StatusOr<std::vector<v1::ResponsePlan>> IncidentsClient::ListPlans()
+    const {
+  ASSIGN_OR_RETURN(
+      v1::ListResponsePlansResponse response,
+      Call(*plans_, &v1::ResponsePlanService::Stub::ListResponsePlans,
+           v1::ListResponsePlansRequest(), options_.deadline));
   return internal::ToVector(response.mutable_plans());
 }
 
-} // namespace tocsin::client
+}  // namespace tocsin::client

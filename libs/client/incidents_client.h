@@ -34,54 +34,53 @@ struct ListIncidentsParams {
 };
 
 class IncidentsClient {
-public:
-  static std::unique_ptr<IncidentsClient>
-  Create(std::shared_ptr<grpc::Channel> channel,
-         const ClientOptions &options = {});
+ public:
+  static std::unique_ptr<IncidentsClient> Create(
+      std::shared_ptr<grpc::Channel> channel,
+      const ClientOptions& options = {});
 
-  IncidentsClient(const IncidentsClient &) = delete;
-  IncidentsClient &operator=(const IncidentsClient &) = delete;
+  IncidentsClient(const IncidentsClient&) = delete;
+  IncidentsClient& operator=(const IncidentsClient&) = delete;
 
-  absl::StatusOr<incidents::v1::Incident>
-  GetIncident(const std::string &id) const;
-  absl::StatusOr<std::vector<incidents::v1::Incident>>
-  ListIncidents(const ListIncidentsParams &params) const;
+  absl::StatusOr<incidents::v1::Incident> GetIncident(
+      const std::string& id) const;
+  absl::StatusOr<std::vector<incidents::v1::Incident>> ListIncidents(
+      const ListIncidentsParams& params) const;
   // `author` is recorded on the timeline, e.g. "cli:alice".
-  absl::StatusOr<incidents::v1::Incident>
-  ResolveIncident(const std::string &id, const std::string &note,
-                  const std::string &author) const;
-  absl::StatusOr<std::vector<incidents::v1::TimelineEvent>>
-  ListTimeline(const std::string &incident_id) const;
+  absl::StatusOr<incidents::v1::Incident> ResolveIncident(
+      const std::string& id, const std::string& note,
+      const std::string& author) const;
+  absl::StatusOr<std::vector<incidents::v1::TimelineEvent>> ListTimeline(
+      const std::string& incident_id) const;
   // Alarms that matched no response plan.
-  absl::StatusOr<std::vector<incidents::v1::UnmatchedAlarm>>
-  ListUnmatched() const;
+  absl::StatusOr<std::vector<incidents::v1::UnmatchedAlarm>> ListUnmatched()
+      const;
   // What ingesting `alarm` would do now (which plan, open or join), storing
   // nothing and paging nobody.
-  absl::StatusOr<incidents::v1::TestAlarmResponse>
-  TestAlarm(const incidents::v1::Alarm &alarm) const;
+  absl::StatusOr<incidents::v1::TestAlarmResponse> TestAlarm(
+      const incidents::v1::Alarm& alarm) const;
 
-  absl::StatusOr<incidents::v1::ResponsePlan>
-  CreatePlan(const incidents::v1::ResponsePlan &plan) const;
+  absl::StatusOr<incidents::v1::ResponsePlan> CreatePlan(
+      const incidents::v1::ResponsePlan& plan) const;
   // Replaces the plan of the same name. A non-zero `expected_version` makes
   // the update conditional on the stored version (Aborted when it differs).
-  absl::StatusOr<incidents::v1::ResponsePlan>
-  UpdatePlan(const incidents::v1::ResponsePlan &plan,
-             int64_t expected_version) const;
-  absl::StatusOr<incidents::v1::ResponsePlan>
-  GetPlan(const std::string &name) const;
+  absl::StatusOr<incidents::v1::ResponsePlan> UpdatePlan(
+      const incidents::v1::ResponsePlan& plan, int64_t expected_version) const;
+  absl::StatusOr<incidents::v1::ResponsePlan> GetPlan(
+      const std::string& name) const;
   absl::StatusOr<std::vector<incidents::v1::ResponsePlan>> ListPlans() const;
 
-private:
+ private:
   IncidentsClient(
       std::unique_ptr<incidents::v1::IncidentService::Stub> incidents,
       std::unique_ptr<incidents::v1::ResponsePlanService::Stub> plans,
-      const ClientOptions &options);
+      const ClientOptions& options);
 
   std::unique_ptr<incidents::v1::IncidentService::Stub> incidents_;
   std::unique_ptr<incidents::v1::ResponsePlanService::Stub> plans_;
   ClientOptions options_;
 };
 
-} // namespace tocsin::client
+}  // namespace tocsin::client
 
-#endif // TOCSIN_LIBS_CLIENT_INCIDENTS_CLIENT_H_
+#endif  // TOCSIN_LIBS_CLIENT_INCIDENTS_CLIENT_H_

@@ -5,12 +5,12 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
 #include "libs/client/fake_incidents_service.h"
 #include "libs/client/test_server.h"
 #include "libs/status/status_matchers.h"
 #include "libs/testing/ports.h"
-#include "gmock/gmock.h"
-#include "gtest/gtest.h"
 
 namespace tocsin::client {
 namespace {
@@ -20,7 +20,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::tocsin::testing::StatusIs;
 
-v1::Incident MakeIncident(const std::string &id, v1::IncidentStatus status) {
+v1::Incident MakeIncident(const std::string& id, v1::IncidentStatus status) {
   v1::Incident incident;
   incident.set_id(id);
   incident.set_status(status);
@@ -29,7 +29,7 @@ v1::Incident MakeIncident(const std::string &id, v1::IncidentStatus status) {
 }
 
 class IncidentsClientTest : public ::testing::Test {
-protected:
+ protected:
   void SetUp() override {
     ASSERT_OK_AND_ASSIGN(server_, TestServer::Start({&incidents_, &plans_}));
     client_ = IncidentsClient::Create(MakeChannel(server_->address()));
@@ -44,17 +44,16 @@ protected:
 TEST_F(IncidentsClientTest, ListIncidentsFollowsPageTokensToTheLastPage) {
   // More incidents than fit on two of the fake's pages.
   for (int i = 1; i <= 5; ++i) {
-    incidents_.AddIncident(MakeIncident(absl::StrCat("inc-", i),
-                                        i == 2 ? v1::INCIDENT_STATUS_RESOLVED
-                                               : v1::INCIDENT_STATUS_OPEN));
+    incidents_.AddIncident(MakeIncident(
+        absl::StrCat("inc-", i),
+        i == 2 ? v1::INCIDENT_STATUS_RESOLVED : v1::INCIDENT_STATUS_OPEN));
   }
 
   ASSERT_OK_AND_ASSIGN(std::vector<v1::Incident> open,
                        client_->ListIncidents({v1::INCIDENT_STATUS_OPEN, ""}));
 
   std::vector<std::string> ids;
-  for (const v1::Incident &incident : open)
-    ids.push_back(incident.id());
+  for (const v1::Incident& incident : open) ids.push_back(incident.id());
   EXPECT_THAT(ids, ElementsAre("inc-1", "inc-3", "inc-4", "inc-5"));
 }
 
@@ -109,5 +108,5 @@ TEST(IncidentsClientWithoutServerTest, CallsAnswerUnavailable) {
               StatusIs(absl::StatusCode::kUnavailable, ::testing::_));
 }
 
-} // namespace
-} // namespace tocsin::client
+}  // namespace
+}  // namespace tocsin::client

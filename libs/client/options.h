@@ -28,10 +28,10 @@ struct ClientOptions {
 
 // A plaintext channel to "host:port" (Tocsin's services listen on loopback
 // or inside a cluster network).
-inline std::shared_ptr<grpc::Channel> MakeChannel(const std::string &address) {
+inline std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address) {
   return grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
 }
 
-} // namespace tocsin::client
+}  // namespace tocsin::client
 
-#endif // TOCSIN_LIBS_CLIENT_OPTIONS_H_
+#endif  // TOCSIN_LIBS_CLIENT_OPTIONS_H_

@@ -22,32 +22,32 @@
 namespace tocsin::client {
 
 class PagingClient {
-public:
-  static std::unique_ptr<PagingClient>
-  Create(std::shared_ptr<grpc::Channel> channel,
-         const ClientOptions &options = {});
+ public:
+  static std::unique_ptr<PagingClient> Create(
+      std::shared_ptr<grpc::Channel> channel,
+      const ClientOptions& options = {});
 
-  PagingClient(const PagingClient &) = delete;
-  PagingClient &operator=(const PagingClient &) = delete;
+  PagingClient(const PagingClient&) = delete;
+  PagingClient& operator=(const PagingClient&) = delete;
 
   // Acknowledges a page with the code its recipient was given. `author` is
   // recorded on the timeline, e.g. "cli:alice".
-  absl::StatusOr<paging::v1::Page> AcceptPage(const std::string &page_id,
-                                              const std::string &accept_code,
-                                              const std::string &author) const;
+  absl::StatusOr<paging::v1::Page> AcceptPage(const std::string& page_id,
+                                              const std::string& accept_code,
+                                              const std::string& author) const;
   // The pages of one incident (without their accept codes).
-  absl::StatusOr<std::vector<paging::v1::Page>>
-  ListPages(const std::string &incident_id) const;
-  absl::StatusOr<paging::v1::Page> GetPage(const std::string &page_id) const;
+  absl::StatusOr<std::vector<paging::v1::Page>> ListPages(
+      const std::string& incident_id) const;
+  absl::StatusOr<paging::v1::Page> GetPage(const std::string& page_id) const;
 
-private:
+ private:
   PagingClient(std::unique_ptr<paging::v1::PagingService::Stub> pages,
-               const ClientOptions &options);
+               const ClientOptions& options);
 
   std::unique_ptr<paging::v1::PagingService::Stub> pages_;
   ClientOptions options_;
 };
 
-} // namespace tocsin::client
+}  // namespace tocsin::client
 
-#endif // TOCSIN_LIBS_CLIENT_PAGING_CLIENT_H_
+#endif  // TOCSIN_LIBS_CLIENT_PAGING_CLIENT_H_

@@ -4,11 +4,11 @@
 #include <string>
 #include <vector>
 
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
 #include "libs/client/fake_paging_service.h"
 #include "libs/client/test_server.h"
 #include "libs/status/status_matchers.h"
-#include "gmock/gmock.h"
-#include "gtest/gtest.h"
 
 namespace tocsin::client {
 namespace {
@@ -18,7 +18,7 @@ using ::testing::IsEmpty;
 using ::tocsin::testing::StatusIs;
 
 class PagingClientTest : public ::testing::Test {
-protected:
+ protected:
   void SetUp() override {
     ASSERT_OK_AND_ASSIGN(server_, TestServer::Start({&paging_}));
     client_ = PagingClient::Create(MakeChannel(server_->address()));
@@ -58,5 +58,5 @@ TEST_F(PagingClientTest, ListAndGetPages) {
               StatusIs(absl::StatusCode::kNotFound, ::testing::_));
 }
 
-} // namespace
-} // namespace tocsin::client
+}  // namespace
+}  // namespace tocsin::client

@@ -7,14 +7,13 @@
 
 namespace tocsin::client {
 
-absl::StatusOr<std::unique_ptr<TestServer>>
-TestServer::Start(const std::vector<grpc::Service *> &services) {
+absl::StatusOr<std::unique_ptr<TestServer>> TestServer::Start(
+    const std::vector<grpc::Service*>& services) {
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
                            &port);
-  for (grpc::Service *service : services)
-    builder.RegisterService(service);
+  for (grpc::Service* service : services) builder.RegisterService(service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     return absl::InternalError("test gRPC server did not start on 127.0.0.1:0");
@@ -29,4 +28,4 @@ TestServer::TestServer(std::unique_ptr<grpc::Server> server,
 
 TestServer::~TestServer() { server_->Shutdown(); }
 
-} // namespace tocsin::client
+}  // namespace tocsin::client

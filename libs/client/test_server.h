@@ -22,25 +22,25 @@
 namespace tocsin::client {
 
 class TestServer {
-public:
+ public:
   // Internal if the server does not start.
-  static absl::StatusOr<std::unique_ptr<TestServer>>
-  Start(const std::vector<grpc::Service *> &services);
+  static absl::StatusOr<std::unique_ptr<TestServer>> Start(
+      const std::vector<grpc::Service*>& services);
 
-  TestServer(const TestServer &) = delete;
-  TestServer &operator=(const TestServer &) = delete;
+  TestServer(const TestServer&) = delete;
+  TestServer& operator=(const TestServer&) = delete;
   ~TestServer();
 
   // "127.0.0.1:<port>".
-  const std::string &address() const { return address_; }
+  const std::string& address() const { return address_; }
 
-private:
+ private:
   TestServer(std::unique_ptr<grpc::Server> server, std::string address);
 
   std::unique_ptr<grpc::Server> server_;
   std::string address_;
 };
 
-} // namespace tocsin::client
+}  // namespace tocsin::client
 
-#endif // TOCSIN_LIBS_CLIENT_TEST_SERVER_H_
+#endif  // TOCSIN_LIBS_CLIENT_TEST_SERVER_H_

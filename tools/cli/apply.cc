@@ -54,12 +54,12 @@ enum class Outcome { kCreated, kUpdated, kUnchanged };
 
 absl::string_view OutcomeName(Outcome outcome) {
   switch (outcome) {
-  case Outcome::kCreated:
-    return "created";
-  case Outcome::kUpdated:
-    return "updated";
-  case Outcome::kUnchanged:
-    return "unchanged";
+    case Outcome::kCreated:
+      return "created";
+    case Outcome::kUpdated:
+      return "updated";
+    case Outcome::kUnchanged:
+      return "unchanged";
   }
   return "";
 }
@@ -88,36 +88,36 @@ struct Kind {
   // Turns the fields that a manifest spells differently from protobuf JSON
   // (a contact's `plan`, a rotation's hand-off times) into protobuf JSON,
   // checking them; errors name the manifest's field path. nullptr: none.
-  absl::Status (*to_proto_json)(Json &fields);
+  absl::Status (*to_proto_json)(Json& fields);
   // Checks beyond the message's schema (the name's format, fields that only
   // the server sets).
-  absl::Status (*validate)(const Message &object);
+  absl::Status (*validate)(const Message& object);
   Store store;
   // For kIncidents: what applying the object changes.
-  absl::StatusOr<Change> (*plan)(const Message &desired,
-                                 const Clients &clients);
+  absl::StatusOr<Change> (*plan)(const Message& desired,
+                                 const Clients& clients);
   // How output lines and errors name the object (nullptr: its name).
-  std::string (*qualified_name)(const Message &object);
+  std::string (*qualified_name)(const Message& object);
 };
 
-template <typename T> std::unique_ptr<Message> New() {
+template <typename T>
+std::unique_ptr<Message> New() {
   return std::make_unique<T>();
 }
 
 // Prefixes a status's message with where it happened, keeping its code.
-absl::Status Annotate(absl::string_view where, const absl::Status &status) {
-  if (status.ok())
-    return status;
+absl::Status Annotate(absl::string_view where, const absl::Status& status) {
+  if (status.ok()) return status;
   return absl::Status(status.code(),
                       absl::StrCat(where, ": ", status.message()));
 }
 
 // Fails if `object` sets one of the fields numbered `numbers`, which only
 // the server sets (a version, a creation time).
-absl::Status RejectFieldsSetByServer(const Message &object,
+absl::Status RejectFieldsSetByServer(const Message& object,
                                      std::initializer_list<int> numbers) {
   for (int number : numbers) {
-    const FieldDescriptor *field =
+    const FieldDescriptor* field =
         object.GetDescriptor()->FindFieldByNumber(number);
     if (object.GetReflection()->HasField(object, field)) {
       return absl::InvalidArgumentError(absl::StrFormat(
@@ -132,21 +132,19 @@ absl::Status RejectFieldsSetByServer(const Message &object,
 // `with_defaults` before they are compared, so a value the server fills in
 // when it is not given does not count as a difference.
 template <typename T, typename Client>
-absl::StatusOr<Change>
-PlanCreateOrUpdate(const T &desired, const Client &client,
-                   absl::StatusOr<T> (Client::*get)(const std::string &) const,
-                   absl::StatusOr<T> (Client::*create)(const T &) const,
-                   absl::StatusOr<T> (Client::*update)(const T &, int64_t)
-                       const,
-                   T (*with_defaults)(T)) {
+absl::StatusOr<Change> PlanCreateOrUpdate(
+    const T& desired, const Client& client,
+    absl::StatusOr<T> (Client::*get)(const std::string&) const,
+    absl::StatusOr<T> (Client::*create)(const T&) const,
+    absl::StatusOr<T> (Client::*update)(const T&, int64_t) const,
+    T (*with_defaults)(T)) {
   absl::StatusOr<T> current = (client.*get)(desired.name());
   if (absl::IsNotFound(current.status())) {
     return Change{Outcome::kCreated, [&client, &desired, create] {
                     return (client.*create)(desired).status();
                   }};
   }
-  if (!current.ok())
-    return current.status();
+  if (!current.ok()) return current.status();
   const int64_t version = current->version();
   current->clear_version();
   current->clear_create_time();
@@ -163,8 +161,8 @@ PlanCreateOrUpdate(const T &desired, const Client &client,
 
 // ---- ResponsePlan ----
 
-absl::Status ValidateResponsePlan(const Message &object) {
-  const auto &plan = static_cast<const ResponsePlan &>(object);
+absl::Status ValidateResponsePlan(const Message& object) {
+  const auto& plan = static_cast<const ResponsePlan&>(object);
   // The server's own rules, checked before anything is sent, so an apply
   // never stops half-way on a plan the server would refuse.
   RETURN_IF_ERROR(incidents::ValidatePlan(plan));
@@ -173,10 +171,10 @@ absl::Status ValidateResponsePlan(const Message &object) {
                                         ResponsePlan::kUpdateTimeFieldNumber});
 }
 
-absl::StatusOr<Change> PlanResponsePlan(const Message &object,
-                                        const Clients &clients) {
+absl::StatusOr<Change> PlanResponsePlan(const Message& object,
+                                        const Clients& clients) {
   return PlanCreateOrUpdate(
-      static_cast<const ResponsePlan &>(object), *clients.incidents,
+      static_cast<const ResponsePlan&>(object), *clients.incidents,
       &IncidentsClient::GetPlan, &IncidentsClient::CreatePlan,
       &IncidentsClient::UpdatePlan, incidents::WithDefaults);
 }
@@ -184,8 +182,8 @@ absl::StatusOr<Change> PlanResponsePlan(const Message &object,
 // ---- Shared checks of the manifest's own spellings ----
 
 absl::Status TypeError(absl::string_view at, absl::string_view expected,
-                       const Json &value);
-absl::Status CheckFields(const Json &object, const Descriptor &type,
+                       const Json& value);
+absl::Status CheckFields(const Json& object, const Descriptor& type,
                          absl::string_view path);
 std::string Join(absl::string_view path, absl::string_view key);
 
@@ -195,7 +193,7 @@ absl::Status UnknownField(absl::string_view at) {
 }
 
 // "09:00" as a HandOffTime in protobuf JSON.
-absl::StatusOr<Json> HandOffTimeJson(const Json &value, absl::string_view at) {
+absl::StatusOr<Json> HandOffTimeJson(const Json& value, absl::string_view at) {
   if (!value.is_string()) {
     return TypeError(at, "a time of day such as \"09:00\"", value);
   }
@@ -209,9 +207,8 @@ absl::StatusOr<Json> HandOffTimeJson(const Json &value, absl::string_view at) {
 }
 
 // "MON" as a DayOfWeek in protobuf JSON.
-absl::StatusOr<Json> DayOfWeekJson(const Json &value, absl::string_view at) {
-  if (!value.is_string())
-    return TypeError(at, "a day such as MON", value);
+absl::StatusOr<Json> DayOfWeekJson(const Json& value, absl::string_view at) {
+  if (!value.is_string()) return TypeError(at, "a day such as MON", value);
   const std::string day = value.get<std::string>();
   absl::StatusOr<oncall::Weekday> parsed = oncall::ParseWeekday(day);
   if (!parsed.ok()) {
@@ -224,9 +221,9 @@ absl::StatusOr<Json> DayOfWeekJson(const Json &value, absl::string_view at) {
 }
 
 // Fails for a key of `object` outside `allowed`.
-absl::Status OnlyKeys(const Json &object, absl::string_view path,
+absl::Status OnlyKeys(const Json& object, absl::string_view path,
                       std::initializer_list<absl::string_view> allowed) {
-  for (const auto &[key, value] : object.items()) {
+  for (const auto& [key, value] : object.items()) {
     if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
       return UnknownField(Join(path, key));
     }
@@ -235,12 +232,10 @@ absl::Status OnlyKeys(const Json &object, absl::string_view path,
 }
 
 // The items of a list field (none when null); TypeError otherwise.
-absl::StatusOr<std::vector<Json>> ListItems(const Json &value,
+absl::StatusOr<std::vector<Json>> ListItems(const Json& value,
                                             absl::string_view at) {
-  if (value.is_null())
-    return std::vector<Json>();
-  if (!value.is_array())
-    return TypeError(at, "a list", value);
+  if (value.is_null()) return std::vector<Json>();
+  if (!value.is_array()) return TypeError(at, "a list", value);
   return std::vector<Json>(value.begin(), value.end());
 }
 
@@ -253,7 +248,7 @@ std::string Item(absl::string_view at, size_t i) {
 // `type: PERSONAL` and `plan: {...}` (whose fields depend on the type) as
 // Contact's protobuf JSON: type CONTACT_TYPE_PERSONAL and personalPlan,
 // escalationPlan or schedule.
-absl::Status ContactToProtoJson(Json &fields) {
+absl::Status ContactToProtoJson(Json& fields) {
   for (absl::string_view proto_name :
        {"personalPlan", "escalationPlan", "schedule"}) {
     if (fields.contains(proto_name)) {
@@ -278,15 +273,13 @@ absl::Status ContactToProtoJson(Json &fields) {
     *type_value = absl::StrCat("CONTACT_TYPE_", type);
   }
   auto plan = fields.find("plan");
-  if (plan == fields.end())
-    return absl::OkStatus();
+  if (plan == fields.end()) return absl::OkStatus();
   if (plan->is_null()) {
     fields.erase(plan);
     return absl::OkStatus();
   }
-  if (!plan->is_object())
-    return TypeError("plan", "a mapping", *plan);
-  const Descriptor *descriptor = PersonalPlan::descriptor();
+  if (!plan->is_object()) return TypeError("plan", "a mapping", *plan);
+  const Descriptor* descriptor = PersonalPlan::descriptor();
   std::string field = "personalPlan";
   if (type == "ESCALATION") {
     descriptor = EscalationPlan::descriptor();
@@ -302,8 +295,8 @@ absl::Status ContactToProtoJson(Json &fields) {
   return absl::OkStatus();
 }
 
-absl::Status ValidateContact(const Message &object) {
-  const auto &contact = static_cast<const Contact &>(object);
+absl::Status ValidateContact(const Message& object) {
+  const auto& contact = static_cast<const Contact&>(object);
   RETURN_IF_ERROR(RejectFieldsSetByServer(
       contact, {Contact::kVersionFieldNumber, Contact::kCreateTimeFieldNumber,
                 Contact::kUpdateTimeFieldNumber}));
@@ -327,16 +320,15 @@ absl::Status ValidateContact(const Message &object) {
 
 // The recurrence's hand-off times ("09:00"), days (MON) and coverage map as
 // Recurrence's protobuf JSON.
-absl::StatusOr<Json> RecurrenceToProtoJson(const Json &recurrence) {
+absl::StatusOr<Json> RecurrenceToProtoJson(const Json& recurrence) {
   constexpr absl::string_view kPath = "recurrence";
   if (!recurrence.is_object()) {
     return TypeError(kPath, "a mapping", recurrence);
   }
   Json out = Json::object();
-  for (const auto &[key, value] : recurrence.items()) {
+  for (const auto& [key, value] : recurrence.items()) {
     const std::string at = Join(kPath, key);
-    if (value.is_null())
-      continue;
+    if (value.is_null()) continue;
     if (key == "dailySettings") {
       ASSIGN_OR_RETURN(std::vector<Json> items, ListItems(value, at));
       Json list = Json::array();
@@ -351,14 +343,13 @@ absl::StatusOr<Json> RecurrenceToProtoJson(const Json &recurrence) {
       Json list = Json::array();
       for (size_t i = 0; i < items.size(); ++i) {
         const std::string item_at = Item(at, i);
-        const Json &item = items[i];
-        if (!item.is_object())
-          return TypeError(item_at, "a mapping", item);
+        const Json& item = items[i];
+        if (!item.is_object()) return TypeError(item_at, "a mapping", item);
         const absl::string_view day_key = weekly ? "dayOfWeek" : "dayOfMonth";
         RETURN_IF_ERROR(OnlyKeys(item, item_at, {day_key, "handOffTime"}));
         Json setting = Json::object();
         if (item.contains(day_key)) {
-          const Json &day = item[std::string(day_key)];
+          const Json& day = item[std::string(day_key)];
           const std::string day_at = Join(item_at, day_key);
           if (weekly) {
             ASSIGN_OR_RETURN(setting[std::string(day_key)],
@@ -383,7 +374,7 @@ absl::StatusOr<Json> RecurrenceToProtoJson(const Json &recurrence) {
         return TypeError(at, "a mapping from days (MON) to time ranges", value);
       }
       Json list = Json::array();
-      for (const auto &[day, ranges] : value.items()) {
+      for (const auto& [day, ranges] : value.items()) {
         const std::string day_at = Join(at, day);
         Json coverage = Json::object();
         ASSIGN_OR_RETURN(coverage["dayOfWeek"], DayOfWeekJson(day, day_at));
@@ -391,13 +382,13 @@ absl::StatusOr<Json> RecurrenceToProtoJson(const Json &recurrence) {
         Json times = Json::array();
         for (size_t i = 0; i < items.size(); ++i) {
           const std::string range_at = Item(day_at, i);
-          const Json &range = items[i];
+          const Json& range = items[i];
           if (!range.is_object()) {
             return TypeError(range_at, "a mapping {start, end}", range);
           }
           RETURN_IF_ERROR(OnlyKeys(range, range_at, {"start", "end"}));
           Json time = Json::object();
-          for (const char *end : {"start", "end"}) {
+          for (const char* end : {"start", "end"}) {
             if (!range.contains(end)) {
               return absl::InvalidArgumentError(absl::StrFormat(
                   "field \"%s\" is missing", Join(range_at, end)));
@@ -412,11 +403,10 @@ absl::StatusOr<Json> RecurrenceToProtoJson(const Json &recurrence) {
       }
       out[key] = std::move(list);
     } else if (key == "numberOfOnCalls" || key == "recurrenceMultiplier") {
-      if (!value.is_number_integer())
-        return TypeError(at, "an integer", value);
+      if (!value.is_number_integer()) return TypeError(at, "an integer", value);
       out[key] = value;
     } else {
-      const FieldDescriptor *named =
+      const FieldDescriptor* named =
           escalation::v1::Recurrence::descriptor()->FindFieldByName(key);
       if (named != nullptr) {
         return absl::InvalidArgumentError(
@@ -429,7 +419,7 @@ absl::StatusOr<Json> RecurrenceToProtoJson(const Json &recurrence) {
   return out;
 }
 
-absl::Status RotationToProtoJson(Json &fields) {
+absl::Status RotationToProtoJson(Json& fields) {
   auto recurrence = fields.find("recurrence");
   if (recurrence == fields.end() || recurrence->is_null()) {
     return absl::OkStatus();
@@ -438,13 +428,13 @@ absl::Status RotationToProtoJson(Json &fields) {
   return absl::OkStatus();
 }
 
-absl::Status ValidateRotation(const Message &object) {
-  const auto &rotation = static_cast<const Rotation &>(object);
+absl::Status ValidateRotation(const Message& object) {
+  const auto& rotation = static_cast<const Rotation&>(object);
   RETURN_IF_ERROR(escalation::ValidateName("rotation", rotation.name()));
-  RETURN_IF_ERROR(
-      RejectFieldsSetByServer(rotation, {Rotation::kVersionFieldNumber,
-                                         Rotation::kCreateTimeFieldNumber,
-                                         Rotation::kUpdateTimeFieldNumber}));
+  RETURN_IF_ERROR(RejectFieldsSetByServer(
+      rotation,
+      {Rotation::kVersionFieldNumber, Rotation::kCreateTimeFieldNumber,
+       Rotation::kUpdateTimeFieldNumber}));
   // The rules of the code that pages (libs/oncall), before anything is sent.
   ASSIGN_OR_RETURN(oncall::RotationSpec spec,
                    escalation::ToRotationSpec(rotation));
@@ -459,8 +449,8 @@ absl::Status ValidateRotation(const Message &object) {
 
 // ---- Override ----
 
-absl::Status ValidateOverride(const Message &object) {
-  const auto &override_ = static_cast<const RotationOverride &>(object);
+absl::Status ValidateOverride(const Message& object) {
+  const auto& override_ = static_cast<const RotationOverride&>(object);
   RETURN_IF_ERROR(escalation::ValidateName("override", override_.name()));
   RETURN_IF_ERROR(RejectFieldsSetByServer(
       override_, {RotationOverride::kCreateTimeFieldNumber}));
@@ -478,8 +468,8 @@ absl::Status ValidateOverride(const Message &object) {
   return oncall::ValidateOverrides({one});
 }
 
-std::string OverrideName(const Message &object) {
-  const auto &override_ = static_cast<const RotationOverride &>(object);
+std::string OverrideName(const Message& object) {
+  const auto& override_ = static_cast<const RotationOverride&>(object);
   return absl::StrCat(override_.rotation(), "/", override_.name());
 }
 
@@ -495,16 +485,15 @@ constexpr Kind kKinds[] = {
      Store::kEscalation, nullptr, OverrideName},
 };
 
-const Kind *FindKind(absl::string_view name) {
-  for (const Kind &kind : kKinds) {
-    if (kind.name == name)
-      return &kind;
+const Kind* FindKind(absl::string_view name) {
+  for (const Kind& kind : kKinds) {
+    if (kind.name == name) return &kind;
   }
   return nullptr;
 }
 
 std::string SupportedKinds() {
-  return absl::StrJoin(kKinds, ", ", [](std::string *out, const Kind &kind) {
+  return absl::StrJoin(kKinds, ", ", [](std::string* out, const Kind& kind) {
     absl::StrAppend(out, kind.name);
   });
 }
@@ -516,24 +505,19 @@ std::string Join(absl::string_view path, absl::string_view key) {
 }
 
 bool IsInteger(absl::string_view text) {
-  if (!absl::ConsumePrefix(&text, "-"))
-    absl::ConsumePrefix(&text, "+");
+  if (!absl::ConsumePrefix(&text, "-")) absl::ConsumePrefix(&text, "+");
   return !text.empty() &&
          std::all_of(text.begin(), text.end(), absl::ascii_isdigit);
 }
 
-Json ScalarToJson(const YAML::Node &node) {
-  const std::string &text = node.Scalar();
+Json ScalarToJson(const YAML::Node& node) {
+  const std::string& text = node.Scalar();
   // yaml-cpp tags plain (unquoted, untagged) scalars "?".
-  if (node.Tag() != "?")
-    return text;
-  if (text == "true" || text == "True" || text == "TRUE")
-    return true;
-  if (text == "false" || text == "False" || text == "FALSE")
-    return false;
+  if (node.Tag() != "?") return text;
+  if (text == "true" || text == "True" || text == "TRUE") return true;
+  if (text == "false" || text == "False" || text == "FALSE") return false;
   int64_t number;
-  if (IsInteger(text) && absl::SimpleAtoi(text, &number))
-    return number;
+  if (IsInteger(text) && absl::SimpleAtoi(text, &number)) return number;
   return text;
 }
 
@@ -551,21 +535,16 @@ bool IsValidUtf8(absl::string_view text) {
       length = 2;
     } else if (lead >= 0xE0 && lead <= 0xEF) {
       length = 3;
-      if (lead == 0xE0)
-        low = 0xA0;
-      if (lead == 0xED)
-        high = 0x9F;
+      if (lead == 0xE0) low = 0xA0;
+      if (lead == 0xED) high = 0x9F;
     } else if (lead >= 0xF0 && lead <= 0xF4) {
       length = 4;
-      if (lead == 0xF0)
-        low = 0x90;
-      if (lead == 0xF4)
-        high = 0x8F;
+      if (lead == 0xF0) low = 0x90;
+      if (lead == 0xF4) high = 0x8F;
     } else if (lead >= 0x80) {
       return false;
     }
-    if (i + length > text.size())
-      return false;
+    if (i + length > text.size()) return false;
     for (size_t k = 1; k < length; ++k) {
       const unsigned char byte = text[i + k];
       if (byte < (k == 1 ? low : 0x80) || byte > (k == 1 ? high : 0xBF)) {
@@ -583,7 +562,7 @@ absl::Status KeyError(absl::string_view path, absl::string_view problem) {
                    : absl::StrFormat("a key under \"%s\" %s", path, problem));
 }
 
-absl::StatusOr<Json> YamlToJson(const YAML::Node &node,
+absl::StatusOr<Json> YamlToJson(const YAML::Node& node,
                                 absl::string_view path) {
   if (node.IsScalar()) {
     if (!IsValidUtf8(node.Scalar())) {
@@ -603,12 +582,10 @@ absl::StatusOr<Json> YamlToJson(const YAML::Node &node,
   }
   if (node.IsMap()) {
     Json object = Json::object();
-    for (const auto &entry : node) {
-      if (!entry.first.IsScalar())
-        return KeyError(path, "is not a string");
-      const std::string &key = entry.first.Scalar();
-      if (!IsValidUtf8(key))
-        return KeyError(path, "is not valid UTF-8");
+    for (const auto& entry : node) {
+      if (!entry.first.IsScalar()) return KeyError(path, "is not a string");
+      const std::string& key = entry.first.Scalar();
+      if (!IsValidUtf8(key)) return KeyError(path, "is not valid UTF-8");
       const std::string at = Join(path, key);
       if (object.contains(key)) {
         return absl::InvalidArgumentError(
@@ -623,96 +600,86 @@ absl::StatusOr<Json> YamlToJson(const YAML::Node &node,
 
 // ---- Schema check: clearer errors than the JSON parser's ----
 
-bool IsWellKnownType(const Descriptor &type) {
+bool IsWellKnownType(const Descriptor& type) {
   return absl::StartsWith(type.file()->name(), "google/protobuf/");
 }
 
-std::string DescribeValue(const Json &value) {
-  if (value.is_string())
-    return absl::StrCat("string ", value.dump());
-  if (value.is_boolean())
-    return absl::StrCat("boolean ", value.dump());
-  if (value.is_number())
-    return absl::StrCat("number ", value.dump());
-  if (value.is_array())
-    return "a list";
+std::string DescribeValue(const Json& value) {
+  if (value.is_string()) return absl::StrCat("string ", value.dump());
+  if (value.is_boolean()) return absl::StrCat("boolean ", value.dump());
+  if (value.is_number()) return absl::StrCat("number ", value.dump());
+  if (value.is_array()) return "a list";
   return "a mapping";
 }
 
 absl::Status TypeError(absl::string_view at, absl::string_view expected,
-                       const Json &value) {
+                       const Json& value) {
   return absl::InvalidArgumentError(absl::StrFormat(
       "field \"%s\" must be %s, got %s", at, expected, DescribeValue(value)));
 }
 
-absl::Status CheckFields(const Json &object, const Descriptor &type,
+absl::Status CheckFields(const Json& object, const Descriptor& type,
                          absl::string_view path);
 
-const FieldDescriptor *FindJsonField(const Descriptor &type,
+const FieldDescriptor* FindJsonField(const Descriptor& type,
                                      absl::string_view json_name) {
   for (int i = 0; i < type.field_count(); ++i) {
-    if (type.field(i)->json_name() == json_name)
-      return type.field(i);
+    if (type.field(i)->json_name() == json_name) return type.field(i);
   }
   return nullptr;
 }
 
 // Checks one (non-null) value of `field`. Enums and floating-point fields
 // accept several JSON forms and are left to the JSON parser.
-absl::Status CheckValue(const Json &value, const FieldDescriptor &field,
+absl::Status CheckValue(const Json& value, const FieldDescriptor& field,
                         absl::string_view at) {
   switch (field.cpp_type()) {
-  case FieldDescriptor::CPPTYPE_STRING:
-    if (!value.is_string())
-      return TypeError(at, "a string", value);
-    break;
-  case FieldDescriptor::CPPTYPE_BOOL:
-    if (!value.is_boolean())
-      return TypeError(at, "true or false", value);
-    break;
-  case FieldDescriptor::CPPTYPE_INT32:
-  case FieldDescriptor::CPPTYPE_INT64:
-  case FieldDescriptor::CPPTYPE_UINT32:
-  case FieldDescriptor::CPPTYPE_UINT64:
-    if (!value.is_number_integer())
-      return TypeError(at, "an integer", value);
-    break;
-  case FieldDescriptor::CPPTYPE_MESSAGE:
-    if (field.message_type()->full_name() == "google.protobuf.Duration" &&
-        !value.is_string()) {
-      return TypeError(at, "a duration in seconds such as \"300s\"", value);
-    }
-    if (field.message_type()->full_name() == "google.protobuf.Timestamp") {
-      absl::Time time;
-      std::string error;
-      if (!value.is_string() ||
-          !absl::ParseTime(absl::RFC3339_full, value.get<std::string>(), &time,
-                           &error)) {
-        return TypeError(
-            at, "an RFC 3339 time such as \"2026-01-05T09:00:00+09:00\"",
-            value);
-      }
-    }
-    if (IsWellKnownType(*field.message_type()))
+    case FieldDescriptor::CPPTYPE_STRING:
+      if (!value.is_string()) return TypeError(at, "a string", value);
       break;
-    if (!value.is_object())
-      return TypeError(at, "a mapping", value);
-    return CheckFields(value, *field.message_type(), at);
-  default:
-    break;
+    case FieldDescriptor::CPPTYPE_BOOL:
+      if (!value.is_boolean()) return TypeError(at, "true or false", value);
+      break;
+    case FieldDescriptor::CPPTYPE_INT32:
+    case FieldDescriptor::CPPTYPE_INT64:
+    case FieldDescriptor::CPPTYPE_UINT32:
+    case FieldDescriptor::CPPTYPE_UINT64:
+      if (!value.is_number_integer()) return TypeError(at, "an integer", value);
+      break;
+    case FieldDescriptor::CPPTYPE_MESSAGE:
+      if (field.message_type()->full_name() == "google.protobuf.Duration" &&
+          !value.is_string()) {
+        return TypeError(at, "a duration in seconds such as \"300s\"", value);
+      }
+      if (field.message_type()->full_name() == "google.protobuf.Timestamp") {
+        absl::Time time;
+        std::string error;
+        if (!value.is_string() ||
+            !absl::ParseTime(absl::RFC3339_full, value.get<std::string>(),
+                             &time, &error)) {
+          return TypeError(
+              at, "an RFC 3339 time such as \"2026-01-05T09:00:00+09:00\"",
+              value);
+        }
+      }
+      if (IsWellKnownType(*field.message_type())) break;
+      if (!value.is_object()) return TypeError(at, "a mapping", value);
+      return CheckFields(value, *field.message_type(), at);
+    default:
+      break;
   }
   return absl::OkStatus();
 }
 
-absl::Status CheckFields(const Json &object, const Descriptor &type,
+absl::Status CheckFields(const Json& object, const Descriptor& type,
                          absl::string_view path) {
-  for (const auto &[key, value] : object.items()) {
+  for (const auto& [key, value] : object.items()) {
     const std::string at = Join(path, key);
-    const FieldDescriptor *field = FindJsonField(type, key);
+    const FieldDescriptor* field = FindJsonField(type, key);
     if (field == nullptr) {
       // Protobuf's own JSON parser also accepts proto names; manifests use
       // one spelling.
-      if (const FieldDescriptor *named = type.FindFieldByName(key)) {
+      if (const FieldDescriptor* named = type.FindFieldByName(key)) {
         return absl::InvalidArgumentError(
             absl::StrFormat("unknown field \"%s\" (did you mean \"%s\"?)", at,
                             Join(path, named->json_name())));
@@ -721,14 +688,12 @@ absl::Status CheckFields(const Json &object, const Descriptor &type,
           absl::StrFormat("unknown field \"%s\"", at));
     }
     // null leaves the field unset; map fields are left to the JSON parser.
-    if (value.is_null() || field->is_map())
-      continue;
+    if (value.is_null() || field->is_map()) continue;
     if (!field->is_repeated()) {
       RETURN_IF_ERROR(CheckValue(value, *field, at));
       continue;
     }
-    if (!value.is_array())
-      return TypeError(at, "a list", value);
+    if (!value.is_array()) return TypeError(at, "a list", value);
     for (size_t i = 0; i < value.size(); ++i) {
       RETURN_IF_ERROR(
           CheckValue(value[i], *field, absl::StrCat(at, "[", i, "]")));
@@ -741,20 +706,19 @@ absl::Status CheckFields(const Json &object, const Descriptor &type,
 
 std::string Where(int document) { return absl::StrCat("document ", document); }
 
-std::string Where(const ManifestObject &object) {
+std::string Where(const ManifestObject& object) {
   return absl::StrFormat("document %d (%s \"%s\")", object.document,
                          object.kind, object.name);
 }
 
-absl::StatusOr<ManifestObject> LoadDocument(const YAML::Node &node,
+absl::StatusOr<ManifestObject> LoadDocument(const YAML::Node& node,
                                             int document) {
   if (!node.IsMap()) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "%s: expected a mapping with a \"kind\"", Where(document)));
   }
   absl::StatusOr<Json> converted = YamlToJson(node, "");
-  if (!converted.ok())
-    return Annotate(Where(document), converted.status());
+  if (!converted.ok()) return Annotate(Where(document), converted.status());
   Json fields = *std::move(converted);
 
   auto kind_value = fields.find("kind");
@@ -762,7 +726,7 @@ absl::StatusOr<ManifestObject> LoadDocument(const YAML::Node &node,
     return absl::InvalidArgumentError(
         absl::StrFormat("%s: missing \"kind\"", Where(document)));
   }
-  const Kind *kind = kind_value->is_string()
+  const Kind* kind = kind_value->is_string()
                          ? FindKind(kind_value->get<std::string>())
                          : nullptr;
   if (kind == nullptr) {
@@ -809,21 +773,21 @@ absl::StatusOr<ManifestObject> LoadDocument(const YAML::Node &node,
 }
 
 // Overrides of one rotation that the manifest declares may not overlap.
-absl::Status
-CheckOverridesTogether(const std::vector<ManifestObject> &objects) {
-  std::map<std::string, std::vector<const ManifestObject *>> by_rotation;
-  for (const ManifestObject &object : objects) {
-    if (const auto *override_ =
+absl::Status CheckOverridesTogether(
+    const std::vector<ManifestObject>& objects) {
+  std::map<std::string, std::vector<const ManifestObject*>> by_rotation;
+  for (const ManifestObject& object : objects) {
+    if (const auto* override_ =
             google::protobuf::DynamicCastToGenerated<RotationOverride>(
                 object.message.get())) {
       by_rotation[override_->rotation()].push_back(&object);
     }
   }
-  for (const auto &[rotation, declared] : by_rotation) {
+  for (const auto& [rotation, declared] : by_rotation) {
     std::vector<oncall::Override> overrides;
-    for (const ManifestObject *object : declared) {
+    for (const ManifestObject* object : declared) {
       overrides.push_back(escalation::ToOncallOverride(
-          static_cast<const RotationOverride &>(*object->message)));
+          static_cast<const RotationOverride&>(*object->message)));
       RETURN_IF_ERROR(
           Annotate(Where(*object), oncall::ValidateOverrides(overrides)));
     }
@@ -831,22 +795,21 @@ CheckOverridesTogether(const std::vector<ManifestObject> &objects) {
   return absl::OkStatus();
 }
 
-} // namespace
+}  // namespace
 
-std::string ObjectLabel(const ManifestObject &object) {
+std::string ObjectLabel(const ManifestObject& object) {
   return absl::StrCat(absl::AsciiStrToLower(object.kind), "/", object.name);
 }
 
-absl::StatusOr<std::vector<ManifestObject>>
-LoadManifest(absl::string_view yaml) {
+absl::StatusOr<std::vector<ManifestObject>> LoadManifest(
+    absl::string_view yaml) {
   std::vector<ManifestObject> objects;
   try {
     const std::vector<YAML::Node> documents = YAML::LoadAll(std::string(yaml));
     // (kind, name) -> the document that declares it.
     absl::flat_hash_map<std::pair<std::string, std::string>, int> declared;
     for (size_t i = 0; i < documents.size(); ++i) {
-      if (documents[i].IsNull())
-        continue;
+      if (documents[i].IsNull()) continue;
       ASSIGN_OR_RETURN(ManifestObject object,
                        LoadDocument(documents[i], static_cast<int>(i) + 1));
       auto [first, inserted] =
@@ -858,7 +821,7 @@ LoadManifest(absl::string_view yaml) {
       }
       objects.push_back(std::move(object));
     }
-  } catch (const YAML::Exception &e) {
+  } catch (const YAML::Exception& e) {
     if (e.mark.is_null()) {
       return absl::InvalidArgumentError(absl::StrCat("invalid YAML: ", e.msg));
     }
@@ -873,8 +836,8 @@ LoadManifest(absl::string_view yaml) {
   return objects;
 }
 
-absl::Status ApplyManifest(const std::vector<ManifestObject> &objects,
-                           const Clients &clients, std::ostream &out) {
+absl::Status ApplyManifest(const std::vector<ManifestObject>& objects,
+                           const Clients& clients, std::ostream& out) {
   // Response plans: read each one's state first.
   std::vector<std::optional<Change>> changes(objects.size());
   // The escalation service's objects, in one request; where each one's
@@ -882,27 +845,26 @@ absl::Status ApplyManifest(const std::vector<ManifestObject> &objects,
   ApplyRequest request;
   std::vector<size_t> contacts, rotations, overrides;
   for (size_t i = 0; i < objects.size(); ++i) {
-    const ManifestObject &object = objects[i];
-    const Kind &kind = *FindKind(object.kind);
+    const ManifestObject& object = objects[i];
+    const Kind& kind = *FindKind(object.kind);
     if (kind.store == Store::kIncidents) {
       absl::StatusOr<Change> change = kind.plan(*object.message, clients);
-      if (!change.ok())
-        return Annotate(Where(object), change.status());
+      if (!change.ok()) return Annotate(Where(object), change.status());
       changes[i] = *std::move(change);
       continue;
     }
-    if (const auto *contact = google::protobuf::DynamicCastToGenerated<Contact>(
+    if (const auto* contact = google::protobuf::DynamicCastToGenerated<Contact>(
             object.message.get())) {
       *request.add_contacts() = *contact;
       contacts.push_back(i);
-    } else if (const auto *rotation =
+    } else if (const auto* rotation =
                    google::protobuf::DynamicCastToGenerated<Rotation>(
                        object.message.get())) {
       *request.add_rotations() = *rotation;
       rotations.push_back(i);
     } else {
       *request.add_overrides() =
-          static_cast<const RotationOverride &>(*object.message);
+          static_cast<const RotationOverride&>(*object.message);
       overrides.push_back(i);
     }
   }
@@ -937,4 +899,4 @@ absl::Status ApplyManifest(const std::vector<ManifestObject> &objects,
   return absl::OkStatus();
 }
 
-} // namespace tocsin::cli
+}  // namespace tocsin::cli

@@ -71,14 +71,14 @@ struct ManifestObject {
 
 // "responseplan/NAME", "contact/NAME", "rotation/NAME",
 // "override/ROTATION/NAME": how output lines refer to the object.
-std::string ObjectLabel(const ManifestObject &object);
+std::string ObjectLabel(const ManifestObject& object);
 
 // The APIs that objects are applied through, one client per service.
 struct Clients {
   // Response plans.
-  const client::IncidentsClient *incidents;
+  const client::IncidentsClient* incidents;
   // Contacts, rotations and overrides.
-  const client::EscalationClient *escalation;
+  const client::EscalationClient* escalation;
 };
 
 // Parses and checks every document of a manifest, with the rules of the
@@ -87,8 +87,8 @@ struct Clients {
 // rotations and overrides: libs/oncall, also overrides of one rotation that
 // overlap). Empty documents are skipped; a manifest with no object, or that
 // declares one object twice, is an error.
-absl::StatusOr<std::vector<ManifestObject>>
-LoadManifest(absl::string_view yaml);
+absl::StatusOr<std::vector<ManifestObject>> LoadManifest(
+    absl::string_view yaml);
 
 // Applies objects that LoadManifest returned. Response plans are created
 // when missing and updated when they differ (values the server fills in,
@@ -102,9 +102,9 @@ LoadManifest(absl::string_view yaml);
 // created|updated|unchanged" (the escalation service's outcome). A plan that
 // fails to be written after the escalation objects were applied leaves those
 // applied (two services, no common transaction); the error names it.
-absl::Status ApplyManifest(const std::vector<ManifestObject> &objects,
-                           const Clients &clients, std::ostream &out);
+absl::Status ApplyManifest(const std::vector<ManifestObject>& objects,
+                           const Clients& clients, std::ostream& out);
 
-} // namespace tocsin::cli
+}  // namespace tocsin::cli
 
-#endif // TOCSIN_TOOLS_CLI_APPLY_H_
+#endif  // TOCSIN_TOOLS_CLI_APPLY_H_

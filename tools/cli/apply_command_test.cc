@@ -8,8 +8,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
+#include "gtest/gtest.h"
 #include "libs/status/status_matchers.h"
 #include "libs/testing/ports.h"
 #include "nlohmann/json.hpp"
@@ -18,8 +20,6 @@
 #include "tocsin/paging/v1/paging.pb.h"
 #include "tools/cli/cli.h"
 #include "tools/cli/cli_test_fixture.h"
-#include "gmock/gmock.h"
-#include "gtest/gtest.h"
 
 namespace tocsin::cli {
 namespace {
@@ -120,8 +120,9 @@ TEST_F(ApplyCommandTest,
   // manifest leaves out; they are no difference.
   Result again = Run({"apply", "-f", "-"}, kPlanAndContact);
   ASSERT_EQ(again.exit_code, kExitOk) << again.err;
-  EXPECT_EQ(again.out, "responseplan/payments unchanged\n"
-                       "contact/payments-oncall unchanged\n");
+  EXPECT_EQ(again.out,
+            "responseplan/payments unchanged\n"
+            "contact/payments-oncall unchanged\n");
   EXPECT_EQ(plans_.writes(), 1);
   EXPECT_EQ(contacts_.writes(), 1);
 }
@@ -134,8 +135,9 @@ TEST_F(ApplyCommandTest, ApplyUpdatesAChangedContactAtTheVersionItRead) {
   Result updated = Run({"apply", "-f", "-"}, edited);
 
   ASSERT_EQ(updated.exit_code, kExitOk) << updated.err;
-  EXPECT_EQ(updated.out, "responseplan/payments unchanged\n"
-                         "contact/payments-oncall updated\n");
+  EXPECT_EQ(updated.out,
+            "responseplan/payments unchanged\n"
+            "contact/payments-oncall updated\n");
   const escalation_v1::Contact contact =
       contacts_.contacts().at("payments-oncall");
   EXPECT_EQ(contact.channels(1).delay().seconds(), 60);
@@ -204,12 +206,13 @@ TEST_F(ApplyCommandTest, ApplyOfOnCallObjectsIsOneCheckedApply) {
   Result created = Run({"apply", "-f", "-"}, kOnCall);
 
   ASSERT_EQ(created.exit_code, kExitOk) << created.err;
-  EXPECT_EQ(created.out, "contact/kenji created\n"
-                         "rotation/tokyo created\n"
-                         "override/tokyo/holiday created\n"
-                         "contact/primary created\n"
-                         "contact/sre created\n"
-                         "responseplan/sre-alarms created\n");
+  EXPECT_EQ(created.out,
+            "contact/kenji created\n"
+            "rotation/tokyo created\n"
+            "override/tokyo/holiday created\n"
+            "contact/primary created\n"
+            "contact/sre created\n"
+            "responseplan/sre-alarms created\n");
   const std::vector<escalation_v1::ApplyRequest> requests =
       contacts_.apply_requests();
   ASSERT_EQ(requests.size(), 2u);
@@ -224,12 +227,13 @@ TEST_F(ApplyCommandTest, ApplyOfOnCallObjectsIsOneCheckedApply) {
 
   Result again = Run({"apply", "-f", "-"}, kOnCall);
   ASSERT_EQ(again.exit_code, kExitOk) << again.err;
-  EXPECT_EQ(again.out, "contact/kenji unchanged\n"
-                       "rotation/tokyo unchanged\n"
-                       "override/tokyo/holiday unchanged\n"
-                       "contact/primary unchanged\n"
-                       "contact/sre unchanged\n"
-                       "responseplan/sre-alarms unchanged\n");
+  EXPECT_EQ(again.out,
+            "contact/kenji unchanged\n"
+            "rotation/tokyo unchanged\n"
+            "override/tokyo/holiday unchanged\n"
+            "contact/primary unchanged\n"
+            "contact/sre unchanged\n"
+            "responseplan/sre-alarms unchanged\n");
 }
 
 TEST_F(ApplyCommandTest, ApplyThatTheEscalationServiceRefusesAppliesNothing) {
@@ -263,5 +267,5 @@ TEST_F(ApplyCommandTest, ApplyWithABadRotationSendsNothing) {
   EXPECT_THAT(contacts_.apply_requests(), IsEmpty());
 }
 
-} // namespace
-} // namespace tocsin::cli
+}  // namespace
+}  // namespace tocsin::cli

@@ -5,13 +5,13 @@
 #include <string>
 #include <vector>
 
+#include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/message_differencer.h"
+#include "gtest/gtest.h"
 #include "libs/status/status_matchers.h"
 #include "tocsin/escalation/v1/escalation.pb.h"
 #include "tocsin/incidents/v1/incidents.pb.h"
-#include "gmock/gmock.h"
-#include "gtest/gtest.h"
 
 namespace tocsin::cli {
 namespace {
@@ -25,30 +25,32 @@ using ::tocsin::escalation::v1::RotationOverride;
 using ::tocsin::incidents::v1::ResponsePlan;
 using ::tocsin::testing::StatusIs;
 
-const ResponsePlan &PlanOf(const ManifestObject &object) {
+const ResponsePlan& PlanOf(const ManifestObject& object) {
   return *google::protobuf::DynamicCastToGenerated<ResponsePlan>(
       object.message.get());
 }
 
-const Contact &ContactOf(const ManifestObject &object) {
+const Contact& ContactOf(const ManifestObject& object) {
   return *google::protobuf::DynamicCastToGenerated<Contact>(
       object.message.get());
 }
 
-template <typename T> const T &MessageOf(const ManifestObject &object) {
-  const T *message =
+template <typename T>
+const T& MessageOf(const ManifestObject& object) {
+  const T* message =
       google::protobuf::DynamicCastToGenerated<T>(object.message.get());
   EXPECT_NE(message, nullptr) << object.kind;
   return *message;
 }
 
-template <typename T = ResponsePlan> T ParseText(const std::string &text) {
+template <typename T = ResponsePlan>
+T ParseText(const std::string& text) {
   T message;
   EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &message));
   return message;
 }
 
-std::string ReadFile(const std::string &path) {
+std::string ReadFile(const std::string& path) {
   std::ifstream file(path);
   EXPECT_TRUE(file.good()) << path;
   std::stringstream text;
@@ -57,7 +59,7 @@ std::string ReadFile(const std::string &path) {
 }
 
 // The error LoadManifest gives for `yaml`.
-std::string LoadError(const std::string &yaml) {
+std::string LoadError(const std::string& yaml) {
   absl::StatusOr<std::vector<ManifestObject>> objects = LoadManifest(yaml);
   EXPECT_THAT(objects,
               StatusIs(absl::StatusCode::kInvalidArgument, ::testing::_));
@@ -164,7 +166,7 @@ resolveOnOk: TRUE
 priority: -5
 )yaml"));
 
-  const ResponsePlan &plan = PlanOf(objects[0]);
+  const ResponsePlan& plan = PlanOf(objects[0]);
   EXPECT_EQ(plan.name(), "007");
   EXPECT_EQ(plan.display_name(), "true");
   EXPECT_THAT(plan.engagements(), ElementsAre("42", "false"));
@@ -408,20 +410,20 @@ TEST(LoadManifestTest, TheServersContactRulesAreCheckedBeforeAnythingIsSent) {
   EXPECT_EQ(LoadError(contact + "  - {name: h, webhook: {url: 'ftp://h/x'}}\n"),
             "document 1 (Contact \"bob\"): contact \"bob\": channel \"h\" "
             "webhook URL \"ftp://h/x\" must start with http:// or https://");
-  EXPECT_EQ(LoadError(contact +
-                      "  - {name: m, email: {address: b@example.com}}\n"
-                      "  - {name: m, email: {address: c@example.com}}\n"),
-            "document 1 (Contact \"bob\"): contact \"bob\": channel name \"m\" "
-            "is used twice; channel names must be unique within a contact");
+  EXPECT_EQ(
+      LoadError(contact + "  - {name: m, email: {address: b@example.com}}\n"
+                          "  - {name: m, email: {address: c@example.com}}\n"),
+      "document 1 (Contact \"bob\"): contact \"bob\": channel name \"m\" "
+      "is used twice; channel names must be unique within a contact");
 }
 
 TEST(LoadManifestTest, ContactChannelFieldsHaveTheirManifestTypes) {
   const std::string contact = "kind: Contact\nname: bob\nchannels:\n";
-  EXPECT_EQ(LoadError(contact +
-                      "  - {name: h, webhook: {url: 'http://h/'}, delay: "
-                      "300}\n"),
-            "document 1 (Contact \"bob\"): field \"channels[0].delay\" must be "
-            "a duration in seconds such as \"300s\", got number 300");
+  EXPECT_EQ(
+      LoadError(contact + "  - {name: h, webhook: {url: 'http://h/'}, delay: "
+                          "300}\n"),
+      "document 1 (Contact \"bob\"): field \"channels[0].delay\" must be "
+      "a duration in seconds such as \"300s\", got number 300");
   EXPECT_EQ(
       LoadError(contact + "  - {name: h, pigeon: {loft: 'roof'}}\n"),
       "document 1 (Contact \"bob\"): unknown field \"channels[0].pigeon\"");
@@ -441,7 +443,7 @@ TEST(LoadManifestTest, ContactNamesAndServerFieldsAreChecked) {
 // ---- On-call: contact types and plans, rotations, overrides ----
 
 template <typename T>
-void ExpectProto(const ManifestObject &object, const std::string &text) {
+void ExpectProto(const ManifestObject& object, const std::string& text) {
   const T expected = ParseText<T>(text);
   EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
       MessageOf<T>(object), expected))
@@ -744,22 +746,22 @@ TEST(LoadManifestTest, LoadsTheFollowTheSunExample) {
       LoadManifest(ReadFile("tools/cli/examples/oncall.yaml")));
 
   std::vector<std::string> labels;
-  for (const ManifestObject &object : objects) {
+  for (const ManifestObject& object : objects) {
     labels.push_back(ObjectLabel(object));
   }
-  EXPECT_THAT(labels,
-              ElementsAre("contact/kenji", "contact/yuki", "contact/oliver",
-                          "contact/amelia", "contact/sre-lead",
-                          "rotation/tokyo", "rotation/london",
-                          "rotation/secondary",
-                          "override/london/amelia-covers-oliver",
-                          "contact/primary", "contact/secondary-schedule",
-                          "contact/sre-escalation", "responseplan/sre-alarms"));
-  const Contact &escalation = MessageOf<Contact>(objects[11]);
+  EXPECT_THAT(
+      labels,
+      ElementsAre("contact/kenji", "contact/yuki", "contact/oliver",
+                  "contact/amelia", "contact/sre-lead", "rotation/tokyo",
+                  "rotation/london", "rotation/secondary",
+                  "override/london/amelia-covers-oliver", "contact/primary",
+                  "contact/secondary-schedule", "contact/sre-escalation",
+                  "responseplan/sre-alarms"));
+  const Contact& escalation = MessageOf<Contact>(objects[11]);
   EXPECT_EQ(escalation.escalation_plan().stages_size(), 2);
   EXPECT_EQ(escalation.escalation_plan().repeat(), 2);
   EXPECT_EQ(MessageOf<Rotation>(objects[5]).time_zone_id(), "Asia/Tokyo");
 }
 
-} // namespace
-} // namespace tocsin::cli
+}  // namespace
+}  // namespace tocsin::cli

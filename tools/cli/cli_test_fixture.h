@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "gtest/gtest.h"
 #include "libs/client/fake_escalation_service.h"
 #include "libs/client/fake_incidents_service.h"
 #include "libs/client/fake_paging_service.h"
@@ -19,7 +20,6 @@
 #include "tocsin/incidents/v1/incidents.pb.h"
 #include "tocsin/paging/v1/paging.pb.h"
 #include "tools/cli/cli.h"
-#include "gtest/gtest.h"
 
 namespace tocsin::cli {
 
@@ -69,7 +69,7 @@ struct Result {
 };
 
 class CliTest : public ::testing::Test {
-protected:
+ protected:
   void SetUp() override {
     ASSERT_OK_AND_ASSIGN(server_, client::TestServer::Start(
                                       {&incidents_, &plans_, &contacts_,
@@ -87,14 +87,14 @@ protected:
   }
 
   // Runs `tocsin ARGS` with `stdin_text` on stdin.
-  Result Run(const std::vector<std::string> &args,
-             const std::string &stdin_text = "") const {
+  Result Run(const std::vector<std::string>& args,
+             const std::string& stdin_text = "") const {
     return RunWith(Defaults(), args, stdin_text);
   }
 
-  static Result RunWith(const GlobalOptions &defaults,
-                        const std::vector<std::string> &args,
-                        const std::string &stdin_text = "") {
+  static Result RunWith(const GlobalOptions& defaults,
+                        const std::vector<std::string>& args,
+                        const std::string& stdin_text = "") {
     std::istringstream in(stdin_text);
     std::ostringstream out;
     std::ostringstream err;
@@ -102,9 +102,9 @@ protected:
     return {exit_code, out.str(), err.str()};
   }
 
-  static incidents::v1::Incident
-  MakeIncident(const std::string &id, incidents::v1::IncidentStatus status,
-               const std::string &plan, const std::string &title) {
+  static incidents::v1::Incident MakeIncident(
+      const std::string& id, incidents::v1::IncidentStatus status,
+      const std::string& plan, const std::string& title) {
     incidents::v1::Incident incident;
     incident.set_id(id);
     incident.set_status(status);
@@ -127,10 +127,10 @@ protected:
         "inc-3", incidents::v1::INCIDENT_STATUS_OPEN, "search", "Search down"));
   }
 
-  static paging::v1::Page MakePage(const std::string &id,
-                                   const std::string &incident_id,
-                                   const std::string &contact,
-                                   const std::string &channel,
+  static paging::v1::Page MakePage(const std::string& id,
+                                   const std::string& incident_id,
+                                   const std::string& contact,
+                                   const std::string& channel,
                                    paging::v1::PageState state, int attempts) {
     paging::v1::Page page;
     page.set_id(id);
@@ -145,7 +145,7 @@ protected:
     page.set_impact(2);
     page.set_accept_code("code-" + id);
     for (int i = 1; i <= attempts; ++i) {
-      paging::v1::DeliveryAttempt *attempt = page.add_attempts();
+      paging::v1::DeliveryAttempt* attempt = page.add_attempts();
       attempt->set_number(i);
       attempt->mutable_time()->set_seconds(kNewYear2026 + 60 * i);
       attempt->set_ok(i == attempts);
@@ -176,6 +176,6 @@ protected:
   std::string address_;
 };
 
-} // namespace tocsin::cli
+}  // namespace tocsin::cli
 
-#endif // TOCSIN_TOOLS_CLI_CLI_TEST_FIXTURE_H_
+#endif  // TOCSIN_TOOLS_CLI_CLI_TEST_FIXTURE_H_
