@@ -140,6 +140,26 @@ grpc::Status FakeIncidentService::ListUnmatchedAlarms(
                    response->mutable_next_page_token());
 }
 
+void FakeIncidentService::SetTestAlarmResponse(
+    const v1::TestAlarmResponse& response) {
+  absl::MutexLock lock(&mu_);
+  test_alarm_response_ = response;
+}
+
+std::vector<v1::Alarm> FakeIncidentService::tested_alarms() {
+  absl::MutexLock lock(&mu_);
+  return tested_alarms_;
+}
+
+grpc::Status FakeIncidentService::TestAlarm(grpc::ServerContext*,
+                                            const v1::TestAlarmRequest* request,
+                                            v1::TestAlarmResponse* response) {
+  absl::MutexLock lock(&mu_);
+  tested_alarms_.push_back(request->alarm());
+  *response = test_alarm_response_;
+  return grpc::Status::OK;
+}
+
 // ---- FakeResponsePlanService ----
 
 std::map<std::string, v1::ResponsePlan> FakeResponsePlanService::plans() {

@@ -37,6 +37,10 @@ class FakeIncidentService final
   incidents::v1::Incident incident(const std::string& id);
   // Every ResolveIncident request of a known incident, in order.
   std::vector<incidents::v1::ResolveIncidentRequest> resolves();
+  // What TestAlarm answers (whatever the alarm), and the alarms it was asked
+  // about.
+  void SetTestAlarmResponse(const incidents::v1::TestAlarmResponse& response);
+  std::vector<incidents::v1::Alarm> tested_alarms();
 
   grpc::Status GetIncident(grpc::ServerContext*,
                            const incidents::v1::GetIncidentRequest* request,
@@ -56,6 +60,9 @@ class FakeIncidentService final
       grpc::ServerContext*,
       const incidents::v1::ListUnmatchedAlarmsRequest* request,
       incidents::v1::ListUnmatchedAlarmsResponse* response) override;
+  grpc::Status TestAlarm(grpc::ServerContext*,
+                         const incidents::v1::TestAlarmRequest* request,
+                         incidents::v1::TestAlarmResponse* response) override;
 
  private:
   absl::Mutex mu_;
@@ -65,6 +72,8 @@ class FakeIncidentService final
   std::vector<incidents::v1::UnmatchedAlarm> unmatched_ ABSL_GUARDED_BY(mu_);
   std::vector<incidents::v1::ResolveIncidentRequest> resolves_
       ABSL_GUARDED_BY(mu_);
+  incidents::v1::TestAlarmResponse test_alarm_response_ ABSL_GUARDED_BY(mu_);
+  std::vector<incidents::v1::Alarm> tested_alarms_ ABSL_GUARDED_BY(mu_);
 };
 
 class FakeResponsePlanService final

@@ -72,6 +72,14 @@ absl::StatusOr<std::vector<v1::UnmatchedAlarm>> IncidentsClient::ListUnmatched()
       &v1::ListUnmatchedAlarmsResponse::mutable_alarms, options_.deadline);
 }
 
+absl::StatusOr<v1::TestAlarmResponse> IncidentsClient::TestAlarm(
+    const v1::Alarm& alarm) const {
+  v1::TestAlarmRequest request;
+  *request.mutable_alarm() = alarm;
+  return Call(*incidents_, &v1::IncidentService::Stub::TestAlarm, request,
+              options_.deadline);
+}
+
 absl::StatusOr<v1::ResponsePlan> IncidentsClient::CreatePlan(
     const v1::ResponsePlan& plan) const {
   v1::CreateResponsePlanRequest request;

@@ -55,6 +55,10 @@ class IncidentsClient {
   // Alarms that matched no response plan.
   absl::StatusOr<std::vector<incidents::v1::UnmatchedAlarm>> ListUnmatched()
       const;
+  // What ingesting `alarm` would do now (which plan, open or join), storing
+  // nothing and paging nobody.
+  absl::StatusOr<incidents::v1::TestAlarmResponse> TestAlarm(
+      const incidents::v1::Alarm& alarm) const;
 
   absl::StatusOr<incidents::v1::ResponsePlan> CreatePlan(
       const incidents::v1::ResponsePlan& plan) const;

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
+#include <map>
+#include <optional>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -14,12 +16,15 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "absl/time/time.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
+#include "libs/oncall/rotation.h"
 #include "libs/status/status_macros.h"
 #include "nlohmann/json.hpp"
 #include "services/escalation/contacts.h"
+#include "services/escalation/oncall_convert.h"
 #include "services/incidents/matching.h"
 #include "tocsin/escalation/v1/escalation.pb.h"
 #include "tocsin/incidents/v1/incidents.pb.h"
@@ -33,7 +38,14 @@ using ::google::protobuf::FieldDescriptor;
 using ::google::protobuf::Message;
 using ::tocsin::client::EscalationClient;
 using ::tocsin::client::IncidentsClient;
+using ::tocsin::escalation::v1::ApplyRequest;
+using ::tocsin::escalation::v1::ApplyResponse;
 using ::tocsin::escalation::v1::Contact;
+using ::tocsin::escalation::v1::EscalationPlan;
+using ::tocsin::escalation::v1::PersonalPlan;
+using ::tocsin::escalation::v1::Rotation;
+using ::tocsin::escalation::v1::RotationOverride;
+using ::tocsin::escalation::v1::SchedulePlan;
 using ::tocsin::incidents::v1::ResponsePlan;
 // Keeps the manifest's key order, so errors report the first problem in it.
 using Json = nlohmann::ordered_json;
@@ -59,16 +71,33 @@ struct Change {
   std::function<absl::Status()> make;
 };
 
+// Which service stores a kind, and how.
+enum class Store {
+  // The incidents service, object by object (create or update).
+  kIncidents,
+  // The escalation service, every such object of the manifest in one
+  // ContactService.Apply.
+  kEscalation,
+};
+
 // A kind of object that manifests can declare. Its message has a string field
 // `name` that identifies the object.
 struct Kind {
   absl::string_view name;
   std::unique_ptr<Message> (*new_message)();
+  // Turns the fields that a manifest spells differently from protobuf JSON
+  // (a contact's `plan`, a rotation's hand-off times) into protobuf JSON,
+  // checking them; errors name the manifest's field path. nullptr: none.
+  absl::Status (*to_proto_json)(Json& fields);
   // Checks beyond the message's schema (the name's format, fields that only
   // the server sets).
   absl::Status (*validate)(const Message& object);
+  Store store;
+  // For kIncidents: what applying the object changes.
   absl::StatusOr<Change> (*plan)(const Message& desired,
                                  const Clients& clients);
+  // How output lines and errors name the object (nullptr: its name).
+  std::string (*qualified_name)(const Message& object);
 };
 
 template <typename T>
@@ -150,29 +179,310 @@ absl::StatusOr<Change> PlanResponsePlan(const Message& object,
       &IncidentsClient::UpdatePlan, incidents::WithDefaults);
 }
 
+// ---- Shared checks of the manifest's own spellings ----
+
+absl::Status TypeError(absl::string_view at, absl::string_view expected,
+                       const Json& value);
+absl::Status CheckFields(const Json& object, const Descriptor& type,
+                         absl::string_view path);
+std::string Join(absl::string_view path, absl::string_view key);
+
+absl::Status UnknownField(absl::string_view at) {
+  return absl::InvalidArgumentError(
+      absl::StrFormat("unknown field \"%s\"", at));
+}
+
+// "09:00" as a HandOffTime in protobuf JSON.
+absl::StatusOr<Json> HandOffTimeJson(const Json& value, absl::string_view at) {
+  if (!value.is_string()) {
+    return TypeError(at, "a time of day such as \"09:00\"", value);
+  }
+  absl::StatusOr<oncall::HandOffTime> time =
+      oncall::ParseHandOffTime(value.get<std::string>());
+  if (!time.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("field \"%s\": %s", at, time.status().message()));
+  }
+  return Json{{"hourOfDay", time->hour}, {"minuteOfHour", time->minute}};
+}
+
+// "MON" as a DayOfWeek in protobuf JSON.
+absl::StatusOr<Json> DayOfWeekJson(const Json& value, absl::string_view at) {
+  if (!value.is_string()) return TypeError(at, "a day such as MON", value);
+  const std::string day = value.get<std::string>();
+  absl::StatusOr<oncall::Weekday> parsed = oncall::ParseWeekday(day);
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "field \"%s\" must be one of MON, TUE, WED, THU, FRI, SAT, SUN, got "
+        "\"%s\"",
+        at, day));
+  }
+  return Json(absl::StrCat("DAY_OF_WEEK_", oncall::WeekdayName(*parsed)));
+}
+
+// Fails for a key of `object` outside `allowed`.
+absl::Status OnlyKeys(const Json& object, absl::string_view path,
+                      std::initializer_list<absl::string_view> allowed) {
+  for (const auto& [key, value] : object.items()) {
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      return UnknownField(Join(path, key));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// The items of a list field (none when null); TypeError otherwise.
+absl::StatusOr<std::vector<Json>> ListItems(const Json& value,
+                                            absl::string_view at) {
+  if (value.is_null()) return std::vector<Json>();
+  if (!value.is_array()) return TypeError(at, "a list", value);
+  return std::vector<Json>(value.begin(), value.end());
+}
+
+std::string Item(absl::string_view at, size_t i) {
+  return absl::StrCat(at, "[", i, "]");
+}
+
 // ---- Contact ----
+
+// `type: PERSONAL` and `plan: {...}` (whose fields depend on the type) as
+// Contact's protobuf JSON: type CONTACT_TYPE_PERSONAL and personalPlan,
+// escalationPlan or schedule.
+absl::Status ContactToProtoJson(Json& fields) {
+  for (absl::string_view proto_name :
+       {"personalPlan", "escalationPlan", "schedule"}) {
+    if (fields.contains(proto_name)) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "unknown field \"%s\" (a contact's plan is \"plan\")", proto_name));
+    }
+  }
+  std::string type = "PERSONAL";
+  auto type_value = fields.find("type");
+  if (type_value != fields.end() && !type_value->is_null()) {
+    const bool known =
+        type_value->is_string() &&
+        (*type_value == "PERSONAL" || *type_value == "ESCALATION" ||
+         *type_value == "ONCALL_SCHEDULE");
+    if (!known) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("field \"type\" must be one of PERSONAL, ESCALATION, "
+                          "ONCALL_SCHEDULE, got %s",
+                          type_value->dump()));
+    }
+    type = type_value->get<std::string>();
+    *type_value = absl::StrCat("CONTACT_TYPE_", type);
+  }
+  auto plan = fields.find("plan");
+  if (plan == fields.end()) return absl::OkStatus();
+  if (plan->is_null()) {
+    fields.erase(plan);
+    return absl::OkStatus();
+  }
+  if (!plan->is_object()) return TypeError("plan", "a mapping", *plan);
+  const Descriptor* descriptor = PersonalPlan::descriptor();
+  std::string field = "personalPlan";
+  if (type == "ESCALATION") {
+    descriptor = EscalationPlan::descriptor();
+    field = "escalationPlan";
+  } else if (type == "ONCALL_SCHEDULE") {
+    descriptor = SchedulePlan::descriptor();
+    field = "schedule";
+  }
+  RETURN_IF_ERROR(CheckFields(*plan, *descriptor, "plan"));
+  Json value = *plan;
+  fields.erase(plan);
+  fields[field] = std::move(value);
+  return absl::OkStatus();
+}
 
 absl::Status ValidateContact(const Message& object) {
   const auto& contact = static_cast<const Contact&>(object);
-  // The escalation service's own rules, as for response plans.
-  RETURN_IF_ERROR(escalation::ValidateContact(contact));
-  return RejectFieldsSetByServer(
+  RETURN_IF_ERROR(RejectFieldsSetByServer(
       contact, {Contact::kVersionFieldNumber, Contact::kCreateTimeFieldNumber,
-                Contact::kUpdateTimeFieldNumber});
+                Contact::kUpdateTimeFieldNumber}));
+  for (int i = 0; i < contact.channels_size(); ++i) {
+    if (contact.channels(i).has_activation()) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "field \"channels[%d].activation\" is set by the server", i));
+    }
+  }
+  // The escalation service's own rules for a person, as for response plans;
+  // plans and schedules (references to other objects) are checked by the
+  // service's dry run.
+  if (contact.type() == escalation::v1::CONTACT_TYPE_UNSPECIFIED ||
+      contact.type() == escalation::v1::CONTACT_TYPE_PERSONAL) {
+    return escalation::ValidateContact(contact);
+  }
+  return escalation::ValidateName("contact", contact.name());
 }
 
-absl::StatusOr<Change> PlanContact(const Message& object,
-                                   const Clients& clients) {
-  return PlanCreateOrUpdate(
-      static_cast<const Contact&>(object), *clients.escalation,
-      &EscalationClient::GetContact, &EscalationClient::CreateContact,
-      &EscalationClient::UpdateContact, escalation::ContactWithDefaults);
+// ---- Rotation ----
+
+// The recurrence's hand-off times ("09:00"), days (MON) and coverage map as
+// Recurrence's protobuf JSON.
+absl::StatusOr<Json> RecurrenceToProtoJson(const Json& recurrence) {
+  constexpr absl::string_view kPath = "recurrence";
+  if (!recurrence.is_object()) {
+    return TypeError(kPath, "a mapping", recurrence);
+  }
+  Json out = Json::object();
+  for (const auto& [key, value] : recurrence.items()) {
+    const std::string at = Join(kPath, key);
+    if (value.is_null()) continue;
+    if (key == "dailySettings") {
+      ASSIGN_OR_RETURN(std::vector<Json> items, ListItems(value, at));
+      Json list = Json::array();
+      for (size_t i = 0; i < items.size(); ++i) {
+        ASSIGN_OR_RETURN(Json time, HandOffTimeJson(items[i], Item(at, i)));
+        list.push_back(std::move(time));
+      }
+      out[key] = std::move(list);
+    } else if (key == "weeklySettings" || key == "monthlySettings") {
+      const bool weekly = key == "weeklySettings";
+      ASSIGN_OR_RETURN(std::vector<Json> items, ListItems(value, at));
+      Json list = Json::array();
+      for (size_t i = 0; i < items.size(); ++i) {
+        const std::string item_at = Item(at, i);
+        const Json& item = items[i];
+        if (!item.is_object()) return TypeError(item_at, "a mapping", item);
+        const absl::string_view day_key = weekly ? "dayOfWeek" : "dayOfMonth";
+        RETURN_IF_ERROR(OnlyKeys(item, item_at, {day_key, "handOffTime"}));
+        Json setting = Json::object();
+        if (item.contains(day_key)) {
+          const Json& day = item[std::string(day_key)];
+          const std::string day_at = Join(item_at, day_key);
+          if (weekly) {
+            ASSIGN_OR_RETURN(setting[std::string(day_key)],
+                             DayOfWeekJson(day, day_at));
+          } else {
+            if (!day.is_number_integer()) {
+              return TypeError(day_at, "an integer", day);
+            }
+            setting[std::string(day_key)] = day;
+          }
+        }
+        if (item.contains("handOffTime")) {
+          ASSIGN_OR_RETURN(setting["handOffTime"],
+                           HandOffTimeJson(item["handOffTime"],
+                                           Join(item_at, "handOffTime")));
+        }
+        list.push_back(std::move(setting));
+      }
+      out[key] = std::move(list);
+    } else if (key == "shiftCoverages") {
+      if (!value.is_object()) {
+        return TypeError(at, "a mapping from days (MON) to time ranges", value);
+      }
+      Json list = Json::array();
+      for (const auto& [day, ranges] : value.items()) {
+        const std::string day_at = Join(at, day);
+        Json coverage = Json::object();
+        ASSIGN_OR_RETURN(coverage["dayOfWeek"], DayOfWeekJson(day, day_at));
+        ASSIGN_OR_RETURN(std::vector<Json> items, ListItems(ranges, day_at));
+        Json times = Json::array();
+        for (size_t i = 0; i < items.size(); ++i) {
+          const std::string range_at = Item(day_at, i);
+          const Json& range = items[i];
+          if (!range.is_object()) {
+            return TypeError(range_at, "a mapping {start, end}", range);
+          }
+          RETURN_IF_ERROR(OnlyKeys(range, range_at, {"start", "end"}));
+          Json time = Json::object();
+          for (const char* end : {"start", "end"}) {
+            if (!range.contains(end)) {
+              return absl::InvalidArgumentError(absl::StrFormat(
+                  "field \"%s\" is missing", Join(range_at, end)));
+            }
+            ASSIGN_OR_RETURN(time[end],
+                             HandOffTimeJson(range[end], Join(range_at, end)));
+          }
+          times.push_back(std::move(time));
+        }
+        coverage["coverageTimes"] = std::move(times);
+        list.push_back(std::move(coverage));
+      }
+      out[key] = std::move(list);
+    } else if (key == "numberOfOnCalls" || key == "recurrenceMultiplier") {
+      if (!value.is_number_integer()) return TypeError(at, "an integer", value);
+      out[key] = value;
+    } else {
+      const FieldDescriptor* named =
+          escalation::v1::Recurrence::descriptor()->FindFieldByName(key);
+      if (named != nullptr) {
+        return absl::InvalidArgumentError(
+            absl::StrFormat("unknown field \"%s\" (did you mean \"%s\"?)", at,
+                            Join(kPath, named->json_name())));
+      }
+      return UnknownField(at);
+    }
+  }
+  return out;
+}
+
+absl::Status RotationToProtoJson(Json& fields) {
+  auto recurrence = fields.find("recurrence");
+  if (recurrence == fields.end() || recurrence->is_null()) {
+    return absl::OkStatus();
+  }
+  ASSIGN_OR_RETURN(*recurrence, RecurrenceToProtoJson(*recurrence));
+  return absl::OkStatus();
+}
+
+absl::Status ValidateRotation(const Message& object) {
+  const auto& rotation = static_cast<const Rotation&>(object);
+  RETURN_IF_ERROR(escalation::ValidateName("rotation", rotation.name()));
+  RETURN_IF_ERROR(RejectFieldsSetByServer(
+      rotation,
+      {Rotation::kVersionFieldNumber, Rotation::kCreateTimeFieldNumber,
+       Rotation::kUpdateTimeFieldNumber}));
+  // The rules of the code that pages (libs/oncall), before anything is sent.
+  ASSIGN_OR_RETURN(oncall::RotationSpec spec,
+                   escalation::ToRotationSpec(rotation));
+  if (!rotation.has_start_time()) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("rotation \"%s\" has no startTime (RFC 3339, e.g. "
+                        "\"2026-01-05T09:00:00+09:00\")",
+                        rotation.name()));
+  }
+  return oncall::ValidateRotation(spec);
+}
+
+// ---- Override ----
+
+absl::Status ValidateOverride(const Message& object) {
+  const auto& override_ = static_cast<const RotationOverride&>(object);
+  RETURN_IF_ERROR(escalation::ValidateName("override", override_.name()));
+  RETURN_IF_ERROR(RejectFieldsSetByServer(
+      override_, {RotationOverride::kCreateTimeFieldNumber}));
+  if (override_.rotation().empty()) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "override \"%s\" names no rotation (field \"rotation\")",
+        override_.name()));
+  }
+  if (!override_.has_start() || !override_.has_end()) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "override \"%s\" needs \"start\" and \"end\" (RFC 3339)",
+        override_.name()));
+  }
+  const oncall::Override one = escalation::ToOncallOverride(override_);
+  return oncall::ValidateOverrides({one});
+}
+
+std::string OverrideName(const Message& object) {
+  const auto& override_ = static_cast<const RotationOverride&>(object);
+  return absl::StrCat(override_.rotation(), "/", override_.name());
 }
 
 // Every kind a manifest may declare.
 constexpr Kind kKinds[] = {
-    {"ResponsePlan", New<ResponsePlan>, ValidateResponsePlan, PlanResponsePlan},
-    {"Contact", New<Contact>, ValidateContact, PlanContact},
+    {"ResponsePlan", New<ResponsePlan>, nullptr, ValidateResponsePlan,
+     Store::kIncidents, PlanResponsePlan, nullptr},
+    {"Contact", New<Contact>, ContactToProtoJson, ValidateContact,
+     Store::kEscalation, nullptr, nullptr},
+    {"Rotation", New<Rotation>, RotationToProtoJson, ValidateRotation,
+     Store::kEscalation, nullptr, nullptr},
+    {"Override", New<RotationOverride>, nullptr, ValidateOverride,
+     Store::kEscalation, nullptr, OverrideName},
 };
 
 const Kind* FindKind(absl::string_view name) {
@@ -341,6 +651,17 @@ absl::Status CheckValue(const Json& value, const FieldDescriptor& field,
           !value.is_string()) {
         return TypeError(at, "a duration in seconds such as \"300s\"", value);
       }
+      if (field.message_type()->full_name() == "google.protobuf.Timestamp") {
+        absl::Time time;
+        std::string error;
+        if (!value.is_string() ||
+            !absl::ParseTime(absl::RFC3339_full, value.get<std::string>(),
+                             &time, &error)) {
+          return TypeError(
+              at, "an RFC 3339 time such as \"2026-01-05T09:00:00+09:00\"",
+              value);
+        }
+      }
       if (IsWellKnownType(*field.message_type())) break;
       if (!value.is_object()) return TypeError(at, "a mapping", value);
       return CheckFields(value, *field.message_type(), at);
@@ -428,6 +749,9 @@ absl::StatusOr<ManifestObject> LoadDocument(const YAML::Node& node,
           : Where(object);
 
   object.message = kind->new_message();
+  if (kind->to_proto_json != nullptr) {
+    RETURN_IF_ERROR(Annotate(where, kind->to_proto_json(fields)));
+  }
   RETURN_IF_ERROR(Annotate(
       where, CheckFields(fields, *object.message->GetDescriptor(), "")));
   google::protobuf::util::Status parsed =
@@ -442,7 +766,33 @@ absl::StatusOr<ManifestObject> LoadDocument(const YAML::Node& node,
         absl::StrCat(where, ": missing \"name\""));
   }
   RETURN_IF_ERROR(Annotate(where, kind->validate(*object.message)));
+  if (kind->qualified_name != nullptr) {
+    object.name = kind->qualified_name(*object.message);
+  }
   return object;
+}
+
+// Overrides of one rotation that the manifest declares may not overlap.
+absl::Status CheckOverridesTogether(
+    const std::vector<ManifestObject>& objects) {
+  std::map<std::string, std::vector<const ManifestObject*>> by_rotation;
+  for (const ManifestObject& object : objects) {
+    if (const auto* override_ =
+            google::protobuf::DynamicCastToGenerated<RotationOverride>(
+                object.message.get())) {
+      by_rotation[override_->rotation()].push_back(&object);
+    }
+  }
+  for (const auto& [rotation, declared] : by_rotation) {
+    std::vector<oncall::Override> overrides;
+    for (const ManifestObject* object : declared) {
+      overrides.push_back(escalation::ToOncallOverride(
+          static_cast<const RotationOverride&>(*object->message)));
+      RETURN_IF_ERROR(
+          Annotate(Where(*object), oncall::ValidateOverrides(overrides)));
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -482,24 +832,69 @@ absl::StatusOr<std::vector<ManifestObject>> LoadManifest(
   if (objects.empty()) {
     return absl::InvalidArgumentError("the manifest declares no object");
   }
+  RETURN_IF_ERROR(CheckOverridesTogether(objects));
   return objects;
 }
 
 absl::Status ApplyManifest(const std::vector<ManifestObject>& objects,
                            const Clients& clients, std::ostream& out) {
-  std::vector<Change> changes;
-  for (const ManifestObject& object : objects) {
-    absl::StatusOr<Change> change =
-        FindKind(object.kind)->plan(*object.message, clients);
-    if (!change.ok()) return Annotate(Where(object), change.status());
-    changes.push_back(*std::move(change));
+  // Response plans: read each one's state first.
+  std::vector<std::optional<Change>> changes(objects.size());
+  // The escalation service's objects, in one request; where each one's
+  // outcome is in the response (contacts, then rotations, then overrides).
+  ApplyRequest request;
+  std::vector<size_t> contacts, rotations, overrides;
+  for (size_t i = 0; i < objects.size(); ++i) {
+    const ManifestObject& object = objects[i];
+    const Kind& kind = *FindKind(object.kind);
+    if (kind.store == Store::kIncidents) {
+      absl::StatusOr<Change> change = kind.plan(*object.message, clients);
+      if (!change.ok()) return Annotate(Where(object), change.status());
+      changes[i] = *std::move(change);
+      continue;
+    }
+    if (const auto* contact = google::protobuf::DynamicCastToGenerated<Contact>(
+            object.message.get())) {
+      *request.add_contacts() = *contact;
+      contacts.push_back(i);
+    } else if (const auto* rotation =
+                   google::protobuf::DynamicCastToGenerated<Rotation>(
+                       object.message.get())) {
+      *request.add_rotations() = *rotation;
+      rotations.push_back(i);
+    } else {
+      *request.add_overrides() =
+          static_cast<const RotationOverride&>(*object.message);
+      overrides.push_back(i);
+    }
+  }
+  std::vector<std::string> outcomes(objects.size());
+  const bool escalation_objects =
+      !contacts.empty() || !rotations.empty() || !overrides.empty();
+  if (escalation_objects) {
+    // Checked whole by the service (references, cycles, overlaps,
+    // activation) before anything is stored anywhere.
+    request.set_dry_run(true);
+    RETURN_IF_ERROR(clients.escalation->Apply(request).status());
+    request.set_dry_run(false);
+    ASSIGN_OR_RETURN(ApplyResponse applied, clients.escalation->Apply(request));
+    std::vector<size_t> order = contacts;
+    order.insert(order.end(), rotations.begin(), rotations.end());
+    order.insert(order.end(), overrides.begin(), overrides.end());
+    for (size_t k = 0; k < order.size(); ++k) {
+      outcomes[order[k]] = k < static_cast<size_t>(applied.outcomes_size())
+                               ? applied.outcomes(k)
+                               : "applied";
+    }
   }
   for (size_t i = 0; i < objects.size(); ++i) {
-    if (changes[i].make) {
-      RETURN_IF_ERROR(Annotate(Where(objects[i]), changes[i].make()));
+    if (changes[i].has_value()) {
+      if (changes[i]->make) {
+        RETURN_IF_ERROR(Annotate(Where(objects[i]), changes[i]->make()));
+      }
+      outcomes[i] = std::string(OutcomeName(changes[i]->outcome));
     }
-    out << ObjectLabel(objects[i]) << " " << OutcomeName(changes[i].outcome)
-        << "\n";
+    out << ObjectLabel(objects[i]) << " " << outcomes[i] << "\n";
   }
   return absl::OkStatus();
 }

@@ -13,6 +13,23 @@
 //   name: payments-latency
 //   incidentTemplate: {title: "Payments latency", impact: 2}
 //
+// Kinds whose manifest spelling differs from protobuf JSON (the issue's
+// contract, kept by users' files):
+// - Contact: `type: PERSONAL|ESCALATION|ONCALL_SCHEDULE` (default PERSONAL)
+//   and `plan`, whose fields depend on the type: a person's
+//   {stages: [{durationInMinutes, targets: [{channel,
+//   retryIntervalInMinutes}]}]}, an escalation plan's {stages:
+//   [{durationInMinutes, targets: [{contact, isEssential}]}], stopOnFirstAck,
+//   repeat}, a schedule's {rotationIds: [...]}.
+// - Rotation: hand-off and coverage times are "HH:MM" strings, days are MON
+//   .. SUN: recurrence {dailySettings: ["09:00"], weeklySettings: [{dayOfWeek:
+//   MON, handOffTime: "10:00"}], monthlySettings: [{dayOfMonth: 31,
+//   handOffTime: "09:00"}], numberOfOnCalls, recurrenceMultiplier,
+//   shiftCoverages: {MON: [{start: "09:00", end: "18:00"}]}}.
+// - Override: name, rotation, contacts, start, end; named "ROTATION/NAME"
+//   (override names are unique per rotation).
+// Times (startTime, start, end) are RFC 3339 strings.
+//
 // Unquoted scalars keep their YAML type: true/false are booleans, integers
 // are numbers, null (~ or nothing) leaves a field unset; everything else, and
 // every quoted or tagged scalar, is a string. A value of the wrong type or an
@@ -43,37 +60,48 @@ namespace tocsin::cli {
 struct ManifestObject {
   // 1-based position of its document in the manifest.
   int document = 0;
-  // "ResponsePlan" or "Contact".
+  // "ResponsePlan", "Contact", "Rotation" or "Override".
   std::string kind;
+  // Its name; "ROTATION/NAME" for an Override.
   std::string name;
   // The kind's message: incidents::v1::ResponsePlan for ResponsePlan,
-  // escalation::v1::Contact for Contact.
+  // escalation::v1::Contact, Rotation and RotationOverride for the others.
   std::unique_ptr<google::protobuf::Message> message;
 };
 
-// "responseplan/NAME", "contact/NAME": how output lines refer to the object.
+// "responseplan/NAME", "contact/NAME", "rotation/NAME",
+// "override/ROTATION/NAME": how output lines refer to the object.
 std::string ObjectLabel(const ManifestObject& object);
 
 // The APIs that objects are applied through, one client per service.
 struct Clients {
   // Response plans.
   const client::IncidentsClient* incidents;
-  // Contacts.
+  // Contacts, rotations and overrides.
   const client::EscalationClient* escalation;
 };
 
-// Parses and checks every document of a manifest. Empty documents are
-// skipped; a manifest with no object, or that declares one object twice, is
-// an error.
+// Parses and checks every document of a manifest, with the rules of the
+// services that store them where the CLI has them (response plans:
+// services/incidents/matching.h; persons: services/escalation/contacts.h;
+// rotations and overrides: libs/oncall, also overrides of one rotation that
+// overlap). Empty documents are skipped; a manifest with no object, or that
+// declares one object twice, is an error.
 absl::StatusOr<std::vector<ManifestObject>> LoadManifest(
     absl::string_view yaml);
 
-// Applies objects that LoadManifest returned, in their order: creates each
-// object that does not exist and updates each that differs,
-// printing one line per object: "responseplan/NAME created|updated|unchanged".
-// Values the server fills in when they are not given (a plan's impact, a
-// channel's delay) count as equal to their defaults.
-// The current state of every object is read before the first change.
+// Applies objects that LoadManifest returned. Response plans are created
+// when missing and updated when they differ (values the server fills in,
+// such as a plan's impact, count as equal to their defaults; an update is
+// conditional on the version read). Contacts, rotations and overrides go to
+// the escalation service in one ContactService.Apply, all or nothing. Order:
+// every plan's state is read, the escalation objects are checked by an Apply
+// with dry_run (so a reference, cycle or overlap the service refuses changes
+// nothing anywhere), then applied, then the plans are written. Prints one
+// line per object, in the manifest's order: "contact/NAME
+// created|updated|unchanged" (the escalation service's outcome). A plan that
+// fails to be written after the escalation objects were applied leaves those
+// applied (two services, no common transaction); the error names it.
 absl::Status ApplyManifest(const std::vector<ManifestObject>& objects,
                            const Clients& clients, std::ostream& out);
 

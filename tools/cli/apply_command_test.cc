@@ -163,5 +163,109 @@ displayName: Bob
   EXPECT_THAT(contacts_.contacts(), IsEmpty());
 }
 
+// A person, a rotation of them, an override, a schedule, an escalation plan
+// and the response plan that engages it.
+constexpr char kOnCall[] = R"yaml(
+kind: Contact
+name: kenji
+channels: [{name: mail, email: {address: kenji@example.com}}]
+plan: {stages: [{durationInMinutes: 5, targets: [{channel: mail}]}]}
+---
+kind: Rotation
+name: tokyo
+contacts: [kenji]
+startTime: "2026-01-05T09:00:00+09:00"
+timeZoneId: Asia/Tokyo
+recurrence: {weeklySettings: [{dayOfWeek: MON, handOffTime: "09:00"}]}
+---
+kind: Override
+name: holiday
+rotation: tokyo
+contacts: []
+start: "2026-01-06T00:00:00Z"
+end: "2026-01-07T00:00:00Z"
+---
+kind: Contact
+name: primary
+type: ONCALL_SCHEDULE
+plan: {rotationIds: [tokyo]}
+---
+kind: Contact
+name: sre
+type: ESCALATION
+plan:
+  stages: [{durationInMinutes: 10, targets: [{contact: primary, isEssential: true}]}]
+  repeat: 1
+---
+kind: ResponsePlan
+name: sre-alarms
+engagements: [sre]
+)yaml";
+
+TEST_F(ApplyCommandTest, ApplyOfOnCallObjectsIsOneCheckedApply) {
+  Result created = Run({"apply", "-f", "-"}, kOnCall);
+
+  ASSERT_EQ(created.exit_code, kExitOk) << created.err;
+  EXPECT_EQ(created.out,
+            "contact/kenji created\n"
+            "rotation/tokyo created\n"
+            "override/tokyo/holiday created\n"
+            "contact/primary created\n"
+            "contact/sre created\n"
+            "responseplan/sre-alarms created\n");
+  const std::vector<escalation_v1::ApplyRequest> requests =
+      contacts_.apply_requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_TRUE(requests[0].dry_run());
+  EXPECT_FALSE(requests[1].dry_run());
+  EXPECT_EQ(requests[1].contacts_size(), 3);
+  EXPECT_EQ(requests[1].rotations_size(), 1);
+  EXPECT_EQ(requests[1].overrides_size(), 1);
+  EXPECT_EQ(contacts_.contacts().at("sre").escalation_plan().repeat(), 1);
+  EXPECT_EQ(rotations_.rotations().at("tokyo").time_zone_id(), "Asia/Tokyo");
+  EXPECT_EQ(rotations_.overrides("tokyo").size(), 1u);
+
+  Result again = Run({"apply", "-f", "-"}, kOnCall);
+  ASSERT_EQ(again.exit_code, kExitOk) << again.err;
+  EXPECT_EQ(again.out,
+            "contact/kenji unchanged\n"
+            "rotation/tokyo unchanged\n"
+            "override/tokyo/holiday unchanged\n"
+            "contact/primary unchanged\n"
+            "contact/sre unchanged\n"
+            "responseplan/sre-alarms unchanged\n");
+}
+
+TEST_F(ApplyCommandTest, ApplyThatTheEscalationServiceRefusesAppliesNothing) {
+  std::string manifest = kOnCall;
+  manifest.replace(manifest.find("rotationIds: [tokyo]"), 20,
+                   "rotationIds: [osaka]");
+
+  Result result = Run({"apply", "-f", "-"}, manifest);
+
+  EXPECT_EQ(result.exit_code, kExitFailed);
+  EXPECT_EQ(result.out, "");
+  EXPECT_EQ(result.err,
+            "error: INVALID_ARGUMENT: contact \"primary\": rotation \"osaka\" "
+            "is not a rotation\n");
+  ASSERT_EQ(contacts_.apply_requests().size(), 1u);
+  EXPECT_TRUE(contacts_.apply_requests()[0].dry_run());
+  EXPECT_THAT(contacts_.contacts(), IsEmpty());
+  EXPECT_THAT(rotations_.rotations(), IsEmpty());
+  EXPECT_THAT(plans_.plans(), IsEmpty());
+}
+
+TEST_F(ApplyCommandTest, ApplyWithABadRotationSendsNothing) {
+  std::string manifest = kOnCall;
+  manifest.replace(manifest.find("Asia/Tokyo"), 10, "JST");
+
+  Result result = Run({"apply", "-f", "-"}, manifest);
+
+  EXPECT_EQ(result.exit_code, kExitFailed);
+  EXPECT_THAT(result.err, StartsWith("error: INVALID_ARGUMENT: document 2 "
+                                     "(Rotation \"tokyo\"): "));
+  EXPECT_THAT(contacts_.apply_requests(), IsEmpty());
+}
+
 }  // namespace
 }  // namespace tocsin::cli

@@ -20,6 +20,8 @@ using ::testing::ElementsAre;
 using ::testing::Eq;
 using ::testing::HasSubstr;
 using ::tocsin::escalation::v1::Contact;
+using ::tocsin::escalation::v1::Rotation;
+using ::tocsin::escalation::v1::RotationOverride;
 using ::tocsin::incidents::v1::ResponsePlan;
 using ::tocsin::testing::StatusIs;
 
@@ -31,6 +33,14 @@ const ResponsePlan& PlanOf(const ManifestObject& object) {
 const Contact& ContactOf(const ManifestObject& object) {
   return *google::protobuf::DynamicCastToGenerated<Contact>(
       object.message.get());
+}
+
+template <typename T>
+const T& MessageOf(const ManifestObject& object) {
+  const T* message =
+      google::protobuf::DynamicCastToGenerated<T>(object.message.get());
+  EXPECT_NE(message, nullptr) << object.kind;
+  return *message;
 }
 
 template <typename T = ResponsePlan>
@@ -231,7 +241,7 @@ TEST(LoadManifestTest, MissingKind) {
 TEST(LoadManifestTest, UnsupportedKindListsTheSupportedOnes) {
   EXPECT_EQ(LoadError("kind: Foo\nname: x\n"),
             "document 1: unsupported kind \"Foo\" (supported: ResponsePlan, "
-            "Contact)");
+            "Contact, Rotation, Override)");
 }
 
 TEST(LoadManifestTest, MissingName) {
@@ -414,8 +424,9 @@ TEST(LoadManifestTest, ContactChannelFieldsHaveTheirManifestTypes) {
                           "300}\n"),
       "document 1 (Contact \"bob\"): field \"channels[0].delay\" must be "
       "a duration in seconds such as \"300s\", got number 300");
-  EXPECT_EQ(LoadError(contact + "  - {name: h, pigeon: {loft: 'roof'}}\n"),
-            "document 1 (Contact \"bob\"): unknown field \"channels[0].pigeon\"");
+  EXPECT_EQ(
+      LoadError(contact + "  - {name: h, pigeon: {loft: 'roof'}}\n"),
+      "document 1 (Contact \"bob\"): unknown field \"channels[0].pigeon\"");
 }
 
 TEST(LoadManifestTest, ContactNamesAndServerFieldsAreChecked) {
@@ -427,6 +438,329 @@ TEST(LoadManifestTest, ContactNamesAndServerFieldsAreChecked) {
   EXPECT_EQ(LoadError("kind: Contact\nname: bob\nversion: 2\n" + channels),
             "document 1 (Contact \"bob\"): field \"version\" is set by the "
             "server");
+}
+
+// ---- On-call: contact types and plans, rotations, overrides ----
+
+template <typename T>
+void ExpectProto(const ManifestObject& object, const std::string& text) {
+  const T expected = ParseText<T>(text);
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
+      MessageOf<T>(object), expected))
+      << MessageOf<T>(object).DebugString();
+}
+
+TEST(LoadManifestTest, LoadsAPersonsPlanAndSmsAndVoiceChannels) {
+  ASSERT_OK_AND_ASSIGN(std::vector<ManifestObject> objects, LoadManifest(R"yaml(
+kind: Contact
+name: kenji
+channels:
+  - {name: mail, email: {address: kenji@example.com}}
+  - {name: phone, sms: {number: "+81312345678"}}
+  - {name: call, voice: {number: "+81312345678"}}
+plan:
+  stages:
+    - durationInMinutes: 5
+      targets: [{channel: mail, retryIntervalInMinutes: 1}]
+    - durationInMinutes: 0
+      targets: [{channel: phone}, {channel: call}]
+ackTimeoutInMinutes: 30
+)yaml"));
+
+  ExpectProto<Contact>(objects[0], R"pb(
+    name: "kenji"
+    channels {
+      name: "mail"
+      email { address: "kenji@example.com" }
+    }
+    channels {
+      name: "phone"
+      sms { number: "+81312345678" }
+    }
+    channels {
+      name: "call"
+      voice { number: "+81312345678" }
+    }
+    personal_plan {
+      stages {
+        duration_in_minutes: 5
+        targets { channel: "mail" retry_interval_in_minutes: 1 }
+      }
+      stages {
+        targets { channel: "phone" }
+        targets { channel: "call" }
+      }
+    }
+    ack_timeout_in_minutes: 30
+  )pb");
+}
+
+TEST(LoadManifestTest, LoadsAnEscalationPlanAndASchedule) {
+  ASSERT_OK_AND_ASSIGN(std::vector<ManifestObject> objects, LoadManifest(R"yaml(
+kind: Contact
+name: sre
+type: ESCALATION
+plan:
+  stages:
+    - durationInMinutes: 10
+      targets: [{contact: primary, isEssential: true}]
+  stopOnFirstAck: true
+  repeat: 2
+---
+kind: Contact
+name: primary
+type: ONCALL_SCHEDULE
+plan: {rotationIds: [tokyo, london]}
+---
+kind: Contact
+name: person
+type: PERSONAL
+channels: [{name: m, email: {address: p@example.com}}]
+)yaml"));
+
+  ExpectProto<Contact>(objects[0], R"pb(
+    name: "sre"
+    type: CONTACT_TYPE_ESCALATION
+    escalation_plan {
+      stages {
+        duration_in_minutes: 10
+        targets { contact: "primary" is_essential: true }
+      }
+      stop_on_first_ack: true
+      repeat: 2
+    }
+  )pb");
+  ExpectProto<Contact>(objects[1], R"pb(
+    name: "primary"
+    type: CONTACT_TYPE_ONCALL_SCHEDULE
+    schedule { rotation_ids: [ "tokyo", "london" ] }
+  )pb");
+  EXPECT_EQ(MessageOf<Contact>(objects[2]).type(),
+            escalation::v1::CONTACT_TYPE_PERSONAL);
+}
+
+TEST(LoadManifestTest, APlansFieldsAreThoseOfTheContactsType) {
+  EXPECT_EQ(LoadError("kind: Contact\nname: sre\ntype: ESCALATION\n"
+                      "plan: {stages: [{targets: [{channel: mail}]}]}\n"),
+            "document 1 (Contact \"sre\"): unknown field "
+            "\"plan.stages[0].targets[0].channel\"");
+  EXPECT_EQ(LoadError("kind: Contact\nname: p\ntype: ONCALL_SCHEDULE\n"
+                      "plan: {rotationIds: tokyo}\n"),
+            "document 1 (Contact \"p\"): field \"plan.rotationIds\" must be a "
+            "list, got string \"tokyo\"");
+  EXPECT_EQ(LoadError("kind: Contact\nname: p\ntype: TEAM\n"),
+            "document 1 (Contact \"p\"): field \"type\" must be one of "
+            "PERSONAL, ESCALATION, ONCALL_SCHEDULE, got \"TEAM\"");
+  EXPECT_EQ(LoadError("kind: Contact\nname: p\ntype: ESCALATION\n"
+                      "escalationPlan: {repeat: 1}\n"),
+            "document 1 (Contact \"p\"): unknown field \"escalationPlan\" (a "
+            "contact's plan is \"plan\")");
+  EXPECT_EQ(LoadError("kind: Contact\nname: p\ntype: ESCALATION\n"
+                      "plan: {repeat: \"2\"}\n"),
+            "document 1 (Contact \"p\"): field \"plan.repeat\" must be an "
+            "integer, got string \"2\"");
+}
+
+TEST(LoadManifestTest, LoadsARotationWithItsRecurrenceAndCoverage) {
+  ASSERT_OK_AND_ASSIGN(std::vector<ManifestObject> objects, LoadManifest(R"yaml(
+kind: Rotation
+name: tokyo
+contacts: [kenji, yuki]
+startTime: 2026-01-05T09:00:00+09:00
+timeZoneId: Asia/Tokyo
+recurrence:
+  weeklySettings: [{dayOfWeek: MON, handOffTime: "10:00"}]
+  numberOfOnCalls: 1
+  recurrenceMultiplier: 2
+  shiftCoverages:
+    MON: [{start: "09:00", end: "18:00"}]
+    SAT: [{start: 22:00, end: 06:30}]
+)yaml"));
+
+  EXPECT_EQ(ObjectLabel(objects[0]), "rotation/tokyo");
+  ExpectProto<Rotation>(objects[0], R"pb(
+    name: "tokyo"
+    contacts: [ "kenji", "yuki" ]
+    start_time { seconds: 1767571200 }
+    time_zone_id: "Asia/Tokyo"
+    recurrence {
+      weekly_settings {
+        day_of_week: DAY_OF_WEEK_MON
+        hand_off_time { hour_of_day: 10 }
+      }
+      number_of_on_calls: 1
+      recurrence_multiplier: 2
+      shift_coverages {
+        day_of_week: DAY_OF_WEEK_MON
+        coverage_times {
+          start { hour_of_day: 9 }
+          end { hour_of_day: 18 }
+        }
+      }
+      shift_coverages {
+        day_of_week: DAY_OF_WEEK_SAT
+        coverage_times {
+          start { hour_of_day: 22 }
+          end { hour_of_day: 6 minute_of_hour: 30 }
+        }
+      }
+    }
+  )pb");
+}
+
+TEST(LoadManifestTest, LoadsDailyAndMonthlySettings) {
+  ASSERT_OK_AND_ASSIGN(std::vector<ManifestObject> objects, LoadManifest(R"yaml(
+kind: Rotation
+name: daily
+contacts: [a, b]
+startTime: "2026-01-01T00:00:00Z"
+timeZoneId: UTC
+recurrence: {dailySettings: ["09:00", "21:00"]}
+---
+kind: Rotation
+name: monthly
+contacts: [a]
+startTime: "2026-01-01T00:00:00Z"
+timeZoneId: Europe/London
+recurrence: {monthlySettings: [{dayOfMonth: 31, handOffTime: "09:00"}]}
+)yaml"));
+
+  ExpectProto<Rotation>(objects[0], R"pb(
+    name: "daily"
+    contacts: [ "a", "b" ]
+    start_time { seconds: 1767225600 }
+    time_zone_id: "UTC"
+    recurrence {
+      daily_settings { hour_of_day: 9 }
+      daily_settings { hour_of_day: 21 }
+    }
+  )pb");
+  EXPECT_EQ(MessageOf<Rotation>(objects[1])
+                .recurrence()
+                .monthly_settings(0)
+                .day_of_month(),
+            31);
+}
+
+TEST(LoadManifestTest, RotationMistakesNameTheFieldPath) {
+  const std::string head =
+      "kind: Rotation\nname: r\ncontacts: [a]\n"
+      "startTime: \"2026-01-01T00:00:00Z\"\ntimeZoneId: UTC\n";
+  EXPECT_THAT(LoadError(head + "recurrence: {weeklySettings: [{dayOfWeek: MON, "
+                               "handOffTime: \"9:00\"}]}\n"),
+              HasSubstr("document 1 (Rotation \"r\"): field "
+                        "\"recurrence.weeklySettings[0].handOffTime\": "));
+  EXPECT_EQ(LoadError(head + "recurrence: {weeklySettings: [{dayOfWeek: "
+                             "MONDAY, handOffTime: \"09:00\"}]}\n"),
+            "document 1 (Rotation \"r\"): field "
+            "\"recurrence.weeklySettings[0].dayOfWeek\" must be one of MON, "
+            "TUE, WED, THU, FRI, SAT, SUN, got \"MONDAY\"");
+  EXPECT_EQ(LoadError(head + "recurrence: {dailySettings: [\"09:00\"], "
+                             "shiftCoverages: {MON: [{start: \"09:00\"}]}}\n"),
+            "document 1 (Rotation \"r\"): field "
+            "\"recurrence.shiftCoverages.MON[0].end\" is missing");
+  EXPECT_EQ(LoadError(head + "recurrence: {daily_settings: [\"09:00\"]}\n"),
+            "document 1 (Rotation \"r\"): unknown field "
+            "\"recurrence.daily_settings\" (did you mean "
+            "\"recurrence.dailySettings\"?)");
+  EXPECT_EQ(LoadError(head + "recurrence: {dailySettings: [\"09:00\"], "
+                             "numberOfOnCalls: two}\n"),
+            "document 1 (Rotation \"r\"): field \"recurrence.numberOfOnCalls\" "
+            "must be an integer, got string \"two\"");
+  EXPECT_EQ(LoadError("kind: Rotation\nname: r\ncontacts: [a]\n"
+                      "startTime: 2026-01-01\ntimeZoneId: UTC\n"
+                      "recurrence: {dailySettings: [\"09:00\"]}\n"),
+            "document 1 (Rotation \"r\"): field \"startTime\" must be an RFC "
+            "3339 time such as \"2026-01-05T09:00:00+09:00\", got string "
+            "\"2026-01-01\"");
+}
+
+TEST(LoadManifestTest, TheEnginesRotationRulesAreCheckedBeforeAnythingIsSent) {
+  const std::string recurrence = "recurrence: {dailySettings: [\"09:00\"]}\n";
+  EXPECT_THAT(
+      LoadError("kind: Rotation\nname: r\ncontacts: []\n"
+                "startTime: \"2026-01-01T00:00:00Z\"\ntimeZoneId: UTC\n" +
+                recurrence),
+      HasSubstr("document 1 (Rotation \"r\"): "));
+  EXPECT_THAT(
+      LoadError("kind: Rotation\nname: r\ncontacts: [a]\n"
+                "startTime: \"2026-01-01T00:00:00Z\"\ntimeZoneId: PST\n" +
+                recurrence),
+      HasSubstr("PST"));
+  EXPECT_THAT(LoadError("kind: Rotation\nname: r\ncontacts: [a]\n"
+                        "timeZoneId: UTC\n" +
+                        recurrence),
+              HasSubstr("has no startTime"));
+}
+
+TEST(LoadManifestTest, LoadsOverridesNamedByTheirRotation) {
+  ASSERT_OK_AND_ASSIGN(std::vector<ManifestObject> objects, LoadManifest(R"yaml(
+kind: Override
+name: cover
+rotation: tokyo
+contacts: [yuki]
+start: "2026-01-06T13:00:00+09:00"
+end: "2026-01-06T18:00:00+09:00"
+---
+kind: Override
+name: cover
+rotation: london
+contacts: []
+start: "2026-01-06T13:00:00Z"
+end: "2026-01-06T18:00:00Z"
+)yaml"));
+
+  EXPECT_EQ(ObjectLabel(objects[0]), "override/tokyo/cover");
+  EXPECT_EQ(ObjectLabel(objects[1]), "override/london/cover");
+  ExpectProto<RotationOverride>(objects[0], R"pb(
+    name: "cover"
+    rotation: "tokyo"
+    contacts: "yuki"
+    start { seconds: 1767672000 }
+    end { seconds: 1767690000 }
+  )pb");
+}
+
+TEST(LoadManifestTest, OverrideMistakesAreErrors) {
+  EXPECT_THAT(LoadError("kind: Override\nname: o\nrotation: r\n"
+                        "start: \"2026-01-06T18:00:00Z\"\n"
+                        "end: \"2026-01-06T13:00:00Z\"\n"),
+              HasSubstr("document 1 (Override \"o\"): "));
+  EXPECT_EQ(LoadError("kind: Override\nname: o\n"
+                      "start: \"2026-01-06T13:00:00Z\"\n"
+                      "end: \"2026-01-06T18:00:00Z\"\n"),
+            "document 1 (Override \"o\"): override \"o\" names no rotation "
+            "(field \"rotation\")");
+  EXPECT_THAT(LoadError("kind: Override\nname: a\nrotation: r\n"
+                        "start: \"2026-01-06T13:00:00Z\"\n"
+                        "end: \"2026-01-06T18:00:00Z\"\n---\n"
+                        "kind: Override\nname: b\nrotation: r\n"
+                        "start: \"2026-01-06T17:00:00Z\"\n"
+                        "end: \"2026-01-06T19:00:00Z\"\n"),
+              HasSubstr("document 2 (Override \"r/b\"): "));
+}
+
+TEST(LoadManifestTest, LoadsTheFollowTheSunExample) {
+  ASSERT_OK_AND_ASSIGN(
+      std::vector<ManifestObject> objects,
+      LoadManifest(ReadFile("tools/cli/examples/oncall.yaml")));
+
+  std::vector<std::string> labels;
+  for (const ManifestObject& object : objects) {
+    labels.push_back(ObjectLabel(object));
+  }
+  EXPECT_THAT(
+      labels,
+      ElementsAre("contact/kenji", "contact/yuki", "contact/oliver",
+                  "contact/amelia", "contact/sre-lead", "rotation/tokyo",
+                  "rotation/london", "rotation/secondary",
+                  "override/london/amelia-covers-oliver", "contact/primary",
+                  "contact/secondary-schedule", "contact/sre-escalation",
+                  "responseplan/sre-alarms"));
+  const Contact& escalation = MessageOf<Contact>(objects[11]);
+  EXPECT_EQ(escalation.escalation_plan().stages_size(), 2);
+  EXPECT_EQ(escalation.escalation_plan().repeat(), 2);
+  EXPECT_EQ(MessageOf<Rotation>(objects[5]).time_zone_id(), "Asia/Tokyo");
 }
 
 }  // namespace

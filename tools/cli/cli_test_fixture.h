@@ -71,9 +71,9 @@ struct Result {
 class CliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_OK_AND_ASSIGN(
-        server_, client::TestServer::Start({&incidents_, &plans_, &contacts_,
-                                            &engagements_, &paging_}));
+    ASSERT_OK_AND_ASSIGN(server_, client::TestServer::Start(
+                                      {&incidents_, &plans_, &contacts_,
+                                       &rotations_, &engagements_, &paging_}));
     address_ = server_->address();
   }
 
@@ -167,7 +167,9 @@ class CliTest : public ::testing::Test {
 
   client::FakeIncidentService incidents_;
   client::FakeResponsePlanService plans_;
-  client::FakeContactService contacts_;
+  client::FakeRotationService rotations_;
+  // Apply stores rotations and overrides in rotations_.
+  client::FakeContactService contacts_{&rotations_};
   client::FakeEngagementService engagements_;
   client::FakePagingService paging_;
   std::unique_ptr<client::TestServer> server_;

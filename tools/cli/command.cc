@@ -55,6 +55,28 @@ CLI::Validator OneOf(std::vector<std::string> choices) {
       "");
 }
 
+CLI::Validator Rfc3339Time() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        absl::Time time;
+        std::string error;
+        if (absl::ParseTime(absl::RFC3339_full, value, &time, &error)) {
+          return "";
+        }
+        return absl::StrFormat(
+            "\"%s\" is not an RFC 3339 time such as 2026-01-05T09:00:00Z",
+            value);
+      },
+      "");
+}
+
+absl::Time ParseRfc3339(const std::string& text) {
+  absl::Time time;
+  std::string error;
+  absl::ParseTime(absl::RFC3339_full, text, &time, &error);
+  return time;
+}
+
 absl::Status UsageError(absl::string_view message) {
   absl::Status status = absl::InvalidArgumentError(message);
   status.SetPayload(kUsagePayload, absl::Cord());

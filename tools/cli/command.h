@@ -32,6 +32,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "google/protobuf/message.h"
 #include "libs/status/status_macros.h"
 #include "nlohmann/json.hpp"
@@ -90,6 +91,12 @@ class CommandTable {
 // A CLI11 check that the value is one of `choices`; its help shows them as
 // "a|b|c". CLI11's own IsMember, without its description in the type name.
 CLI::Validator OneOf(std::vector<std::string> choices);
+
+// A CLI11 check that the value is an RFC 3339 time, e.g.
+// "2026-01-05T09:00:00Z" or "2026-01-05T18:00:00+09:00".
+CLI::Validator Rfc3339Time();
+// The time of a value that Rfc3339Time() accepted.
+absl::Time ParseRfc3339(const std::string& text);
 
 // A mistake on the command line that only the command's action finds: the
 // CLI reports it like a parse error (one line and a hint, exit 2).

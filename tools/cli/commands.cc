@@ -6,6 +6,7 @@ void AddAllCommands(CommandTable& table) {
   AddIncidentsCommands(table);
   AddPlansCommands(table);
   AddContactsCommands(table);
+  AddOnCallCommands(table);
   AddEngagementsCommands(table);
   AddPagesCommands(table);
   AddApplyCommand(table);

@@ -5,8 +5,11 @@
 //
 //   incidents_commands.cc    incidents list|show|resolve|unmatched
 //   plans_commands.cc        plans list|show|create
-//   contacts_commands.cc     contacts list|show|create
-//   engagements_commands.cc  engagements list
+//   contacts_commands.cc     contacts list|show|create|activate|deactivate|
+//                            send-code
+//   oncall_commands.cc       oncall; rotations list|show|shifts|preview|gaps;
+//                            overrides list|create|delete; calendars create
+//   engagements_commands.cc  engage; engagements list|show|stop
 //   pages_commands.cc        pages list|show|ack
 //   apply_command.cc         apply
 //   deadletters_commands.cc  deadletters list|replay
@@ -26,6 +29,7 @@ namespace tocsin::cli {
 void AddIncidentsCommands(CommandTable& table);
 void AddPlansCommands(CommandTable& table);
 void AddContactsCommands(CommandTable& table);
+void AddOnCallCommands(CommandTable& table);
 void AddEngagementsCommands(CommandTable& table);
 void AddPagesCommands(CommandTable& table);
 void AddApplyCommand(CommandTable& table);

@@ -56,13 +56,14 @@ TEST_F(ContactsCommandsTest, ContactsCreateThenListAndShow) {
   EXPECT_EQ(shown.out,
             "Name:          alice\n"
             "Display name:  Alice\n"
+            "Type:          personal\n"
             "Version:       1\n"
             "Created:       2026-01-01T00:00:00Z\n"
             "Updated:       2026-01-01T00:00:00Z\n"
             "\n"
-            "STAGE  CHANNEL  AFTER    DESTINATION\n"
-            "0      mail     at once  email a@example.com\n"
-            "1      hook     1m30s    webhook http://h/x\n");
+            "STAGE  CHANNEL  AFTER    ACTIVATION  DESTINATION\n"
+            "0      mail     at once  pending     email a@example.com\n"
+            "1      hook     1m30s    pending     webhook http://h/x\n");
 
   Result json = Run({"contacts", "list", "--output", "json"});
   ASSERT_EQ(json.exit_code, kExitOk) << json.err;
@@ -97,6 +98,100 @@ TEST_F(ContactsCommandsTest, ContactsShowOfAnUnknownNameExitsOneWithNotFound) {
 
   EXPECT_EQ(result.exit_code, kExitFailed);
   EXPECT_EQ(result.err, "error: NOT_FOUND: contact \"nobody\" not found\n");
+}
+
+constexpr char kKenji[] = R"yaml(
+kind: Contact
+name: kenji
+channels:
+  - {name: mail, email: {address: kenji@example.com}}
+  - {name: phone, sms: {number: "+81312345678"}}
+plan:
+  stages:
+    - {durationInMinutes: 5, targets: [{channel: mail, retryIntervalInMinutes: 1}]}
+    - {durationInMinutes: 90, targets: [{channel: phone}, {channel: mail}]}
+ackTimeoutInMinutes: 30
+---
+kind: Contact
+name: sre
+type: ESCALATION
+plan:
+  stages: [{durationInMinutes: 10, targets: [{contact: kenji, isEssential: true}]}]
+  stopOnFirstAck: true
+  repeat: 2
+)yaml";
+
+TEST_F(ContactsCommandsTest, ChannelsAreActivatedDeactivatedAndSentNewCodes) {
+  ASSERT_EQ(Run({"apply", "-f", "-"}, kKenji).exit_code, kExitOk);
+
+  Result wrong = Run({"contacts", "activate", "kenji", "mail", "000000"});
+  EXPECT_EQ(wrong.exit_code, kExitFailed);
+  EXPECT_EQ(wrong.err, "error: INVALID_ARGUMENT: wrong activation code\n");
+
+  Result activated = Run(
+      {"contacts", "activate", "kenji", "mail", client::kFakeActivationCode});
+  ASSERT_EQ(activated.exit_code, kExitOk) << activated.err;
+  EXPECT_EQ(activated.out, "contact/kenji channel mail activated\n");
+
+  Result deactivated = Run({"contacts", "deactivate", "kenji", "phone"});
+  ASSERT_EQ(deactivated.exit_code, kExitOk) << deactivated.err;
+  EXPECT_EQ(deactivated.out, "contact/kenji channel phone deactivated\n");
+  EXPECT_EQ(contacts_.contacts().at("kenji").channels(1).activation().state(),
+            escalation_v1::ACTIVATION_STATE_DEACTIVATED);
+
+  Result sent = Run({"contacts", "send-code", "kenji", "phone"});
+  ASSERT_EQ(sent.exit_code, kExitOk) << sent.err;
+  EXPECT_EQ(sent.out,
+            "contact/kenji channel phone sent a new activation code\n");
+  EXPECT_EQ(contacts_.contacts().at("kenji").channels(1).activation().state(),
+            escalation_v1::ACTIVATION_STATE_PENDING);
+
+  Result missing = Run({"contacts", "activate", "kenji", "mail"});
+  EXPECT_EQ(missing.exit_code, kExitUsage);
+  EXPECT_THAT(missing.err, HasSubstr("needs CODE"));
+}
+
+TEST_F(ContactsCommandsTest, ContactsShowPrintsTypePlanAndActivation) {
+  ASSERT_EQ(Run({"apply", "-f", "-"}, kKenji).exit_code, kExitOk);
+  ASSERT_EQ(Run({"contacts", "activate", "kenji", "mail",
+                 client::kFakeActivationCode})
+                .exit_code,
+            kExitOk);
+
+  Result person = Run({"contacts", "show", "kenji"});
+  ASSERT_EQ(person.exit_code, kExitOk) << person.err;
+  EXPECT_EQ(person.out,
+            "Name:          kenji\n"
+            "Display name:\n"
+            "Type:          personal\n"
+            "Ack timeout:   30m\n"
+            "Version:       2\n"
+            "Created:       2026-01-01T00:00:00Z\n"
+            "Updated:       2026-01-01T00:00:00Z\n"
+            "\n"
+            "CHANNEL  ACTIVATION  DESTINATION\n"
+            "mail     activated   email kenji@example.com\n"
+            "phone    pending     sms +81312345678\n"
+            "\n"
+            "Plan: stages in order, each lasting its duration\n"
+            "STAGE  DURATION  TARGETS\n"
+            "1      5m        mail (retry every 1m)\n"
+            "2      1h30m     phone, mail\n");
+
+  Result plan = Run({"contacts", "show", "sre"});
+  ASSERT_EQ(plan.exit_code, kExitOk) << plan.err;
+  EXPECT_EQ(plan.out,
+            "Name:          sre\n"
+            "Display name:\n"
+            "Type:          escalation\n"
+            "Version:       1\n"
+            "Created:       2026-01-01T00:00:00Z\n"
+            "Updated:       2026-01-01T00:00:00Z\n"
+            "\n"
+            "Plan: stages in order, each lasting its duration; stop on first "
+            "ack: yes; repeat: 2\n"
+            "STAGE  DURATION  TARGETS\n"
+            "1      10m       kenji (essential)\n");
 }
 
 }  // namespace

@@ -69,6 +69,17 @@ std::string FormatTimestamp(const google::protobuf::Timestamp& timestamp) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", time, absl::UTCTimeZone());
 }
 
+nlohmann::ordered_json TimestampJson(
+    const google::protobuf::Timestamp& timestamp) {
+  if (timestamp.seconds() == 0 && timestamp.nanos() == 0) return nullptr;
+  return FormatTimestamp(timestamp);
+}
+
+std::string FormatMinutes(int minutes) {
+  if (minutes == 0) return "0m";
+  return absl::FormatDuration(absl::Minutes(minutes));
+}
+
 std::string EnumLabel(absl::string_view name, absl::string_view prefix) {
   absl::string_view label = name;
   absl::ConsumePrefix(&label, prefix);

@@ -60,6 +60,13 @@ absl::StatusOr<nlohmann::ordered_json> ToJsonArray(
 // RFC 3339 in UTC ("2026-01-01T09:30:00Z"), or "-" when unset.
 std::string FormatTimestamp(const google::protobuf::Timestamp& timestamp);
 
+// The timestamp as JSON: RFC 3339 in UTC, or null when unset.
+nlohmann::ordered_json TimestampJson(
+    const google::protobuf::Timestamp& timestamp);
+
+// A whole number of minutes as a duration: 90 gives "1h30m", 0 "0m".
+std::string FormatMinutes(int minutes);
+
 // An enum value's name without its prefix, in lower case:
 // ("INCIDENT_STATUS_OPEN", "INCIDENT_STATUS_") gives "open". The unspecified
 // value gives "-".

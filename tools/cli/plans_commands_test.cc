@@ -90,5 +90,145 @@ TEST_F(PlansCommandsTest, PlansShowOfAnUnknownNameExitsOneWithNotFound) {
   EXPECT_EQ(result.err, "error: NOT_FOUND: response plan \"nope\" not found\n");
 }
 
+// A generic EventBridge event, as the gateway receives it.
+constexpr char kBillingEvent[] = R"json({
+  "version": "0",
+  "id": "evt-1",
+  "detail-type": "Billing Alert",
+  "source": "com.example.billing",
+  "account": "111111111111",
+  "time": "2026-01-06T03:00:00Z",
+  "region": "eu-west-1",
+  "resources": [],
+  "detail": {"alarmName": "BillingHigh", "state": "ALARM"}
+})json";
+
+v1::TestAlarmResponse OpensBilling() {
+  v1::TestAlarmResponse test;
+  test.mutable_result()->set_outcome(v1::INGEST_OUTCOME_OPENED);
+  test.mutable_result()->set_response_plan("billing");
+  test.mutable_result()->set_incident_id("inc-new");
+  v1::PlanVerdict* billing = test.add_plans();
+  billing->set_plan("billing");
+  billing->set_matches(true);
+  billing->set_priority(10);
+  billing->add_reasons("chosen: lowest priority");
+  v1::PlanVerdict* payments = test.add_plans();
+  payments->set_plan("payments");
+  payments->set_priority(20);
+  payments->add_reasons("source \"com.example.billing\" is not aws.cloudwatch");
+  test.mutable_incident()->set_title("Billing high");
+  test.mutable_incident()->set_impact(2);
+  test.mutable_incident()->add_engagements("sre-escalation");
+  return test;
+}
+
+escalation_v1::PlannedPage Page(int64_t time, int stage,
+                                const std::vector<std::string>& path,
+                                const std::string& channel,
+                                const std::string& detail) {
+  escalation_v1::PlannedPage page;
+  page.mutable_time()->set_seconds(time);
+  page.set_stage(stage);
+  for (const std::string& p : path) page.add_path(p);
+  page.set_contact(path.back());
+  page.set_channel(channel);
+  page.set_detail(detail);
+  return page;
+}
+
+class PlansTestCommandTest : public CliTest {
+ protected:
+  void SetUp() override {
+    CliTest::SetUp();
+    incidents_.SetTestAlarmResponse(OpensBilling());
+    engagements_.SetPreview(
+        {Page(kAt, 1, {"sre-escalation", "primary", "kenji"}, "mail",
+              "stage 1: kenji is on call for tokyo"),
+         Page(kAt + 600, 2, {"sre-escalation", "secondary"}, "",
+              "stage 2: schedule secondary has nobody on call")});
+  }
+
+  // 2026-01-06T03:00:00Z.
+  static constexpr int64_t kAt = kNewYear2026 + 5 * 86400 + 3 * 3600;
+};
+
+TEST_F(PlansTestCommandTest, PlansTestReportsPlansIncidentAndPages) {
+  Result result =
+      Run({"plans", "test", "-f", "-", "--at", "2026-01-06T03:00:00Z"},
+          kBillingEvent);
+
+  ASSERT_EQ(result.exit_code, kExitOk) << result.err;
+  EXPECT_EQ(
+      result.out,
+      "Alarm: BillingHigh (com.example.billing, Billing Alert), state alarm\n"
+      "\n"
+      "Response plans, in the order they are considered:\n"
+      "PLAN      MATCHES  PRIORITY  WHY\n"
+      "billing   yes      10        chosen: lowest priority\n"
+      "payments  no       20        source \"com.example.billing\" is not "
+      "aws.cloudwatch\n"
+      "\n"
+      "Incident: would open a new incident \"Billing high\" (impact 2) by plan "
+      "billing\n"
+      "\n"
+      "Pages if sre-escalation were engaged at 2026-01-06T03:00:00Z:\n"
+      "TIME                  STAGE  PATH                              CHANNEL  "
+      "DETAIL\n"
+      "2026-01-06T03:00:00Z  1      sre-escalation > primary > kenji  mail     "
+      "stage 1: kenji is on call for tokyo\n"
+      "2026-01-06T03:10:00Z  2      sre-escalation > secondary        -        "
+      "stage 2: schedule secondary has nobody on call\n");
+  ASSERT_EQ(incidents_.tested_alarms().size(), 1u);
+  EXPECT_EQ(incidents_.tested_alarms()[0].event_id(), "evt-1");
+  EXPECT_EQ(incidents_.tested_alarms()[0].alarm_name(), "BillingHigh");
+  ASSERT_EQ(engagements_.preview_requests().size(), 1u);
+  EXPECT_THAT(engagements_.preview_requests()[0].contacts(),
+              ElementsAre("sre-escalation"));
+  EXPECT_EQ(engagements_.preview_requests()[0].at().seconds(), kAt);
+}
+
+TEST_F(PlansTestCommandTest, PlansTestAsJson) {
+  Result result =
+      Run({"plans", "test", "-f", "-", "--output", "json"}, kBillingEvent);
+
+  ASSERT_EQ(result.exit_code, kExitOk) << result.err;
+  nlohmann::json json = nlohmann::json::parse(result.out);
+  EXPECT_EQ(json["plans"][0]["plan"], "billing");
+  EXPECT_EQ(json["plans"][1]["matches"], false);
+  EXPECT_EQ(json["incident"]["outcome"], "OPENED");
+  EXPECT_EQ(json["incident"]["responsePlan"], "billing");
+  EXPECT_EQ(json["incident"]["engagements"][0], "sre-escalation");
+  EXPECT_TRUE(json["at"].is_null());
+  ASSERT_EQ(json["pages"].size(), 2u);
+  EXPECT_EQ(json["pages"][0]["channel"], "mail");
+  EXPECT_EQ(json["pages"][0]["time"], "2026-01-06T03:00:00Z");
+  EXPECT_FALSE(engagements_.preview_requests()[0].has_at());
+}
+
+TEST_F(PlansTestCommandTest, AJoiningAlarmPagesNobodyAgain) {
+  v1::TestAlarmResponse joins = OpensBilling();
+  joins.mutable_result()->set_outcome(v1::INGEST_OUTCOME_JOINED);
+  joins.mutable_result()->set_incident_id("inc-7");
+  incidents_.SetTestAlarmResponse(joins);
+
+  Result result = Run({"plans", "test", "-f", "-"}, kBillingEvent);
+
+  ASSERT_EQ(result.exit_code, kExitOk) << result.err;
+  EXPECT_THAT(result.out,
+              HasSubstr("Incident: would join open incident inc-7 \"Billing "
+                        "high\" by plan billing\n\nNobody would be paged: the "
+                        "alarm joins an open incident"));
+  EXPECT_THAT(engagements_.preview_requests(), IsEmpty());
+}
+
+TEST_F(PlansTestCommandTest, AnEventTheGatewayRefusesIsAnError) {
+  Result result = Run({"plans", "test", "-f", "-"}, "{\"id\": 5}");
+
+  EXPECT_EQ(result.exit_code, kExitFailed);
+  EXPECT_THAT(result.err, StartsWith("error: INVALID_ARGUMENT: \"-\": "));
+  EXPECT_THAT(incidents_.tested_alarms(), IsEmpty());
+}
+
 }  // namespace
 }  // namespace tocsin::cli
