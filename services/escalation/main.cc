@@ -63,6 +63,10 @@ absl::Status Wire(service::ServiceHost& host) {
       host.Own(std::make_unique<EscalationCore>(store, host.clock(), host.ids(), options));
   host.gauges().Add("tocsin_escalation_engagements_active", "Engagements still paging.", {},
                     [core] { return core->CountActiveEngagements(); });
+  host.gauges().Add("tocsin_escalation_engagements_stalled",
+                    "Active engagements with neither a timer nor an active child found by the "
+                    "last audit (each is ended EXHAUSTED, saying so).",
+                    {}, [core] { return absl::StatusOr<double>(core->StalledEngagements()); });
 
   DirectoryOptions directory_options;
   directory_options.activation_required = activation_required;

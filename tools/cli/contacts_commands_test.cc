@@ -109,7 +109,7 @@ channels:
 plan:
   stages:
     - {durationInMinutes: 5, targets: [{channel: mail, retryIntervalInMinutes: 1}]}
-    - {durationInMinutes: 90, targets: [{channel: phone}, {channel: mail}]}
+    - {durationInMinutes: 25, targets: [{channel: phone}, {channel: mail}]}
 ackTimeoutInMinutes: 30
 ---
 kind: Contact
@@ -176,7 +176,7 @@ TEST_F(ContactsCommandsTest, ContactsShowPrintsTypePlanAndActivation) {
             "Plan: stages in order, each lasting its duration\n"
             "STAGE  DURATION  TARGETS\n"
             "1      5m        mail (retry every 1m)\n"
-            "2      1h30m     phone, mail\n");
+            "2      25m       phone, mail\n");
 
   Result plan = Run({"contacts", "show", "sre"});
   ASSERT_EQ(plan.exit_code, kExitOk) << plan.err;
