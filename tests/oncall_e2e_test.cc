@@ -5,6 +5,7 @@
 // stage fires once and no stage fires twice; an essential acknowledgement
 // stops the whole plan. A second case walks a new channel's activation: its
 // code arrives as a page, a wrong code is refused, the right one activates it.
+#include <fstream>
 #include <regex>
 #include <string>
 
@@ -124,6 +125,24 @@ TEST_F(OnCallE2E, AScheduleThenAPersonSurviveKillNineAndAnEssentialAckStopsThePl
                        suite_->RunCli({"oncall", "primary-oncall", "--output", "json"}));
   ASSERT_EQ(oncall.exit_code, 0) << oncall.output;
   EXPECT_EQ(nlohmann::json::parse(oncall.output)["onCall"], nlohmann::json::array({"alice"}));
+
+  // The dry run of the whole route: the plan matches, and the schedule's
+  // alice is paged first, then bob; nothing is stored or paged.
+  const std::string alarm_file = suite_->dir() + "/alarm.json";
+  std::ofstream(alarm_file) << AlarmEvent("oncall-1");
+  ASSERT_OK_AND_ASSIGN(CliResult dry,
+                       suite_->RunCli({"plans", "test", "-f", alarm_file, "--output", "json"}));
+  ASSERT_EQ(dry.exit_code, 0) << dry.output;
+  auto route = nlohmann::json::parse(dry.output);
+  EXPECT_EQ(route["incident"]["responsePlan"], "cpu") << dry.output;
+  std::vector<std::string> paged;
+  for (const auto& page : route["pages"]) {
+    if (!page.value("channel", "").empty()) paged.push_back(page.value("contact", ""));
+  }
+  EXPECT_EQ(paged, (std::vector<std::string>{"alice", "bob"})) << dry.output;
+  EXPECT_EQ(alice_->Requests().size(), 0u);
+  ASSERT_OK_AND_ASSIGN(auto none, suite_->ListIncidents());
+  EXPECT_TRUE(none.empty());
 
   ASSERT_OK_AND_ASSIGN(auto posted, suite_->PostEventBridge(AlarmEvent("oncall-1")));
   ASSERT_EQ(posted.status, 200) << posted.body;
