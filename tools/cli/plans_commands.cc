@@ -216,7 +216,7 @@ absl::Status TestPlans(const std::string& path, const std::string& at,
   Table table;
   table.AddRow({"TIME", "STAGE", "PATH", "CHANNEL", "DETAIL"});
   for (const escalation_v1::PlannedPage& page : pages) {
-    table.AddRow({FormatTimestamp(page.time()), absl::StrCat(page.stage()),
+    table.AddRow({FormatTimestamp(page.time()), absl::StrCat(page.stage() + 1),
                   absl::StrJoin(page.path(), " > "),
                   page.channel().empty() ? "-" : page.channel(),
                   page.detail()});

@@ -129,7 +129,7 @@ escalation_v1::PlannedPage Page(int64_t time, int stage,
                                 const std::string& detail) {
   escalation_v1::PlannedPage page;
   page.mutable_time()->set_seconds(time);
-  page.set_stage(stage);
+  page.set_stage(stage - 1);  // the API counts stages from 0
   for (const std::string& p : path) page.add_path(p);
   page.set_contact(path.back());
   page.set_channel(channel);
