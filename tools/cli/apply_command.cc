@@ -30,7 +30,7 @@ void AddApplyCommand(CommandTable& table) {
           "Create or update every object that FILE declares (\"-\": stdin).",
           [path](const Context& context) { return Apply(*path, context); })
       ->add_option("-f", *path,
-                   "a YAML manifest of ResponsePlan and Contact objects")
+                   "a YAML manifest of ResponsePlan, Contact, Rotation and Override objects")
       ->required()
       ->type_name("FILE");
 }

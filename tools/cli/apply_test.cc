@@ -18,6 +18,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::Eq;
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::tocsin::escalation::v1::Contact;
 using ::tocsin::escalation::v1::Rotation;
@@ -681,7 +682,7 @@ TEST(LoadManifestTest, TheEnginesRotationRulesAreCheckedBeforeAnythingIsSent) {
       LoadError("kind: Rotation\nname: r\ncontacts: []\n"
                 "startTime: \"2026-01-01T00:00:00Z\"\ntimeZoneId: UTC\n" +
                 recurrence),
-      HasSubstr("document 1 (Rotation \"r\"): "));
+      AllOf(HasSubstr("document 1 (Rotation \"r\"): "), HasSubstr("contacts is empty")));
   EXPECT_THAT(
       LoadError("kind: Rotation\nname: r\ncontacts: [a]\n"
                 "startTime: \"2026-01-01T00:00:00Z\"\ntimeZoneId: PST\n" +
@@ -737,7 +738,7 @@ TEST(LoadManifestTest, OverrideMistakesAreErrors) {
                         "kind: Override\nname: b\nrotation: r\n"
                         "start: \"2026-01-06T17:00:00Z\"\n"
                         "end: \"2026-01-06T19:00:00Z\"\n"),
-              HasSubstr("document 2 (Override \"r/b\"): "));
+              AllOf(HasSubstr("document 2 (Override \"r/b\"): "), HasSubstr("overlap")));
 }
 
 TEST(LoadManifestTest, LoadsTheFollowTheSunExample) {
