@@ -46,7 +46,7 @@ class ConsumersTest : public ::testing::Test {
     ch->set_name("hook");
     ch->mutable_webhook()->set_url("http://127.0.0.1:9/hook");
     ch->mutable_delay()->set_seconds(60);
-    ASSERT_OK(core_->CreateContact(alice));
+    ASSERT_OK(store_->Write([&](EscalationStore::Tx& tx) { return tx.InsertContact(alice); }));
   }
 
   template <typename T>

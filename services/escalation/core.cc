@@ -16,7 +16,6 @@
 #include "libs/status/retry.h"
 #include "libs/status/status_macros.h"
 #include "libs/text/text.h"
-#include "services/escalation/contacts.h"
 #include "services/escalation/plans.h"
 #include "services/escalation/sqlite_store.h"
 
@@ -64,78 +63,6 @@ template <typename T>
 Envelope EscalationCore::NewEvent(const events::EventType<T>& type, const std::string& incident_id,
                                   const std::string& causation_id, const T& payload) {
   return bus::NewEvent(*ids_, *clock_, kService, type, incident_id, causation_id, payload);
-}
-
-// ---- Contacts ----
-
-absl::StatusOr<Contact> EscalationCore::CreateContact(const Contact& request) {
-  RETURN_IF_ERROR(ValidateContact(request));
-  Contact contact = ContactWithDefaults(request);
-  const absl::Time now = clock_->Now();
-  contact.set_version(1);
-  *contact.mutable_create_time() = ToProtoTime(now);
-  *contact.mutable_update_time() = ToProtoTime(now);
-  RETURN_IF_ERROR(store_->Write([&](EscalationStore::Tx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(auto existing, tx.GetContact(contact.name()));
-    if (existing.has_value()) {
-      return absl::AlreadyExistsError(
-          absl::StrCat("contact \"", contact.name(), "\" already exists; update it instead"));
-    }
-    return tx.InsertContact(contact);
-  }));
-  return contact;
-}
-
-absl::StatusOr<Contact> EscalationCore::UpdateContact(const Contact& request,
-                                                      int64_t expected_version) {
-  RETURN_IF_ERROR(ValidateContact(request));
-  Contact contact = ContactWithDefaults(request);
-  RETURN_IF_ERROR(store_->Write([&](EscalationStore::Tx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(auto existing, tx.GetContact(contact.name()));
-    if (!existing.has_value()) return ContactNotFound(contact.name());
-    if (expected_version != 0 && existing->version() != expected_version) {
-      return absl::AbortedError(absl::StrCat("contact \"", contact.name(), "\" is at version ",
-                                             existing->version(), ", not ", expected_version,
-                                             "; read it again and retry"));
-    }
-    contact.set_version(existing->version() + 1);
-    *contact.mutable_create_time() = existing->create_time();
-    *contact.mutable_update_time() = ToProtoTime(clock_->Now());
-    ASSIGN_OR_RETURN(bool written, tx.UpdateContact(contact, existing->version()));
-    if (!written) {
-      return absl::AbortedError(absl::StrCat("contact \"", contact.name(),
-                                             "\" changed meanwhile; read it again and retry"));
-    }
-    return absl::OkStatus();
-  }));
-  return contact;
-}
-
-absl::StatusOr<Contact> EscalationCore::GetContact(const std::string& name) {
-  std::optional<Contact> contact;
-  RETURN_IF_ERROR(store_->Read([&](EscalationStore::Tx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(contact, tx.GetContact(name));
-    return absl::OkStatus();
-  }));
-  if (!contact.has_value()) return ContactNotFound(name);
-  return *contact;
-}
-
-absl::StatusOr<std::vector<Contact>> EscalationCore::ListContacts() {
-  std::vector<Contact> contacts;
-  RETURN_IF_ERROR(store_->Read([&](EscalationStore::Tx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(contacts, tx.ListContacts());
-    return absl::OkStatus();
-  }));
-  return contacts;
-}
-
-absl::Status EscalationCore::DeleteContact(const std::string& name) {
-  return store_->Write([&](EscalationStore::Tx& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(bool deleted, tx.DeleteContact(name));
-    if (!deleted) return ContactNotFound(name);
-    return absl::OkStatus();
-  });
 }
 
 // ---- Engagements ----

@@ -3,6 +3,9 @@
 // opens (or by hand), runs their plans stage by stage on durable timers, and
 // stops when a page is acknowledged or the incident is resolved. Every change
 // is emitted as an event through the store's outbox in the same transaction.
+// Contacts, rotations and overrides are the directory's (directory.h,
+// DirectoryCore: their validation, versions and activation): the core only
+// reads them as stored, when it engages and when it resolves who is on call.
 //
 // Engagement trees (docs: DECISIONS of issue 14). A root engagement per
 // contact the incident names (once per name, in order) or per
@@ -101,18 +104,6 @@ class EscalationCore {
  public:
   EscalationCore(EscalationStore* store, const Clock* clock, IdGenerator* ids,
                  EscalationOptions options);
-
-  // Contacts: kept for grpc_service until the directory takes them over.
-  // InvalidArgument (see ValidateContact), AlreadyExists.
-  absl::StatusOr<Contact> CreateContact(const Contact& contact);
-  // Replaces the contact; a non-zero expected_version must equal the stored
-  // version (Aborted otherwise). Running engagements keep their snapshot.
-  absl::StatusOr<Contact> UpdateContact(const Contact& contact, int64_t expected_version);
-  absl::StatusOr<Contact> GetContact(const std::string& name);
-  // By name.
-  absl::StatusOr<std::vector<Contact>> ListContacts();
-  // Running engagements of the contact continue on their snapshot.
-  absl::Status DeleteContact(const std::string& name);
 
   // Handler of consumer kIncidentsConsumer: incident.opened, .updated and
   // .resolved (other types are acknowledged and ignored). OK when applied or

@@ -280,6 +280,98 @@ TEST_F(DirectoryTest, ActivationSurvivesUpdatesUnlessTheDestinationChanges) {
               StatusIs(absl::StatusCode::kAborted, HasSubstr("is at version")));
 }
 
+// ---- Contacts: create, get, list, update, delete ----
+
+TEST_F(DirectoryTest, ContactIsStoredWithDefaultsAndVersion) {
+  Make(/*activation_required=*/false);
+  Contact c = Person("alice");
+  c.mutable_channels(0)->mutable_delay()->set_seconds(0);
+  ASSERT_OK_AND_ASSIGN(Contact created, dir_->CreateContact(c));
+  EXPECT_EQ(created.version(), 1);
+  EXPECT_EQ(created.channels(1).delay().seconds(), 300) << "an unset delay is 5 minutes";
+  EXPECT_EQ(FromProtoTime(created.create_time()), clock_.Now());
+  ASSERT_OK_AND_ASSIGN(Contact got, dir_->GetContact("alice"));
+  EXPECT_EQ(got.SerializeAsString(), created.SerializeAsString());
+  EXPECT_THAT(dir_->GetContact("bob"),
+              StatusIs(absl::StatusCode::kNotFound, "contact \"bob\" does not exist"));
+}
+
+TEST_F(DirectoryTest, InvalidContactsAreRefusedAndNothingIsStored) {
+  Make(/*activation_required=*/false);
+  Contact no_channels;
+  no_channels.set_name("bob");
+  Contact bad_email = Person("bob");
+  bad_email.mutable_channels(0)->mutable_email()->set_address("bob at example.com");
+  Contact bad_url = Person("bob");
+  auto* hook = bad_url.add_channels();
+  hook->set_name("hook");
+  hook->mutable_webhook()->set_url("ftp://hooks.example.com/x");
+  Contact same_channel = Person("bob");
+  same_channel.mutable_channels(1)->set_name("email");
+  Contact bad_name = Person("bob smith");
+  Contact negative = Person("bob");
+  negative.mutable_channels(1)->mutable_delay()->set_seconds(-1);
+
+  EXPECT_THAT(dir_->CreateContact(no_channels),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("has no channels")));
+  EXPECT_THAT(dir_->CreateContact(bad_email),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("bob at example.com")));
+  EXPECT_THAT(dir_->CreateContact(bad_url),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("must start with http:// or https://")));
+  EXPECT_THAT(dir_->CreateContact(same_channel),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("\"email\" is used twice")));
+  EXPECT_THAT(dir_->CreateContact(bad_name),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("\"bob smith\"")));
+  EXPECT_THAT(dir_->CreateContact(negative),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("must not be negative")));
+  EXPECT_THAT(dir_->ListContacts(), ::tocsin::testing::IsOkAndHolds(IsEmpty()));
+}
+
+TEST_F(DirectoryTest, ContactNameIsTakenOnce) {
+  Make(/*activation_required=*/false);
+  ASSERT_OK(dir_->CreateContact(Person("alice")));
+  Contact again = Person("alice");
+  again.mutable_channels()->RemoveLast();
+  EXPECT_THAT(dir_->CreateContact(again),
+              StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("\"alice\" already exists")));
+  ASSERT_OK_AND_ASSIGN(Contact stored, dir_->GetContact("alice"));
+  EXPECT_EQ(stored.channels_size(), 2);
+}
+
+TEST_F(DirectoryTest, UpdateIncrementsVersionAndRefusesAStaleOne) {
+  Make(/*activation_required=*/false);
+  Contact one = Person("alice");
+  one.mutable_channels()->RemoveLast();
+  ASSERT_OK(dir_->CreateContact(one));
+  clock_.Advance(absl::Minutes(1));
+  ASSERT_OK_AND_ASSIGN(Contact v2, dir_->UpdateContact(Person("alice"), 1));
+  EXPECT_EQ(v2.version(), 2);
+  EXPECT_EQ(v2.channels_size(), 2);
+  Contact three = Person("alice");
+  auto* hook = three.add_channels();
+  hook->set_name("hook");
+  hook->mutable_webhook()->set_url("https://hooks.example.com/alice");
+  EXPECT_THAT(dir_->UpdateContact(three, 1),
+              StatusIs(absl::StatusCode::kAborted, HasSubstr("is at version 2, not 1")));
+  ASSERT_OK_AND_ASSIGN(Contact v3, dir_->UpdateContact(three, 0));
+  EXPECT_EQ(v3.version(), 3);
+  EXPECT_EQ(v3.create_time().seconds(), v2.create_time().seconds());
+  EXPECT_LT(FromProtoTime(v3.create_time()), FromProtoTime(v3.update_time()));
+  EXPECT_THAT(dir_->UpdateContact(Person("carol"), 0),
+              StatusIs(absl::StatusCode::kNotFound, "contact \"carol\" does not exist"));
+  Contact none;
+  none.set_name("alice");
+  EXPECT_THAT(dir_->UpdateContact(none, 0),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("has no channels")));
+  ASSERT_OK_AND_ASSIGN(Contact stored, dir_->GetContact("alice"));
+  EXPECT_EQ(stored.version(), 3);
+  EXPECT_EQ(stored.channels_size(), 3);
+  ASSERT_OK(dir_->DeleteContact("alice"));
+  EXPECT_THAT(dir_->GetContact("alice"), StatusIs(absl::StatusCode::kNotFound, ::testing::_));
+  EXPECT_THAT(dir_->ListContacts(), ::tocsin::testing::IsOkAndHolds(IsEmpty()));
+}
+
 TEST_F(DirectoryTest, ActivationOffStoresChannelsActivatedAndSendsNothing) {
   Make(/*activation_required=*/false);
   ASSERT_OK_AND_ASSIGN(Contact c, dir_->CreateContact(WithPlan(Person("alice"))));
