@@ -221,7 +221,6 @@ void PagingCore::WorkerLoop() {
       queue_.pop_front();
     }
     job();
-    metrics_.deliveries_in_flight().Decrement();
     absl::MutexLock l(&mu_);
     --in_flight_;
   }
@@ -638,6 +637,9 @@ absl::StatusOr<int> PagingCore::Dispatch(const std::shared_ptr<Pass>& pass) {
     }
     auto job = [this, pass, c = **std::move(claimed)] {
       Deliver(c);
+      // Before the pass hears of it: a caller of RunDueDeliveries then sees
+      // the gauge without this delivery.
+      metrics_.deliveries_in_flight().Decrement();
       if (pass != nullptr) {
         absl::MutexLock l(&pass->mu);
         --pass->remaining;
