@@ -21,12 +21,14 @@ absl::Status DispatchingNotifier::Deliver(const paging::v1::Page& page,
       return email_->Deliver(page, ack_url);
     case escalation::v1::ContactChannel::kWebhook:
       return webhook_->Deliver(page, ack_url);
-    // Until SMS and voice providers exist (issue 15): a permanent failure,
-    // so the page is FAILED at its first attempt and the escalation goes on.
+    // Without a provider: a permanent failure, so the page is FAILED at its
+    // first attempt and the escalation goes on.
     case escalation::v1::ContactChannel::kSms:
-      return absl::FailedPreconditionError(kNoSmsProvider);
+      if (phone_ == nullptr) return absl::FailedPreconditionError(kNoSmsProvider);
+      return phone_->Deliver(page, ack_url);
     case escalation::v1::ContactChannel::kVoice:
-      return absl::FailedPreconditionError(kNoVoiceProvider);
+      if (phone_ == nullptr) return absl::FailedPreconditionError(kNoVoiceProvider);
+      return phone_->Deliver(page, ack_url);
     default:
       return absl::InvalidArgumentError(
           absl::StrCat("page \"", page.id(), "\": channel \"", page.channel().name(),

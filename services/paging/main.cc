@@ -1,5 +1,6 @@
 // tocsin-paging: owns pages and their delivery attempts; delivers
-// page.requested by email and webhook and takes acknowledgements.
+// page.requested by email, webhook and (through Twilio, when configured) SMS
+// and voice, and takes acknowledgements.
 // Flags and wiring only: the behaviour is in core.h, the service's life in
 // libs/service/host.h.
 #include <algorithm>
@@ -9,6 +10,8 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "libs/config/config.h"
+#include "libs/http/redact.h"
+#include "libs/log/log.h"
 #include "libs/service/host.h"
 #include "libs/status/status_macros.h"
 #include "services/paging/ack_http.h"
@@ -20,61 +23,46 @@
 #include "services/paging/metered_notifier.h"
 #include "services/paging/random.h"
 #include "services/paging/sqlite_store.h"
+#include "services/paging/twilio_callbacks.h"
 #include "services/paging/twilio_config.h"
+#include "services/paging/twilio_notifier.h"
 #include "services/paging/webhook_notifier.h"
 
 using tocsin::config::EnvOr;
 using tocsin::config::EnvOrInt;
 
-ABSL_FLAG(std::string, smtp_url,
-          EnvOr("TOCSIN_PAGING_SMTP_URL", "smtp://127.0.0.1:2525"),
-          "SMTP server for email pages: smtp://host:port (STARTTLS when "
-          "offered, required "
+ABSL_FLAG(std::string, smtp_url, EnvOr("TOCSIN_PAGING_SMTP_URL", "smtp://127.0.0.1:2525"),
+          "SMTP server for email pages: smtp://host:port (STARTTLS when offered, required "
           "with a username) or smtps://host:port. Env TOCSIN_PAGING_SMTP_URL.");
-ABSL_FLAG(std::string, smtp_from,
-          EnvOr("TOCSIN_PAGING_SMTP_FROM", "tocsin@localhost"),
+ABSL_FLAG(std::string, smtp_from, EnvOr("TOCSIN_PAGING_SMTP_FROM", "tocsin@localhost"),
           "Sender address of email pages. Env TOCSIN_PAGING_SMTP_FROM.");
 ABSL_FLAG(std::string, smtp_username, EnvOr("TOCSIN_PAGING_SMTP_USERNAME", ""),
           "SMTP user; its password comes from $TOCSIN_SMTP_PASSWORD_FILE or "
-          "$TOCSIN_SMTP_PASSWORD. Empty: no authentication. Env "
-          "TOCSIN_PAGING_SMTP_USERNAME.");
-ABSL_FLAG(std::string, public_url,
-          EnvOr("TOCSIN_PAGING_PUBLIC_URL", "http://127.0.0.1:7104"),
-          "Base URL under which people reach this service's HTTP port; ack "
-          "links start with "
+          "$TOCSIN_SMTP_PASSWORD. Empty: no authentication. Env TOCSIN_PAGING_SMTP_USERNAME.");
+ABSL_FLAG(std::string, public_url, EnvOr("TOCSIN_PAGING_PUBLIC_URL", "http://127.0.0.1:7104"),
+          "Base URL under which people reach this service's HTTP port; ack links start with "
           "it. Env TOCSIN_PAGING_PUBLIC_URL.");
-ABSL_FLAG(int, delivery_lease_seconds,
-          EnvOrInt("TOCSIN_PAGING_DELIVERY_LEASE_SECONDS", 60),
-          "After a crash during a delivery, the page is tried again this long "
-          "after the "
+ABSL_FLAG(int, delivery_lease_seconds, EnvOrInt("TOCSIN_PAGING_DELIVERY_LEASE_SECONDS", 60),
+          "After a crash during a delivery, the page is tried again this long after the "
           "attempt began. Env TOCSIN_PAGING_DELIVERY_LEASE_SECONDS.");
-ABSL_FLAG(
-    int, retry_base_seconds, EnvOrInt("TOCSIN_PAGING_RETRY_BASE_SECONDS", 10),
-    "Backoff after the first failed attempt (doubling, with full jitter). Env "
-    "TOCSIN_PAGING_RETRY_BASE_SECONDS.");
-ABSL_FLAG(
-    int, retry_cap_seconds, EnvOrInt("TOCSIN_PAGING_RETRY_CAP_SECONDS", 600),
-    "Longest backoff between attempts. Env TOCSIN_PAGING_RETRY_CAP_SECONDS.");
+ABSL_FLAG(int, retry_base_seconds, EnvOrInt("TOCSIN_PAGING_RETRY_BASE_SECONDS", 10),
+          "Backoff after the first failed attempt (doubling, with full jitter). Env "
+          "TOCSIN_PAGING_RETRY_BASE_SECONDS.");
+ABSL_FLAG(int, retry_cap_seconds, EnvOrInt("TOCSIN_PAGING_RETRY_CAP_SECONDS", 600),
+          "Longest backoff between attempts. Env TOCSIN_PAGING_RETRY_CAP_SECONDS.");
 ABSL_FLAG(int, max_attempts, EnvOrInt("TOCSIN_PAGING_MAX_ATTEMPTS", 6),
-          "Delivery attempts before a page is FAILED. Env "
-          "TOCSIN_PAGING_MAX_ATTEMPTS.");
+          "Delivery attempts before a page is FAILED. Env TOCSIN_PAGING_MAX_ATTEMPTS.");
 ABSL_FLAG(int, delivery_workers, EnvOrInt("TOCSIN_PAGING_DELIVERY_WORKERS", 8),
           "Deliveries that run at once (a slow channel holds one). Env "
           "TOCSIN_PAGING_DELIVERY_WORKERS.");
-ABSL_FLAG(int, smtp_timeout_seconds,
-          EnvOrInt("TOCSIN_PAGING_SMTP_TIMEOUT_SECONDS", 30),
-          "Longest SMTP exchange for one email page; below "
-          "--delivery_lease_seconds. Env "
+ABSL_FLAG(int, smtp_timeout_seconds, EnvOrInt("TOCSIN_PAGING_SMTP_TIMEOUT_SECONDS", 30),
+          "Longest SMTP exchange for one email page; below --delivery_lease_seconds. Env "
           "TOCSIN_PAGING_SMTP_TIMEOUT_SECONDS.");
-ABSL_FLAG(
-    int, webhook_timeout_seconds,
-    EnvOrInt("TOCSIN_PAGING_WEBHOOK_TIMEOUT_SECONDS", 10),
-    "Longest webhook request for one page; below --delivery_lease_seconds. Env "
-    "TOCSIN_PAGING_WEBHOOK_TIMEOUT_SECONDS.");
-ABSL_FLAG(int, ack_max_wrong_codes,
-          EnvOrInt("TOCSIN_PAGING_ACK_MAX_WRONG_CODES", 10),
-          "Wrong accept codes one address may send within "
-          "--ack_wrong_code_window_seconds "
+ABSL_FLAG(int, webhook_timeout_seconds, EnvOrInt("TOCSIN_PAGING_WEBHOOK_TIMEOUT_SECONDS", 10),
+          "Longest webhook request for one page; below --delivery_lease_seconds. Env "
+          "TOCSIN_PAGING_WEBHOOK_TIMEOUT_SECONDS.");
+ABSL_FLAG(int, ack_max_wrong_codes, EnvOrInt("TOCSIN_PAGING_ACK_MAX_WRONG_CODES", 10),
+          "Wrong accept codes one address may send within --ack_wrong_code_window_seconds "
           "before its codes are refused (429 / RESOURCE_EXHAUSTED). Env "
           "TOCSIN_PAGING_ACK_MAX_WRONG_CODES.");
 ABSL_FLAG(int, ack_wrong_code_window_seconds,
@@ -82,26 +70,21 @@ ABSL_FLAG(int, ack_wrong_code_window_seconds,
           "The window in which wrong accept codes are counted per address. Env "
           "TOCSIN_PAGING_ACK_WRONG_CODE_WINDOW_SECONDS.");
 ABSL_FLAG(std::string, twilio_base_url,
-          EnvOr("TOCSIN_TWILIO_BASE_URL",
-                tocsin::paging::kTwilioDefaultBaseUrl),
-          "Twilio's API (a test points it at a local receiver). Env "
-          "TOCSIN_TWILIO_BASE_URL.");
-ABSL_FLAG(std::string, twilio_account_sid,
-          EnvOr("TOCSIN_TWILIO_ACCOUNT_SID", ""),
-          "Twilio account SID for SMS and voice pages; with "
-          "--twilio_auth_token_file and "
+          EnvOr("TOCSIN_TWILIO_BASE_URL", tocsin::paging::kTwilioDefaultBaseUrl),
+          "Twilio's API (a test points it at a local receiver). Env TOCSIN_TWILIO_BASE_URL.");
+ABSL_FLAG(std::string, twilio_account_sid, EnvOr("TOCSIN_TWILIO_ACCOUNT_SID", ""),
+          "Twilio account SID for SMS and voice pages; with --twilio_auth_token_file and "
           "--twilio_from (all three or none). Env TOCSIN_TWILIO_ACCOUNT_SID.");
-ABSL_FLAG(std::string, twilio_auth_token_file,
-          EnvOr("TOCSIN_TWILIO_AUTH_TOKEN_FILE", ""),
+ABSL_FLAG(std::string, twilio_auth_token_file, EnvOr("TOCSIN_TWILIO_AUTH_TOKEN_FILE", ""),
           "File holding the Twilio auth token (never logged). Env "
           "TOCSIN_TWILIO_AUTH_TOKEN_FILE.");
-ABSL_FLAG(
-    std::string, twilio_from, EnvOr("TOCSIN_TWILIO_FROM", ""),
-    "Twilio sender number, E.164 (+15005550006). Env TOCSIN_TWILIO_FROM.");
-ABSL_FLAG(int, shutdown_grace_seconds,
-          EnvOrInt("TOCSIN_PAGING_SHUTDOWN_GRACE_SECONDS", 15),
-          "At shutdown, how long deliveries in flight may take to finish and "
-          "record their "
+ABSL_FLAG(std::string, twilio_from, EnvOr("TOCSIN_TWILIO_FROM", ""),
+          "Twilio sender number, E.164 (+15005550006). Env TOCSIN_TWILIO_FROM.");
+ABSL_FLAG(int, twilio_timeout_seconds, EnvOrInt("TOCSIN_TWILIO_TIMEOUT_SECONDS", 10),
+          "Longest Twilio request for one SMS or call; below --delivery_lease_seconds. Env "
+          "TOCSIN_TWILIO_TIMEOUT_SECONDS.");
+ABSL_FLAG(int, shutdown_grace_seconds, EnvOrInt("TOCSIN_PAGING_SHUTDOWN_GRACE_SECONDS", 15),
+          "At shutdown, how long deliveries in flight may take to finish and record their "
           "results. Env TOCSIN_PAGING_SHUTDOWN_GRACE_SECONDS.");
 
 namespace tocsin::paging {
@@ -114,12 +97,10 @@ absl::StatusOr<EmailNotifierOptions> EmailOptions() {
   options.username = absl::GetFlag(FLAGS_smtp_username);
   options.timeout = absl::Seconds(absl::GetFlag(FLAGS_smtp_timeout_seconds));
   if (!options.username.empty()) {
-    absl::StatusOr<std::string> password =
-        config::Secret("TOCSIN_SMTP_PASSWORD");
+    absl::StatusOr<std::string> password = config::Secret("TOCSIN_SMTP_PASSWORD");
     if (!password.ok()) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("--smtp_username is set but the password is not: ",
-                       password.status().message()));
+      return absl::FailedPreconditionError(absl::StrCat(
+          "--smtp_username is set but the password is not: ", password.status().message()));
     }
     options.password = *std::move(password);
   }
@@ -127,22 +108,24 @@ absl::StatusOr<EmailNotifierOptions> EmailOptions() {
 }
 
 WebhookNotifierOptions WebhookOptions() {
-  return {.timeout =
-              absl::Seconds(absl::GetFlag(FLAGS_webhook_timeout_seconds))};
+  return {.timeout = absl::Seconds(absl::GetFlag(FLAGS_webhook_timeout_seconds))};
 }
 
-// nullopt when Twilio is not configured (SMS and voice pages then fail:
-// no provider); a partial configuration fails start-up.
+// nullopt when Twilio is not configured (SMS and voice pages then fail: no
+// provider); a partial configuration fails start-up.
 absl::StatusOr<std::optional<TwilioOptions>> TwilioConfig() {
-  return LoadTwilioOptions(
-      {.base_url = absl::GetFlag(FLAGS_twilio_base_url),
-       .account_sid = absl::GetFlag(FLAGS_twilio_account_sid),
-       .auth_token_file = absl::GetFlag(FLAGS_twilio_auth_token_file),
-       .from = absl::GetFlag(FLAGS_twilio_from)});
+  ASSIGN_OR_RETURN(std::optional<TwilioOptions> options,
+                   LoadTwilioOptions({.base_url = absl::GetFlag(FLAGS_twilio_base_url),
+                                      .account_sid = absl::GetFlag(FLAGS_twilio_account_sid),
+                                      .auth_token_file = absl::GetFlag(FLAGS_twilio_auth_token_file),
+                                      .from = absl::GetFlag(FLAGS_twilio_from)}));
+  if (options.has_value()) {
+    options->timeout = absl::Seconds(absl::GetFlag(FLAGS_twilio_timeout_seconds));
+  }
+  return options;
 }
 
-absl::StatusOr<PagingOptions>
-CoreOptions(absl::Duration longest_notifier_timeout) {
+absl::StatusOr<PagingOptions> CoreOptions(absl::Duration longest_notifier_timeout) {
   PagingOptions options;
   options.public_url = absl::GetFlag(FLAGS_public_url);
   options.lease = absl::Seconds(absl::GetFlag(FLAGS_delivery_lease_seconds));
@@ -151,87 +134,92 @@ CoreOptions(absl::Duration longest_notifier_timeout) {
   options.max_attempts = absl::GetFlag(FLAGS_max_attempts);
   options.workers = absl::GetFlag(FLAGS_delivery_workers);
   options.max_wrong_codes = absl::GetFlag(FLAGS_ack_max_wrong_codes);
-  options.wrong_code_window =
-      absl::Seconds(absl::GetFlag(FLAGS_ack_wrong_code_window_seconds));
-  if (absl::Status s = ValidatePagingOptions(options, longest_notifier_timeout);
-      !s.ok()) {
+  options.wrong_code_window = absl::Seconds(absl::GetFlag(FLAGS_ack_wrong_code_window_seconds));
+  if (absl::Status s = ValidatePagingOptions(options, longest_notifier_timeout); !s.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        s.message(),
-        " (flags --delivery_lease_seconds, --smtp_timeout_seconds, "
-        "--webhook_timeout_seconds, --retry_base_seconds, --retry_cap_seconds, "
-        "--max_attempts, --delivery_workers, --ack_max_wrong_codes, "
-        "--ack_wrong_code_window_seconds)"));
+        s.message(), " (flags --delivery_lease_seconds, --smtp_timeout_seconds, "
+                     "--webhook_timeout_seconds, --twilio_timeout_seconds, --retry_base_seconds, --retry_cap_seconds, "
+                     "--max_attempts, --delivery_workers, --ack_max_wrong_codes, "
+                     "--ack_wrong_code_window_seconds)"));
   }
   return options;
 }
 
-absl::Status Wire(service::ServiceHost &host) {
+absl::Status Wire(service::ServiceHost& host) {
   ASSIGN_OR_RETURN(EmailNotifierOptions email_options, EmailOptions());
   const WebhookNotifierOptions webhook_options = WebhookOptions();
   ASSIGN_OR_RETURN(std::optional<TwilioOptions> twilio_options, TwilioConfig());
-  ASSIGN_OR_RETURN(
-      PagingOptions options,
-      CoreOptions(std::max(email_options.timeout, webhook_options.timeout)));
+  absl::Duration longest = std::max(email_options.timeout, webhook_options.timeout);
+  if (twilio_options.has_value()) longest = std::max(longest, twilio_options->timeout);
+  ASSIGN_OR_RETURN(PagingOptions options, CoreOptions(longest));
   ASSIGN_OR_RETURN(std::unique_ptr<EmailNotifier> email,
                    EmailNotifier::Create(email_options, host.clock()));
   ASSIGN_OR_RETURN(std::unique_ptr<SqlitePagingStore> opened,
                    SqlitePagingStore::Open(host.db_path(), host.clock()));
-  SqlitePagingStore *store = host.Own(std::move(opened));
+  SqlitePagingStore* store = host.Own(std::move(opened));
   RETURN_IF_ERROR(host.UseDatabase(store->database()));
 
-  EmailNotifier *email_notifier = host.Own(std::move(email));
-  auto *webhook = host.Own(std::make_unique<WebhookNotifier>(webhook_options));
-  auto *dispatching =
-      host.Own(std::make_unique<DispatchingNotifier>(email_notifier, webhook));
-  auto *notifier =
-      host.Own(std::make_unique<MeteredNotifier>(dispatching, host.registry()));
-  auto *random = host.Own(std::make_unique<SecureRandom>());
+  EmailNotifier* email_notifier = host.Own(std::move(email));
+  auto* webhook = host.Own(std::make_unique<WebhookNotifier>(webhook_options));
+  // SMS and voice through Twilio when it is configured; without it, such
+  // pages fail at once ("no SMS provider configured").
+  TwilioNotifier* twilio = nullptr;
+  if (twilio_options.has_value()) {
+    twilio = host.Own(std::make_unique<TwilioNotifier>(*twilio_options, options.public_url));
+    log::Info("SMS and voice pages go through Twilio",
+              {{"base_url", http::RedactUrl(twilio_options->base_url)},
+               {"account_sid", twilio_options->account_sid},
+               {"from", twilio_options->from}});
+  }
+  auto* dispatching =
+      host.Own(std::make_unique<DispatchingNotifier>(email_notifier, webhook, twilio));
+  auto* notifier = host.Own(std::make_unique<MeteredNotifier>(dispatching, host.registry()));
+  auto* random = host.Own(std::make_unique<SecureRandom>());
   options.registry = &host.registry();
-  PagingCore *core = host.Own(std::make_unique<PagingCore>(
-      store, host.clock(), host.ids(), random, notifier, options));
-  host.gauges().Add(
-      "tocsin_paging_pages_waiting",
-      "Pages not delivered yet (PENDING: due now or waiting for a retry).", {},
-      [core] { return core->CountPagesWaiting(); });
+  PagingCore* core = host.Own(std::make_unique<PagingCore>(store, host.clock(), host.ids(),
+                                                           random, notifier, options));
+  host.gauges().Add("tocsin_paging_pages_waiting",
+                    "Pages not delivered yet (PENDING: due now or waiting for a retry).", {},
+                    [core] { return core->CountPagesWaiting(); });
 
   // Hands due pages to the delivery workers and returns at once; a busy
   // database ends the pass early (logged by the core) and the next tick
   // tries again.
-  service::Ticker *deliveries =
-      host.AddTicker("deliveries", absl::Milliseconds(100), [core] {
-        (void)core->DispatchDueDeliveries();
-        return absl::OkStatus();
-      });
+  service::Ticker* deliveries = host.AddTicker("deliveries", absl::Milliseconds(100), [core] {
+    (void)core->DispatchDueDeliveries();
+    return absl::OkStatus();
+  });
   // A new page wakes the deliveries (consumers.h).
   AddConsumers(host, core, deliveries);
   host.AddGrpcService(host.Own(std::make_unique<PagingServiceImpl>(core)));
   RegisterAckEndpoints(host.http(), core);
+  if (twilio_options.has_value()) {
+    RegisterTwilioCallbacks(host.http(), core,
+                            {.public_url = options.public_url,
+                             .auth_token = twilio_options->auth_token,
+                             .clock = host.clock()});
+  }
   // Deliveries in flight finish and record their results before the relay
   // stops, so their events are published.
-  host.OnShutdown([core, grace = absl::Seconds(
-                             absl::GetFlag(FLAGS_shutdown_grace_seconds))] {
+  host.OnShutdown([core, grace = absl::Seconds(absl::GetFlag(FLAGS_shutdown_grace_seconds))] {
     core->Shutdown(grace);
   });
   return absl::OkStatus();
 }
 
-} // namespace
-} // namespace tocsin::paging
+}  // namespace
+}  // namespace tocsin::paging
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   return tocsin::service::ServiceHost::Main(
       argc, argv,
       {.name = "paging",
        .domains = {"page"},
        .grpc_port = 7004,
        .http_port = 7104,
-       .usage =
-           "Tocsin paging service: delivers pages by email and webhook, takes "
-           "acknowledgements.",
+       .usage = "Tocsin paging service: delivers pages by email, webhook, SMS and voice, takes "
+                "acknowledgements.",
        // Ack forms are small; anything larger is refused before it is read.
-       .http_options =
-           [](tocsin::http::HttpServerOptions &o) {
-             o.max_body_bytes = 16 * 1024;
-           }},
+       .http_options = [](tocsin::http::HttpServerOptions& o) { o.max_body_bytes = 16 * 1024; }},
       tocsin::paging::Wire);
 }
