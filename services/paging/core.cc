@@ -428,7 +428,7 @@ absl::StatusOr<std::optional<PagingCore::Claimed>> PagingCore::Claim(const std::
 }
 
 absl::Status PagingCore::RecordResult(const std::string& page_id, int number,
-                                      const absl::Status& result) {
+                                      const absl::Status& result, const std::string& accepted) {
   return Write([&](PagingStore::Tx& tx) -> absl::Status {
     ASSIGN_OR_RETURN(std::optional<Page> page, tx.GetPage(page_id));
     if (!page.has_value()) return PageNotFound(page_id);
@@ -441,7 +441,7 @@ absl::Status PagingCore::RecordResult(const std::string& page_id, int number,
     v1::DeliveryAttempt* attempt = page->mutable_attempts(n - 1);
     attempt->set_in_progress(false);
     attempt->set_ok(result.ok());
-    attempt->set_detail(result.ok() ? "accepted by the channel" : std::string(result.message()));
+    attempt->set_detail(result.ok() ? accepted : std::string(result.message()));
     if (page->state() != v1::PAGE_STATE_PENDING) {
       // Acknowledged or cancelled while it was being delivered: keep the
       // state.
@@ -539,11 +539,12 @@ void PagingCore::SetAside(const std::string& page_id, const std::string& reason,
                                          {"error", error}});
 }
 
-void PagingCore::RecordWithRetry(const Claimed& claimed, const absl::Status& result) {
+void PagingCore::RecordWithRetry(const Claimed& claimed, const absl::Status& result,
+                                 const std::string& accepted) {
   const std::string& id = claimed.page.id();
   absl::Duration wait = kRecordRetryFirst;
   while (true) {
-    const absl::Status s = RecordResult(id, claimed.number, result);
+    const absl::Status s = RecordResult(id, claimed.number, result, accepted);
     if (s.ok()) return;
     if (!IsTransient(s)) {
       SetAside(id, kRecordFailed,
@@ -575,9 +576,12 @@ void PagingCore::RecordWithRetry(const Claimed& claimed, const absl::Status& res
 
 void PagingCore::Deliver(const Claimed& claimed) {
   const Page& page = claimed.page;
-  const absl::Status result = Sanitized(notifier_->Deliver(
-      page, claimed.token.empty() ? std::string() : AckUrl(page.id(), claimed.token)));
-  RecordWithRetry(claimed, result);
+  const absl::StatusOr<std::string> delivered = notifier_->DeliverWithDetail(
+      page, claimed.token.empty() ? std::string() : AckUrl(page.id(), claimed.token));
+  const absl::Status result = Sanitized(delivered.status());
+  RecordWithRetry(claimed, result,
+                  delivered.ok() ? text::UntrustedLine(*delivered, text::kMaxDetailBytes)
+                                 : std::string());
   if (result.ok()) {
     log::Info("page delivered", {{"page_id", page.id()},
                                  {"incident_id", page.incident_id()},

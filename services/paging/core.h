@@ -284,10 +284,13 @@ class PagingCore {
   // Runs on a worker: delivers, then records the result.
   void Deliver(const Claimed& claimed);
   // Records the result of attempt `number`.
-  absl::Status RecordResult(const std::string& page_id, int number, const absl::Status& result);
+  // accepted: the attempt's detail when result is OK.
+  absl::Status RecordResult(const std::string& page_id, int number, const absl::Status& result,
+                            const std::string& accepted = kAcceptedByTheChannel);
   // RecordResult until it commits, a permanent error sets the page aside, or
   // Shutdown gives up.
-  void RecordWithRetry(const Claimed& claimed, const absl::Status& result);
+  void RecordWithRetry(const Claimed& claimed, const absl::Status& result,
+                       const std::string& accepted);
   // Sets a PENDING page aside as FAILED (see the file comment); reason is
   // the metric label. Failures are logged, never returned.
   void SetAside(const std::string& page_id, const std::string& reason,

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <memory>
 
+#include "gmock/gmock.h"
 #include "libs/clock/clock.h"
 #include "libs/ids/ids.h"
 #include "libs/proto/time.h"
@@ -12,7 +13,6 @@
 #include "services/paging/fake_random.h"
 #include "services/paging/sqlite_store.h"
 #include "services/paging/test_pages.h"
-#include "gmock/gmock.h"
 
 namespace tocsin::paging {
 namespace {
@@ -23,20 +23,18 @@ using ::tocsin::testing::StatusIs;
 constexpr char kAlice[] = "+81312345678";
 
 class OkNotifier final : public Notifier {
-public:
-  absl::Status Deliver(const Page &, const std::string &) override {
-    return absl::OkStatus();
-  }
+ public:
+  absl::Status Deliver(const Page&, const std::string&) override { return absl::OkStatus(); }
 };
 
-escalation::v1::ContactChannel Sms(const std::string &number) {
+escalation::v1::ContactChannel Sms(const std::string& number) {
   escalation::v1::ContactChannel c;
   c.set_name("phone");
   c.mutable_sms()->set_number(number);
   return c;
 }
 
-escalation::v1::ContactChannel Voice(const std::string &number) {
+escalation::v1::ContactChannel Voice(const std::string& number) {
   escalation::v1::ContactChannel c;
   c.set_name("call");
   c.mutable_voice()->set_number(number);
@@ -44,7 +42,7 @@ escalation::v1::ContactChannel Voice(const std::string &number) {
 }
 
 class CoreRepliesTest : public ::testing::Test {
-protected:
+ protected:
   void SetUp() override {
     random_.Script({11111111, 22222222, 33333333, 44444444});
     ASSERT_OK_AND_ASSIGN(store_, SqlitePagingStore::Open(path_, &clock_));
@@ -52,21 +50,18 @@ protected:
     options.public_url = "https://tocsin.example";
     options.max_wrong_codes = 3;
     options.registry = &registry_;
-    core_ = std::make_unique<PagingCore>(store_.get(), &clock_, &ids_, &random_,
-                                         &notifier_, options);
+    core_ =
+        std::make_unique<PagingCore>(store_.get(), &clock_, &ids_, &random_, &notifier_, options);
   }
 
-  void Send(const std::string &id,
-            const escalation::v1::ContactChannel &channel) {
-    ASSERT_OK(core_->HandlePageRequested(
-        PageRequestedEvent("evt-" + id, id, channel)));
+  void Send(const std::string& id, const escalation::v1::ContactChannel& channel) {
+    ASSERT_OK(core_->HandlePageRequested(PageRequestedEvent("evt-" + id, id, channel)));
     ASSERT_OK(core_->RunDueDeliveries());
     clock_.Advance(absl::Minutes(1));
   }
 
-  std::string path_ =
-      std::string(std::getenv("TEST_TMPDIR")) + "/" +
-      ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db";
+  std::string path_ = std::string(std::getenv("TEST_TMPDIR")) + "/" +
+                      ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db";
   FakeClock clock_;
   SequentialIdGenerator ids_;
   FixedRandom random_;
@@ -77,11 +72,10 @@ protected:
 };
 
 TEST_F(CoreRepliesTest, AReplyWithTheCodeAcknowledgesThatPage) {
-  Send("pg-1", Sms(kAlice)); // code 11111111
-  Send("pg-2", Sms(kAlice)); // code 22222222
-  ASSERT_OK_AND_ASSIGN(
-      v1::Page acked,
-      core_->AcceptReply(kAlice, "ok 11111111 thanks", "sms:+81312345678"));
+  Send("pg-1", Sms(kAlice));  // code 11111111
+  Send("pg-2", Sms(kAlice));  // code 22222222
+  ASSERT_OK_AND_ASSIGN(v1::Page acked,
+                       core_->AcceptReply(kAlice, "ok 11111111 thanks", "sms:+81312345678"));
   EXPECT_EQ(acked.id(), "pg-1");
   EXPECT_EQ(acked.state(), v1::PAGE_STATE_ACKNOWLEDGED);
   EXPECT_EQ(acked.acked_by(), "sms:+81312345678");
@@ -91,12 +85,9 @@ TEST_F(CoreRepliesTest, AReplyWithTheCodeAcknowledgesThatPage) {
 
 TEST_F(CoreRepliesTest, AReplyAfterAnotherAckSaysWhoAcknowledged) {
   Send("pg-1", Sms(kAlice));
-  ASSERT_OK(core_->AcceptPage({.page_id = "pg-1",
-                               .accept_code = "11111111",
-                               .author = "cli:bob",
-                               .source = "x"}));
-  ASSERT_OK_AND_ASSIGN(v1::Page page,
-                       core_->AcceptReply(kAlice, "11111111", "sms:+8131"));
+  ASSERT_OK(core_->AcceptPage(
+      {.page_id = "pg-1", .accept_code = "11111111", .author = "cli:bob", .source = "x"}));
+  ASSERT_OK_AND_ASSIGN(v1::Page page, core_->AcceptReply(kAlice, "11111111", "sms:+8131"));
   EXPECT_EQ(page.acked_by(), "cli:bob");
 }
 
@@ -104,12 +95,10 @@ TEST_F(CoreRepliesTest, WrongCodesAreCountedPerSenderAndThenRefused) {
   Send("pg-1", Sms(kAlice));
   for (int i = 0; i < 3; ++i) {
     EXPECT_THAT(core_->AcceptReply(kAlice, "99999999", "sms:+81312345678"),
-                StatusIs(absl::StatusCode::kPermissionDenied,
-                         HasSubstr("wrong accept code")));
+                StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("wrong accept code")));
   }
-  EXPECT_THAT(
-      core_->AcceptReply(kAlice, "11111111", "sms:+81312345678"),
-      StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("too many")));
+  EXPECT_THAT(core_->AcceptReply(kAlice, "11111111", "sms:+81312345678"),
+              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("too many")));
   ASSERT_OK_AND_ASSIGN(v1::Page page, core_->GetPage("pg-1"));
   EXPECT_EQ(page.state(), v1::PAGE_STATE_DELIVERED);
 }
@@ -117,30 +106,25 @@ TEST_F(CoreRepliesTest, WrongCodesAreCountedPerSenderAndThenRefused) {
 TEST_F(CoreRepliesTest, NoCodeNoPagesAndOtherNumbers) {
   Send("pg-1", Sms(kAlice));
   EXPECT_THAT(core_->AcceptReply(kAlice, "help", "sms:x"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("no accept code")));
-  EXPECT_THAT(
-      core_->AcceptReply("+15005550006", "11111111", "sms:+15005550006"),
-      StatusIs(absl::StatusCode::kNotFound, HasSubstr("no page was sent")));
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("no accept code")));
+  EXPECT_THAT(core_->AcceptReply("+15005550006", "11111111", "sms:+15005550006"),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("no page was sent")));
   // Too old: outside the reply window.
   clock_.Advance(kReplyWindow + absl::Minutes(1));
-  EXPECT_THAT(
-      core_->AcceptReply(kAlice, "11111111", "sms:x"),
-      StatusIs(absl::StatusCode::kNotFound, HasSubstr("no page was sent")));
+  EXPECT_THAT(core_->AcceptReply(kAlice, "11111111", "sms:x"),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("no page was sent")));
 }
 
 TEST_F(CoreRepliesTest, AVerifiedProviderCallbackAcknowledgesWithoutACode) {
   Send("pg-1", Voice(kAlice));
-  ASSERT_OK_AND_ASSIGN(v1::Page page,
-                       core_->AcceptPage({.page_id = "pg-1",
-                                          .author = "voice:+81312345678",
-                                          .provider_verified = true}));
+  ASSERT_OK_AND_ASSIGN(v1::Page page, core_->AcceptPage({.page_id = "pg-1",
+                                                         .author = "voice:+81312345678",
+                                                         .provider_verified = true}));
   EXPECT_EQ(page.state(), v1::PAGE_STATE_ACKNOWLEDGED);
   EXPECT_EQ(page.acked_by(), "voice:+81312345678");
   // Without the flag a code or token is still required.
-  EXPECT_THAT(
-      core_->AcceptPage({.page_id = "pg-1"}),
-      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("accept_code")));
+  EXPECT_THAT(core_->AcceptPage({.page_id = "pg-1"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("accept_code")));
   EXPECT_THAT(core_->AcceptPage({.page_id = "nope", .provider_verified = true}),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("nope")));
 }
@@ -163,12 +147,11 @@ TEST_F(CoreRepliesTest, ReceiptsAreRecordedBoundedAndKeptNewest) {
   }
   ASSERT_OK_AND_ASSIGN(page, core_->GetPage("pg-1"));
   ASSERT_EQ(page.receipts_size(), kMaxReceipts);
-  EXPECT_EQ(page.receipts(kMaxReceipts - 1).detail(),
-            absl::StrCat("n", kMaxReceipts + 4));
+  EXPECT_EQ(page.receipts(kMaxReceipts - 1).detail(), absl::StrCat("n", kMaxReceipts + 4));
   EXPECT_EQ(page.state(), v1::PAGE_STATE_DELIVERED);
   EXPECT_THAT(core_->RecordReceipt("pg-x", r),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("pg-x")));
 }
 
-} // namespace
-} // namespace tocsin::paging
+}  // namespace
+}  // namespace tocsin::paging

@@ -26,7 +26,11 @@ class DispatchingNotifier final : public Notifier {
   DispatchingNotifier(Notifier* email, Notifier* webhook, Notifier* phone = nullptr)
       : email_(email), webhook_(webhook), phone_(phone) {}
 
-  absl::Status Deliver(const paging::v1::Page& page, const std::string& ack_url) override;
+  absl::Status Deliver(const paging::v1::Page& page, const std::string& ack_url) override {
+    return DeliverWithDetail(page, ack_url).status();
+  }
+  absl::StatusOr<std::string> DeliverWithDetail(const paging::v1::Page& page,
+                                                const std::string& ack_url) override;
 
  private:
   Notifier* const email_;

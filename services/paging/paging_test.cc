@@ -376,6 +376,9 @@ TEST_F(PagingBinaryTest, AnSmsPageGoesThroughTwilioAndAReplyWithTheCodeAcknowled
   ASSERT_OK_AND_ASSIGN(Page acked, GetPage("pg-s1"));
   EXPECT_EQ(acked.state(), v1::PAGE_STATE_ACKNOWLEDGED);
   EXPECT_EQ(acked.acked_by(), "sms:+81312345678");
+  ASSERT_EQ(acked.attempts_size(), 1);
+  // The receiver answers {"received":1}: no sid to keep.
+  EXPECT_EQ(acked.attempts(0).detail(), "accepted by Twilio");
 }
 
 TEST_F(PagingBinaryTest, APartialTwilioConfigurationRefusesToStartNamingWhatIsMissing) {

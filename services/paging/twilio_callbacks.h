@@ -45,16 +45,16 @@ struct TwilioCallbackOptions {
   // The key of the signatures. Never logged.
   std::string auth_token;
   // Tells "acknowledged now" from "before" in answers.
-  const Clock *clock = nullptr;
+  const Clock* clock = nullptr;
 };
 
-void RegisterTwilioCallbacks(http::HttpServer &server, PagingCore *core,
+void RegisterTwilioCallbacks(http::HttpServer& server, PagingCore* core,
                              TwilioCallbackOptions options);
 
 // The receipt status a Twilio MessageStatus or CallStatus value means
 // (RECEIPT_STATUS_UNSPECIFIED for a value Tocsin does not know).
 v1::ReceiptStatus TwilioReceiptStatus(absl::string_view twilio_status);
 
-} // namespace tocsin::paging
+}  // namespace tocsin::paging
 
-#endif // TOCSIN_SERVICES_PAGING_TWILIO_CALLBACKS_H_
+#endif  // TOCSIN_SERVICES_PAGING_TWILIO_CALLBACKS_H_

@@ -28,10 +28,10 @@ inline constexpr char kTwilioDefaultBaseUrl[] = "https://api.twilio.com";
 
 // What flags / the environment say (empty: not set).
 struct TwilioSettings {
-  std::string base_url = kTwilioDefaultBaseUrl; // TOCSIN_TWILIO_BASE_URL
-  std::string account_sid;                      // TOCSIN_TWILIO_ACCOUNT_SID
-  std::string auth_token_file;                  // TOCSIN_TWILIO_AUTH_TOKEN_FILE
-  std::string from;                             // TOCSIN_TWILIO_FROM (E.164)
+  std::string base_url = kTwilioDefaultBaseUrl;  // TOCSIN_TWILIO_BASE_URL
+  std::string account_sid;                       // TOCSIN_TWILIO_ACCOUNT_SID
+  std::string auth_token_file;                   // TOCSIN_TWILIO_AUTH_TOKEN_FILE
+  std::string from;                              // TOCSIN_TWILIO_FROM (E.164)
 };
 
 struct TwilioOptions {
@@ -51,12 +51,11 @@ struct TwilioOptions {
 // http(s):// or a sender that is not E.164; NotFound / PermissionDenied
 // (naming the path only) when the token file cannot be read; InvalidArgument
 // when it is empty.
-absl::StatusOr<std::optional<TwilioOptions>>
-LoadTwilioOptions(const TwilioSettings &settings);
+absl::StatusOr<std::optional<TwilioOptions>> LoadTwilioOptions(const TwilioSettings& settings);
 
 // "+" then 2 to 15 digits, the first not 0.
 bool IsE164(absl::string_view number);
 
-} // namespace tocsin::paging
+}  // namespace tocsin::paging
 
-#endif // TOCSIN_SERVICES_PAGING_TWILIO_CONFIG_H_
+#endif  // TOCSIN_SERVICES_PAGING_TWILIO_CONFIG_H_

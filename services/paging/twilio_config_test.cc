@@ -43,36 +43,36 @@ TEST_F(TwilioConfigTest, AllSetReadsAndTrimsTheToken) {
 }
 
 TEST_F(TwilioConfigTest, DefaultBaseUrlIsTwilios) {
-  ASSERT_OK_AND_ASSIGN(std::optional<TwilioOptions> options,
-                       LoadTwilioOptions({.account_sid = "AC123",
-                                          .auth_token_file = TokenFile("t"),
-                                          .from = "+15005550006"}));
+  ASSERT_OK_AND_ASSIGN(
+      std::optional<TwilioOptions> options,
+      LoadTwilioOptions(
+          {.account_sid = "AC123", .auth_token_file = TokenFile("t"), .from = "+15005550006"}));
   EXPECT_EQ(options->base_url, "https://api.twilio.com");
 }
 
 TEST_F(TwilioConfigTest, PartialConfigurationNamesWhatIsMissing) {
-  EXPECT_THAT(LoadTwilioOptions({.account_sid = "AC123"}),
-              StatusIs(absl::StatusCode::kFailedPrecondition,
-                       AllOf(HasSubstr("TOCSIN_TWILIO_AUTH_TOKEN_FILE"),
-                             HasSubstr("TOCSIN_TWILIO_FROM"),
-                             Not(HasSubstr("TOCSIN_TWILIO_ACCOUNT_SID")))));
-  EXPECT_THAT(LoadTwilioOptions({.auth_token_file = TokenFile("t"), .from = "+15005550006"}),
-              StatusIs(absl::StatusCode::kFailedPrecondition,
-                       HasSubstr("TOCSIN_TWILIO_ACCOUNT_SID")));
+  EXPECT_THAT(
+      LoadTwilioOptions({.account_sid = "AC123"}),
+      StatusIs(absl::StatusCode::kFailedPrecondition,
+               AllOf(HasSubstr("TOCSIN_TWILIO_AUTH_TOKEN_FILE"), HasSubstr("TOCSIN_TWILIO_FROM"),
+                     Not(HasSubstr("TOCSIN_TWILIO_ACCOUNT_SID")))));
+  EXPECT_THAT(
+      LoadTwilioOptions({.auth_token_file = TokenFile("t"), .from = "+15005550006"}),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("TOCSIN_TWILIO_ACCOUNT_SID")));
 }
 
 TEST_F(TwilioConfigTest, RefusesABadSenderAndNeverShowsTheToken) {
-  EXPECT_THAT(LoadTwilioOptions({.account_sid = "AC1",
-                                 .auth_token_file = TokenFile("tok"),
-                                 .from = "0312345678"}),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("E.164")));
+  EXPECT_THAT(
+      LoadTwilioOptions(
+          {.account_sid = "AC1", .auth_token_file = TokenFile("tok"), .from = "0312345678"}),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("E.164")));
   absl::StatusOr<std::optional<TwilioOptions>> empty = LoadTwilioOptions(
       {.account_sid = "AC1", .auth_token_file = TokenFile(" \n"), .from = "+15005550006"});
   EXPECT_THAT(empty, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("empty")));
-  EXPECT_THAT(LoadTwilioOptions({.account_sid = "AC1",
-                                 .auth_token_file = dir_ + "/absent",
-                                 .from = "+15005550006"}),
-              StatusIs(absl::StatusCode::kNotFound, HasSubstr("absent")));
+  EXPECT_THAT(
+      LoadTwilioOptions(
+          {.account_sid = "AC1", .auth_token_file = dir_ + "/absent", .from = "+15005550006"}),
+      StatusIs(absl::StatusCode::kNotFound, HasSubstr("absent")));
 }
 
 TEST(IsE164Test, Numbers) {

@@ -52,14 +52,19 @@ inline constexpr char kTwilioSmsPath[] = "/v1/providers/twilio/sms";
 inline constexpr char kTwilioVoicePath[] = "/v1/providers/twilio/voice";
 
 class TwilioNotifier final : public Notifier {
-public:
+ public:
   // public_url: the paging service's public base URL (callbacks go there).
   TwilioNotifier(TwilioOptions options, std::string public_url);
 
-  absl::Status Deliver(const paging::v1::Page &page,
-                       const std::string &ack_url) override;
+  absl::Status Deliver(const paging::v1::Page& page, const std::string& ack_url) override {
+    return DeliverWithDetail(page, ack_url).status();
+  }
+  // On success: "accepted by Twilio: <sid> (<status>)", Twilio's id of the
+  // message or call from its answer.
+  absl::StatusOr<std::string> DeliverWithDetail(const paging::v1::Page& page,
+                                                const std::string& ack_url) override;
 
-private:
+ private:
   std::unique_ptr<http::HttpClient> TakeClient();
   void ReturnClient(std::unique_ptr<http::HttpClient> client);
 
@@ -72,26 +77,23 @@ private:
 // The SMS text of page: the incident title, its impact, the accept code and
 // "reply with the code to acknowledge" (an activation page: the activation
 // code and how to confirm it). Valid UTF-8, at most kMaxSmsBodyBytes.
-std::string TwilioSmsBody(const paging::v1::Page &page);
+std::string TwilioSmsBody(const paging::v1::Page& page);
 
 // The TwiML of a voice page: <Response><Gather numDigits="1" action=
 // "{public_url}/v1/providers/twilio/voice?page=<id>" method="POST"><Say>...
 // Press 1 to acknowledge.</Say></Gather><Say>...</Say></Response>, all text
 // XML-escaped.
-std::string TwilioVoiceTwiml(const paging::v1::Page &page,
-                             const std::string &public_url);
+std::string TwilioVoiceTwiml(const paging::v1::Page& page, const std::string& public_url);
 
 // The URL Twilio reports a page's delivery status to.
-std::string TwilioStatusCallbackUrl(const std::string &public_url,
-                                    const std::string &page_id);
+std::string TwilioStatusCallbackUrl(const std::string& public_url, const std::string& page_id);
 
 // text with &, <, >, " and ' replaced by XML entities.
 std::string XmlEscape(absl::string_view text);
 
 // application/x-www-form-urlencoded of fields, in order (libcurl's escaping).
-std::string
-FormEncode(const std::vector<std::pair<std::string, std::string>> &fields);
+std::string FormEncode(const std::vector<std::pair<std::string, std::string>>& fields);
 
-} // namespace tocsin::paging
+}  // namespace tocsin::paging
 
-#endif // TOCSIN_SERVICES_PAGING_TWILIO_NOTIFIER_H_
+#endif  // TOCSIN_SERVICES_PAGING_TWILIO_NOTIFIER_H_

@@ -22,17 +22,15 @@ namespace tocsin::paging {
 inline constexpr char kTwilioSignatureHeader[] = "X-Twilio-Signature";
 
 // The signature Twilio sends for a POST of params to url.
-std::string
-TwilioSignature(absl::string_view auth_token, absl::string_view url,
-                std::vector<std::pair<std::string, std::string>> params);
+std::string TwilioSignature(absl::string_view auth_token, absl::string_view url,
+                            std::vector<std::pair<std::string, std::string>> params);
 
 // Whether signature is TwilioSignature(auth_token, url, params), compared in
 // constant time. An empty signature or token never verifies.
-bool VerifyTwilioSignature(
-    absl::string_view auth_token, absl::string_view url,
-    std::vector<std::pair<std::string, std::string>> params,
-    absl::string_view signature);
+bool VerifyTwilioSignature(absl::string_view auth_token, absl::string_view url,
+                           std::vector<std::pair<std::string, std::string>> params,
+                           absl::string_view signature);
 
-} // namespace tocsin::paging
+}  // namespace tocsin::paging
 
-#endif // TOCSIN_SERVICES_PAGING_TWILIO_SIGNATURE_H_
+#endif  // TOCSIN_SERVICES_PAGING_TWILIO_SIGNATURE_H_

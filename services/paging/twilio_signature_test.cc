@@ -38,16 +38,15 @@ TEST(TwilioSignatureTest, AnyChangeFailsVerification) {
   changed[3].second = "1";
   EXPECT_FALSE(VerifyTwilioSignature(kToken, kUrl, changed, kSignature));
   EXPECT_FALSE(VerifyTwilioSignature("54321", kUrl, Params(), kSignature));
-  EXPECT_FALSE(VerifyTwilioSignature(
-      kToken, "https://mycompany.com/myapp.php?foo=1", Params(), kSignature));
+  EXPECT_FALSE(
+      VerifyTwilioSignature(kToken, "https://mycompany.com/myapp.php?foo=1", Params(), kSignature));
   auto extra = Params();
   extra.emplace_back("Body", "hi");
   EXPECT_FALSE(VerifyTwilioSignature(kToken, kUrl, extra, kSignature));
-  EXPECT_FALSE(VerifyTwilioSignature(kToken, kUrl, Params(),
-                                     "0/KCTR6DLpKmkAf8muzZqo1nDgQ"));
+  EXPECT_FALSE(VerifyTwilioSignature(kToken, kUrl, Params(), "0/KCTR6DLpKmkAf8muzZqo1nDgQ"));
   EXPECT_FALSE(VerifyTwilioSignature(kToken, kUrl, Params(), ""));
   EXPECT_FALSE(VerifyTwilioSignature("", kUrl, Params(), kSignature));
 }
 
-} // namespace
-} // namespace tocsin::paging
+}  // namespace
+}  // namespace tocsin::paging
