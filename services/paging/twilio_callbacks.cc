@@ -24,6 +24,8 @@ using Fields = std::vector<std::pair<std::string, std::string>>;
 
 // Longer than any page id, number, status or sid Twilio sends.
 constexpr size_t kMaxField = 256;
+// Largest callback body read.
+constexpr int64_t kMaxCallbackBodyBytes = 64 * 1024;
 // Of an inbound SMS body, what is looked at.
 constexpr size_t kMaxSmsBytes = 2048;
 
@@ -211,15 +213,29 @@ v1::ReceiptStatus TwilioReceiptStatus(absl::string_view s) {
 void RegisterTwilioCallbacks(http::HttpServer& server, PagingCore* core,
                              TwilioCallbackOptions options) {
   auto callbacks = std::make_shared<Callbacks>(core, std::move(options));
-  server.Handle("POST", kTwilioStatusPath, [callbacks](const http::HttpRequest& r) {
-    return callbacks->Verified(r, &Callbacks::Status);
-  });
-  server.Handle("POST", kTwilioSmsPath, [callbacks](const http::HttpRequest& r) {
-    return callbacks->Verified(r, &Callbacks::Sms);
-  });
-  server.Handle("POST", kTwilioVoicePath, [callbacks](const http::HttpRequest& r) {
-    return callbacks->Verified(r, &Callbacks::Voice);
-  });
+  // An inbound SMS of 1600 characters, percent-encoded, with Twilio's other
+  // fields, is larger than the ack forms the server's default is sized for.
+  // A request without a signature is refused before its body is read.
+  http::RouteOptions route;
+  route.max_body_bytes = kMaxCallbackBodyBytes;
+  route.authorize = [](const http::HttpRequest& r) -> std::optional<http::HttpResponse> {
+    if (!r.Header("x-twilio-signature").empty()) return std::nullopt;
+    return Plain(403, "the X-Twilio-Signature header is missing");
+  };
+  server.Handle(
+      "POST", kTwilioStatusPath,
+      [callbacks](const http::HttpRequest& r) {
+        return callbacks->Verified(r, &Callbacks::Status);
+      },
+      route);
+  server.Handle(
+      "POST", kTwilioSmsPath,
+      [callbacks](const http::HttpRequest& r) { return callbacks->Verified(r, &Callbacks::Sms); },
+      route);
+  server.Handle(
+      "POST", kTwilioVoicePath,
+      [callbacks](const http::HttpRequest& r) { return callbacks->Verified(r, &Callbacks::Voice); },
+      route);
 }
 
 }  // namespace tocsin::paging

@@ -212,6 +212,15 @@ TEST_F(TwilioCallbacksTest, PressingOneAcknowledgesOtherKeysRepeatThePrompt) {
   EXPECT_EQ(Post(absl::StrCat(kTwilioVoicePath, "?page=pg-9"), {{"Digits", "1"}}).status, 404);
 }
 
+TEST_F(TwilioCallbacksTest, ALongUnicodeSmsIsReadAndAnswered) {
+  Send("pg-1");
+  std::string body = "11111111 ";
+  for (int i = 0; i < 390; ++i) body += "\xF0\x9F\x94\x94";  // U+1F514, 4 bytes each
+  http::HttpClientResponse r = Post(kTwilioSmsPath, {{"From", kAlice}, {"Body", body}});
+  EXPECT_EQ(r.status, 200);
+  EXPECT_THAT(r.body, HasSubstr("Acknowledged"));
+}
+
 TEST(TwilioReceiptStatusTest, Mapping) {
   EXPECT_EQ(TwilioReceiptStatus("queued"), v1::RECEIPT_STATUS_QUEUED);
   EXPECT_EQ(TwilioReceiptStatus("delivered"), v1::RECEIPT_STATUS_DELIVERED);
