@@ -84,6 +84,11 @@ bool TokenMatches(const Page& page, const std::string& token) {
 
 absl::Status CheckAckArguments(const AckRequest& request) {
   if (request.page_id.empty()) return absl::InvalidArgumentError("page_id is required");
+  if (request.provider_verified) {
+    if (request.token.empty() && request.accept_code.empty()) return absl::OkStatus();
+    return absl::InvalidArgumentError(
+        "a verified provider callback acknowledges without a token or an accept code");
+  }
   if (request.token.empty() == request.accept_code.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat(request.token.empty() ? "accept_code is required"
@@ -422,7 +427,7 @@ absl::StatusOr<std::optional<PagingCore::Claimed>> PagingCore::Claim(const std::
 }
 
 absl::Status PagingCore::RecordResult(const std::string& page_id, int number,
-                                      const absl::Status& result) {
+                                      const absl::Status& result, const std::string& accepted) {
   return Write([&](PagingStore::Tx& tx) -> absl::Status {
     ASSIGN_OR_RETURN(std::optional<Page> page, tx.GetPage(page_id));
     if (!page.has_value()) return PageNotFound(page_id);
@@ -435,7 +440,7 @@ absl::Status PagingCore::RecordResult(const std::string& page_id, int number,
     v1::DeliveryAttempt* attempt = page->mutable_attempts(n - 1);
     attempt->set_in_progress(false);
     attempt->set_ok(result.ok());
-    attempt->set_detail(result.ok() ? "accepted by the channel" : std::string(result.message()));
+    attempt->set_detail(result.ok() ? accepted : std::string(result.message()));
     if (page->state() != v1::PAGE_STATE_PENDING) {
       // Acknowledged or cancelled while it was being delivered: keep the
       // state.
@@ -533,11 +538,12 @@ void PagingCore::SetAside(const std::string& page_id, const std::string& reason,
                                          {"error", error}});
 }
 
-void PagingCore::RecordWithRetry(const Claimed& claimed, const absl::Status& result) {
+void PagingCore::RecordWithRetry(const Claimed& claimed, const absl::Status& result,
+                                 const std::string& accepted) {
   const std::string& id = claimed.page.id();
   absl::Duration wait = kRecordRetryFirst;
   while (true) {
-    const absl::Status s = RecordResult(id, claimed.number, result);
+    const absl::Status s = RecordResult(id, claimed.number, result, accepted);
     if (s.ok()) return;
     if (!IsTransient(s)) {
       SetAside(id, kRecordFailed,
@@ -569,9 +575,12 @@ void PagingCore::RecordWithRetry(const Claimed& claimed, const absl::Status& res
 
 void PagingCore::Deliver(const Claimed& claimed) {
   const Page& page = claimed.page;
-  const absl::Status result = Sanitized(notifier_->Deliver(
-      page, claimed.token.empty() ? std::string() : AckUrl(page.id(), claimed.token)));
-  RecordWithRetry(claimed, result);
+  const absl::StatusOr<std::string> delivered = notifier_->DeliverWithDetail(
+      page, claimed.token.empty() ? std::string() : AckUrl(page.id(), claimed.token));
+  const absl::Status result = Sanitized(delivered.status());
+  RecordWithRetry(claimed, result,
+                  delivered.ok() ? text::UntrustedLine(*delivered, text::kMaxDetailBytes)
+                                 : std::string());
   if (result.ok()) {
     log::Info("page delivered", {{"page_id", page.id()},
                                  {"incident_id", page.incident_id()},
@@ -716,8 +725,9 @@ absl::StatusOr<Page> PagingCore::Acknowledge(const AckRequest& request, bool com
       refused_reason = "not_acknowledgeable";
       return absl::OkStatus();
     }
-    const bool right = by_code ? SecretMatches(page.accept_code(), request.accept_code)
-                               : TokenMatches(page, request.token);
+    const bool right = request.provider_verified ||
+                       (by_code ? SecretMatches(page.accept_code(), request.accept_code)
+                                : TokenMatches(page, request.token));
     if (!right) {
       if (by_code) RETURN_IF_ERROR(limiter_.RecordWrong(tx, source, now));
       refused = absl::PermissionDeniedError(
@@ -769,6 +779,86 @@ absl::StatusOr<Page> PagingCore::AcceptPage(const AckRequest& request) {
 
 absl::StatusOr<Page> PagingCore::CheckAck(const AckRequest& request) {
   return Acknowledge(request, /*commit=*/false);
+}
+
+namespace {
+
+// The runs of 4 or more ASCII digits in text, in order.
+std::vector<std::string> DigitRuns(absl::string_view text) {
+  std::vector<std::string> runs;
+  std::string run;
+  for (size_t i = 0; i <= text.size(); ++i) {
+    if (i < text.size() && absl::ascii_isdigit(static_cast<unsigned char>(text[i]))) {
+      run += text[i];
+      continue;
+    }
+    if (run.size() >= 4) runs.push_back(run);
+    run.clear();
+  }
+  return runs;
+}
+
+}  // namespace
+
+absl::StatusOr<Page> PagingCore::AcceptReply(const std::string& number, absl::string_view text,
+                                             const std::string& author) {
+  const std::vector<std::string> runs = DigitRuns(text);
+  if (runs.empty()) return absl::InvalidArgumentError("the reply carries no accept code");
+  std::vector<PageRow> rows;
+  RETURN_IF_ERROR(store_->Read([&](PagingStore::Tx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(rows, tx.ListPagesTo(number, clock_->Now() - kReplyWindow, 100));
+    return absl::OkStatus();
+  }));
+  const Page* newest = nullptr;
+  const Page* matched = nullptr;
+  std::string code;
+  for (const PageRow& row : rows) {
+    if (!row.page.ok() || IsActivation(*row.page)) continue;
+    if (newest == nullptr) newest = &*row.page;
+    for (const std::string& run : runs) {
+      if (SecretMatches(row.page->accept_code(), run)) {
+        matched = &*row.page;
+        code = run;
+        break;
+      }
+    }
+    if (matched != nullptr) break;
+  }
+  if (newest == nullptr) {
+    return absl::NotFoundError(absl::StrCat("no page was sent to ",
+                                            text::UntrustedLine(number, 64), " in the last ",
+                                            absl::FormatDuration(kReplyWindow)));
+  }
+  if (matched == nullptr) {
+    // Tried against the newest page: wrong, and counted for the source.
+    matched = newest;
+    code = runs.front();
+  }
+  return AcceptPage(
+      {.page_id = matched->id(), .accept_code = code, .author = author, .source = author});
+}
+
+absl::StatusOr<Page> PagingCore::RecordReceipt(const std::string& page_id, v1::Receipt receipt) {
+  if (!receipt.has_time()) *receipt.mutable_time() = ToProtoTime(clock_->Now());
+  receipt.set_provider(text::UntrustedLine(receipt.provider(), 64));
+  receipt.set_provider_id(text::UntrustedLine(receipt.provider_id(), 128));
+  receipt.set_detail(text::UntrustedLine(receipt.detail(), text::kMaxDetailBytes));
+  Page result;
+  RETURN_IF_ERROR(Write([&](PagingStore::Tx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(std::optional<PageRow> row, tx.GetPageRow(page_id));
+    if (!row.has_value()) return PageNotFound(page_id);
+    if (!row->page.ok()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("page ", row->id, ": its stored record cannot be read"));
+    }
+    result = *std::move(row->page);
+    *result.add_receipts() = receipt;
+    while (result.receipts_size() > kMaxReceipts) {
+      result.mutable_receipts()->DeleteSubrange(0, 1);
+    }
+    return tx.UpdatePage(result);
+  }));
+  return PublicView(std::move(result));
 }
 
 absl::StatusOr<Page> PagingCore::GetPage(const std::string& page_id) {

@@ -110,6 +110,11 @@ namespace tocsin::paging {
 // The durable consumer of page.requested, also the inbox's consumer name.
 inline constexpr char kPageRequestsConsumer[] = "paging-pages";
 
+// How far back a reply's pages are looked for (AcceptReply).
+inline constexpr absl::Duration kReplyWindow = absl::Hours(24);
+// Receipts a page keeps (the newest).
+inline constexpr int kMaxReceipts = 50;
+
 struct PagingOptions {
   // Base of ack links: <public_url>/v1/pages/ack?page=<id>&token=<token>.
   std::string public_url = "http://127.0.0.1:7104";
@@ -153,6 +158,10 @@ struct AckRequest {
   std::string accept_code;
   // Who acknowledges, for the timeline ("cli:alice", "link"); empty: "api".
   std::string author;
+  // The caller verified a provider's signed callback that names this page (a
+  // voice key press on the call made for it): no token or accept code is
+  // needed (give neither). Only for authenticated provider callbacks.
+  bool provider_verified = false;
   // Where the request came from: the client IP of an HTTP request, the gRPC
   // peer address without its port. Wrong accept codes are counted per
   // source (CodeLimiter); empty counts as "unknown".
@@ -219,6 +228,27 @@ class PagingCore {
   // nothing: what an ack link shows before it is confirmed.
   absl::StatusOr<Page> CheckAck(const AckRequest& request);
 
+  // A reply (an SMS) from `number` whose text should carry an accept code:
+  // among the pages sent to that number within kReplyWindow (newest first,
+  // activation pages left out), acknowledges the newest whose accept code is
+  // one of the digit runs in text, as AcceptPage with that code, author and
+  // source `author` ("sms:+81312345678"). Answers:
+  //   InvalidArgument  text carries no run of 4 or more digits (not an
+  //                    attempt at a code: answer with help);
+  //   NotFound         no page was sent to number within kReplyWindow;
+  //   otherwise        what AcceptPage answers: a code that matches none of
+  //                    them is tried against the newest page (PermissionDenied,
+  //                    counted for the source), ResourceExhausted when the
+  //                    source used up its wrong codes, OK now or before.
+  absl::StatusOr<Page> AcceptReply(const std::string& number, absl::string_view text,
+                                   const std::string& author);
+
+  // Appends a provider's delivery report to the page (time: now when unset;
+  // detail and provider made valid UTF-8 and bounded); a page keeps its
+  // newest kMaxReceipts. NotFound when there is no such page,
+  // FailedPrecondition when its stored record cannot be read.
+  absl::StatusOr<Page> RecordReceipt(const std::string& page_id, v1::Receipt receipt);
+
   // NotFound when the page does not exist. A page whose stored row cannot
   // be read answers as FAILED with the reason in its last attempt's detail
   // (attempt number 0), so one bad row never hides the others.
@@ -254,10 +284,13 @@ class PagingCore {
   // Runs on a worker: delivers, then records the result.
   void Deliver(const Claimed& claimed);
   // Records the result of attempt `number`.
-  absl::Status RecordResult(const std::string& page_id, int number, const absl::Status& result);
+  // accepted: the attempt's detail when result is OK.
+  absl::Status RecordResult(const std::string& page_id, int number, const absl::Status& result,
+                            const std::string& accepted = kAcceptedByTheChannel);
   // RecordResult until it commits, a permanent error sets the page aside, or
   // Shutdown gives up.
-  void RecordWithRetry(const Claimed& claimed, const absl::Status& result);
+  void RecordWithRetry(const Claimed& claimed, const absl::Status& result,
+                       const std::string& accepted);
   // Sets a PENDING page aside as FAILED (see the file comment); reason is
   // the metric label. Failures are logged, never returned.
   void SetAside(const std::string& page_id, const std::string& reason,

@@ -14,19 +14,21 @@ std::string ChannelKind(const paging::v1::Page& page) {
   }
 }
 
-absl::Status DispatchingNotifier::Deliver(const paging::v1::Page& page,
-                                          const std::string& ack_url) {
+absl::StatusOr<std::string> DispatchingNotifier::DeliverWithDetail(const paging::v1::Page& page,
+                                                                   const std::string& ack_url) {
   switch (page.channel().destination_case()) {
     case escalation::v1::ContactChannel::kEmail:
-      return email_->Deliver(page, ack_url);
+      return email_->DeliverWithDetail(page, ack_url);
     case escalation::v1::ContactChannel::kWebhook:
-      return webhook_->Deliver(page, ack_url);
-    // Until SMS and voice providers exist (issue 15): a permanent failure,
-    // so the page is FAILED at its first attempt and the escalation goes on.
+      return webhook_->DeliverWithDetail(page, ack_url);
+    // Without a provider: a permanent failure, so the page is FAILED at its
+    // first attempt and the escalation goes on.
     case escalation::v1::ContactChannel::kSms:
-      return absl::FailedPreconditionError(kNoSmsProvider);
+      if (phone_ == nullptr) return absl::FailedPreconditionError(kNoSmsProvider);
+      return phone_->DeliverWithDetail(page, ack_url);
     case escalation::v1::ContactChannel::kVoice:
-      return absl::FailedPreconditionError(kNoVoiceProvider);
+      if (phone_ == nullptr) return absl::FailedPreconditionError(kNoVoiceProvider);
+      return phone_->DeliverWithDetail(page, ack_url);
     default:
       return absl::InvalidArgumentError(
           absl::StrCat("page \"", page.id(), "\": channel \"", page.channel().name(),

@@ -1,12 +1,13 @@
 // DispatchingNotifier: the Notifier the paging core uses; hands each page to
-// the notifier of its channel's destination (email or webhook).
+// the notifier of its channel's destination (email, webhook, SMS or voice).
 //
 //   DispatchingNotifier notifier(email.get(), &webhook);
 //   PagingCore core(..., &notifier, ...);
 //
-// A channel without a destination is InvalidArgument (permanent). SMS and
-// voice channels have no provider yet: FailedPrecondition (permanent, the page
-// fails at its first attempt) with kNoSmsProvider / kNoVoiceProvider.
+// SMS and voice pages go to `phone` (TwilioNotifier) when one is given.
+// Without one they fail: FailedPrecondition (permanent, the page fails at its
+// first attempt) with kNoSmsProvider / kNoVoiceProvider. A channel without a
+// destination is InvalidArgument (permanent).
 #ifndef TOCSIN_SERVICES_PAGING_DISPATCHING_NOTIFIER_H_
 #define TOCSIN_SERVICES_PAGING_DISPATCHING_NOTIFIER_H_
 
@@ -21,14 +22,20 @@ inline constexpr char kNoVoiceProvider[] = "no voice provider configured";
 
 class DispatchingNotifier final : public Notifier {
  public:
-  // Both must outlive this.
-  DispatchingNotifier(Notifier* email, Notifier* webhook) : email_(email), webhook_(webhook) {}
+  // All must outlive this; phone may be nullptr (no SMS/voice provider).
+  DispatchingNotifier(Notifier* email, Notifier* webhook, Notifier* phone = nullptr)
+      : email_(email), webhook_(webhook), phone_(phone) {}
 
-  absl::Status Deliver(const paging::v1::Page& page, const std::string& ack_url) override;
+  absl::Status Deliver(const paging::v1::Page& page, const std::string& ack_url) override {
+    return DeliverWithDetail(page, ack_url).status();
+  }
+  absl::StatusOr<std::string> DeliverWithDetail(const paging::v1::Page& page,
+                                                const std::string& ack_url) override;
 
  private:
   Notifier* const email_;
   Notifier* const webhook_;
+  Notifier* const phone_;
 };
 
 // The page's channel kind, for logs and metric labels: "email", "webhook",

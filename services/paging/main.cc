@@ -1,13 +1,17 @@
 // tocsin-paging: owns pages and their delivery attempts; delivers
-// page.requested by email and webhook and takes acknowledgements.
+// page.requested by email, webhook and (through Twilio, when configured) SMS
+// and voice, and takes acknowledgements.
 // Flags and wiring only: the behaviour is in core.h, the service's life in
 // libs/service/host.h.
 #include <algorithm>
 #include <memory>
+#include <optional>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "libs/config/config.h"
+#include "libs/http/redact.h"
+#include "libs/log/log.h"
 #include "libs/service/host.h"
 #include "libs/status/status_macros.h"
 #include "services/paging/ack_http.h"
@@ -19,6 +23,9 @@
 #include "services/paging/metered_notifier.h"
 #include "services/paging/random.h"
 #include "services/paging/sqlite_store.h"
+#include "services/paging/twilio_callbacks.h"
+#include "services/paging/twilio_config.h"
+#include "services/paging/twilio_notifier.h"
 #include "services/paging/webhook_notifier.h"
 
 using tocsin::config::EnvOr;
@@ -62,6 +69,20 @@ ABSL_FLAG(int, ack_wrong_code_window_seconds,
           EnvOrInt("TOCSIN_PAGING_ACK_WRONG_CODE_WINDOW_SECONDS", 900),
           "The window in which wrong accept codes are counted per address. Env "
           "TOCSIN_PAGING_ACK_WRONG_CODE_WINDOW_SECONDS.");
+ABSL_FLAG(std::string, twilio_base_url,
+          EnvOr("TOCSIN_TWILIO_BASE_URL", tocsin::paging::kTwilioDefaultBaseUrl),
+          "Twilio's API (a test points it at a local receiver). Env TOCSIN_TWILIO_BASE_URL.");
+ABSL_FLAG(std::string, twilio_account_sid, EnvOr("TOCSIN_TWILIO_ACCOUNT_SID", ""),
+          "Twilio account SID for SMS and voice pages; with --twilio_auth_token_file and "
+          "--twilio_from (all three or none). Env TOCSIN_TWILIO_ACCOUNT_SID.");
+ABSL_FLAG(std::string, twilio_auth_token_file, EnvOr("TOCSIN_TWILIO_AUTH_TOKEN_FILE", ""),
+          "File holding the Twilio auth token (never logged). Env "
+          "TOCSIN_TWILIO_AUTH_TOKEN_FILE.");
+ABSL_FLAG(std::string, twilio_from, EnvOr("TOCSIN_TWILIO_FROM", ""),
+          "Twilio sender number, E.164 (+15005550006). Env TOCSIN_TWILIO_FROM.");
+ABSL_FLAG(int, twilio_timeout_seconds, EnvOrInt("TOCSIN_TWILIO_TIMEOUT_SECONDS", 10),
+          "Longest Twilio request for one SMS or call; below --delivery_lease_seconds. Env "
+          "TOCSIN_TWILIO_TIMEOUT_SECONDS.");
 ABSL_FLAG(int, shutdown_grace_seconds, EnvOrInt("TOCSIN_PAGING_SHUTDOWN_GRACE_SECONDS", 15),
           "At shutdown, how long deliveries in flight may take to finish and record their "
           "results. Env TOCSIN_PAGING_SHUTDOWN_GRACE_SECONDS.");
@@ -90,6 +111,20 @@ WebhookNotifierOptions WebhookOptions() {
   return {.timeout = absl::Seconds(absl::GetFlag(FLAGS_webhook_timeout_seconds))};
 }
 
+// nullopt when Twilio is not configured (SMS and voice pages then fail: no
+// provider); a partial configuration fails start-up.
+absl::StatusOr<std::optional<TwilioOptions>> TwilioConfig() {
+  ASSIGN_OR_RETURN(std::optional<TwilioOptions> options,
+                   LoadTwilioOptions({.base_url = absl::GetFlag(FLAGS_twilio_base_url),
+                                      .account_sid = absl::GetFlag(FLAGS_twilio_account_sid),
+                                      .auth_token_file = absl::GetFlag(FLAGS_twilio_auth_token_file),
+                                      .from = absl::GetFlag(FLAGS_twilio_from)}));
+  if (options.has_value()) {
+    options->timeout = absl::Seconds(absl::GetFlag(FLAGS_twilio_timeout_seconds));
+  }
+  return options;
+}
+
 absl::StatusOr<PagingOptions> CoreOptions(absl::Duration longest_notifier_timeout) {
   PagingOptions options;
   options.public_url = absl::GetFlag(FLAGS_public_url);
@@ -103,7 +138,7 @@ absl::StatusOr<PagingOptions> CoreOptions(absl::Duration longest_notifier_timeou
   if (absl::Status s = ValidatePagingOptions(options, longest_notifier_timeout); !s.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
         s.message(), " (flags --delivery_lease_seconds, --smtp_timeout_seconds, "
-                     "--webhook_timeout_seconds, --retry_base_seconds, --retry_cap_seconds, "
+                     "--webhook_timeout_seconds, --twilio_timeout_seconds, --retry_base_seconds, --retry_cap_seconds, "
                      "--max_attempts, --delivery_workers, --ack_max_wrong_codes, "
                      "--ack_wrong_code_window_seconds)"));
   }
@@ -113,8 +148,10 @@ absl::StatusOr<PagingOptions> CoreOptions(absl::Duration longest_notifier_timeou
 absl::Status Wire(service::ServiceHost& host) {
   ASSIGN_OR_RETURN(EmailNotifierOptions email_options, EmailOptions());
   const WebhookNotifierOptions webhook_options = WebhookOptions();
-  ASSIGN_OR_RETURN(PagingOptions options,
-                   CoreOptions(std::max(email_options.timeout, webhook_options.timeout)));
+  ASSIGN_OR_RETURN(std::optional<TwilioOptions> twilio_options, TwilioConfig());
+  absl::Duration longest = std::max(email_options.timeout, webhook_options.timeout);
+  if (twilio_options.has_value()) longest = std::max(longest, twilio_options->timeout);
+  ASSIGN_OR_RETURN(PagingOptions options, CoreOptions(longest));
   ASSIGN_OR_RETURN(std::unique_ptr<EmailNotifier> email,
                    EmailNotifier::Create(email_options, host.clock()));
   ASSIGN_OR_RETURN(std::unique_ptr<SqlitePagingStore> opened,
@@ -124,7 +161,18 @@ absl::Status Wire(service::ServiceHost& host) {
 
   EmailNotifier* email_notifier = host.Own(std::move(email));
   auto* webhook = host.Own(std::make_unique<WebhookNotifier>(webhook_options));
-  auto* dispatching = host.Own(std::make_unique<DispatchingNotifier>(email_notifier, webhook));
+  // SMS and voice through Twilio when it is configured; without it, such
+  // pages fail at once ("no SMS provider configured").
+  TwilioNotifier* twilio = nullptr;
+  if (twilio_options.has_value()) {
+    twilio = host.Own(std::make_unique<TwilioNotifier>(*twilio_options, options.public_url));
+    log::Info("SMS and voice pages go through Twilio",
+              {{"base_url", http::RedactUrl(twilio_options->base_url)},
+               {"account_sid", twilio_options->account_sid},
+               {"from", twilio_options->from}});
+  }
+  auto* dispatching =
+      host.Own(std::make_unique<DispatchingNotifier>(email_notifier, webhook, twilio));
   auto* notifier = host.Own(std::make_unique<MeteredNotifier>(dispatching, host.registry()));
   auto* random = host.Own(std::make_unique<SecureRandom>());
   options.registry = &host.registry();
@@ -145,6 +193,12 @@ absl::Status Wire(service::ServiceHost& host) {
   AddConsumers(host, core, deliveries);
   host.AddGrpcService(host.Own(std::make_unique<PagingServiceImpl>(core)));
   RegisterAckEndpoints(host.http(), core);
+  if (twilio_options.has_value()) {
+    RegisterTwilioCallbacks(host.http(), core,
+                            {.public_url = options.public_url,
+                             .auth_token = twilio_options->auth_token,
+                             .clock = host.clock()});
+  }
   // Deliveries in flight finish and record their results before the relay
   // stops, so their events are published.
   host.OnShutdown([core, grace = absl::Seconds(absl::GetFlag(FLAGS_shutdown_grace_seconds))] {
@@ -163,7 +217,7 @@ int main(int argc, char** argv) {
        .domains = {"page"},
        .grpc_port = 7004,
        .http_port = 7104,
-       .usage = "Tocsin paging service: delivers pages by email and webhook, takes "
+       .usage = "Tocsin paging service: delivers pages by email, webhook, SMS and voice, takes "
                 "acknowledgements.",
        // Ack forms are small; anything larger is refused before it is read.
        .http_options = [](tocsin::http::HttpServerOptions& o) { o.max_body_bytes = 16 * 1024; }},

@@ -19,17 +19,19 @@ MeteredNotifier::MeteredNotifier(Notifier* inner, prometheus::Registry& registry
                     .Help("Time to hand one page to its channel.")
                     .Register(registry)) {}
 
-absl::Status MeteredNotifier::Deliver(const paging::v1::Page& page, const std::string& ack_url) {
+absl::StatusOr<std::string> MeteredNotifier::DeliverWithDetail(const paging::v1::Page& page,
+                                                               const std::string& ack_url) {
   const std::string channel = ChannelKind(page);
   const auto start = std::chrono::steady_clock::now();
-  absl::Status status = inner_->Deliver(page, ack_url);
+  absl::StatusOr<std::string> delivered = inner_->DeliverWithDetail(page, ack_url);
+  const absl::Status status = delivered.status();
   seconds_->Add({{"channel", channel}}, metrics::LatencyBuckets())
       .Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   const char* result = status.ok()                    ? "delivered"
                        : IsPermanentFailure(status) ? "rejected"
                                                     : "retry";
   deliveries_->Add({{"channel", channel}, {"result", result}}).Increment();
-  return status;
+  return delivered;
 }
 
 }  // namespace tocsin::paging

@@ -24,7 +24,11 @@ class MeteredNotifier final : public Notifier {
   // inner must outlive this.
   MeteredNotifier(Notifier* inner, prometheus::Registry& registry);
 
-  absl::Status Deliver(const paging::v1::Page& page, const std::string& ack_url) override;
+  absl::Status Deliver(const paging::v1::Page& page, const std::string& ack_url) override {
+    return DeliverWithDetail(page, ack_url).status();
+  }
+  absl::StatusOr<std::string> DeliverWithDetail(const paging::v1::Page& page,
+                                                const std::string& ack_url) override;
 
  private:
   Notifier* const inner_;

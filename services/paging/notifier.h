@@ -30,15 +30,29 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "libs/status/retry.h"
 #include "tocsin/paging/v1/paging.pb.h"
 
 namespace tocsin::paging {
 
+// An accepted attempt's detail when the channel says nothing more.
+inline constexpr char kAcceptedByTheChannel[] = "accepted by the channel";
+
 class Notifier {
  public:
   virtual ~Notifier() = default;
   virtual absl::Status Deliver(const paging::v1::Page& page, const std::string& ack_url) = 0;
+  // Deliver, also telling, when the channel accepted the page, what it said
+  // for the attempt's detail (a provider's id for the message: "accepted by
+  // Twilio: SM..."); the core calls this one. The default calls Deliver and
+  // answers kAcceptedByTheChannel.
+  virtual absl::StatusOr<std::string> DeliverWithDetail(const paging::v1::Page& page,
+                                                        const std::string& ack_url) {
+    absl::Status status = Deliver(page, ack_url);
+    if (!status.ok()) return status;
+    return std::string(kAcceptedByTheChannel);
+  }
 };
 
 // Whether a Deliver error means "do not retry this page".

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 
 #include <fstream>
+#include <map>
 #include <memory>
 #include <sstream>
 
@@ -15,6 +16,7 @@
 #include "libs/grpc/status.h"
 #include "libs/proto/time.h"
 #include "libs/http/http_client.h"
+#include "libs/http/url_encoded.h"
 #include "libs/status/status_matchers.h"
 #include "libs/testing/http_receiver.h"
 #include "libs/testing/nats_server.h"
@@ -24,6 +26,8 @@
 #include "libs/testing/temp_dir.h"
 #include "nlohmann/json.hpp"
 #include "services/paging/test_pages.h"
+#include "services/paging/twilio_notifier.h"
+#include "services/paging/twilio_signature.h"
 #include "tocsin/paging/v1/paging.grpc.pb.h"
 
 namespace tocsin::paging {
@@ -107,8 +111,9 @@ class PagingBinaryTest : public ::testing::Test {
     const std::string ports_file = dir_ + "/paging.ports";
     std::remove(ports_file.c_str());
     ASSERT_OK_AND_ASSIGN(
-        paging_, Process::Start(testing::RunfilePath("services/paging/paging"), Args(ports_file),
-                                {}, absl::StrCat(dir_, "/paging.", ++starts_, ".log")));
+        paging_, Process::Start(testing::RunfilePath("services/paging/paging"),
+                                Args(ports_file, extra_args_), env_,
+                                absl::StrCat(dir_, "/paging.", ++starts_, ".log")));
     ASSERT_OK(WaitFor([&] { return std::ifstream(ports_file).good() || !paging_->Running(); },
                       kWait));
     ASSERT_TRUE(paging_->Running()) << paging_->LogContents();
@@ -171,6 +176,9 @@ class PagingBinaryTest : public ::testing::Test {
   int grpc_port_ = 0;
   int http_port_ = 0;
   int starts_ = 0;
+  // What StartPaging adds: flags, environment.
+  std::vector<std::string> extra_args_;
+  std::map<std::string, std::string> env_;
   std::unique_ptr<v1::PagingService::Stub> stub_;
 };
 
@@ -301,6 +309,88 @@ TEST_F(PagingBinaryTest, WrongCodesAreLimitedPerCallerAcrossRestarts) {
   const std::string link = nlohmann::json::parse(hook_->Requests()[0].body)["ackUrl"];
   ASSERT_OK_AND_ASSIGN(Page acked, AcceptPage("pg-1", "", link.substr(link.find("&token=") + 7)));
   EXPECT_EQ(acked.state(), v1::PAGE_STATE_ACKNOWLEDGED);
+}
+
+// Twilio configured by its environment variables, played by a local
+// receiver: the SMS page goes out as Twilio's API expects, and a signed
+// inbound SMS carrying the code acknowledges the page.
+TEST_F(PagingBinaryTest, AnSmsPageGoesThroughTwilioAndAReplyWithTheCodeAcknowledgesIt) {
+  ASSERT_OK_AND_ASSIGN(auto twilio,
+                       HttpReceiver::Start("/2010-04-01/Accounts/ACtest/Messages.json"));
+  const std::string token_file = dir_ + "/twilio.token";
+  std::ofstream(token_file) << "tw-token\n";
+  ASSERT_OK(paging_->Terminate(absl::Seconds(10)));
+  env_ = {{"TOCSIN_TWILIO_BASE_URL", absl::StrCat("http://127.0.0.1:", twilio->port())},
+          {"TOCSIN_TWILIO_ACCOUNT_SID", "ACtest"},
+          {"TOCSIN_TWILIO_AUTH_TOKEN_FILE", token_file},
+          {"TOCSIN_TWILIO_FROM", "+15005550006"}};
+  extra_args_ = {"--twilio_timeout_seconds=1"};
+  StartPaging();
+
+  escalation::v1::ContactChannel sms;
+  sms.set_name("phone");
+  sms.mutable_sms()->set_number("+81312345678");
+  ASSERT_OK(bus_->Publish(PageRequestedEvent("evt-s1", "pg-s1", sms)));
+  ASSERT_OK(WaitFor([&] { return Observed(events::kPageDelivered, "pg-s1") == 1; }, kWait))
+      << paging_->LogContents();
+  ASSERT_EQ(twilio->Requests().size(), 1u);
+  const auto sent = twilio->Requests()[0];
+  // base64("ACtest:tw-token")
+  EXPECT_EQ(sent.Header("authorization"), "Basic QUN0ZXN0OnR3LXRva2Vu");
+  auto form = http::ParseUrlEncoded(sent.body);
+  std::map<std::string, std::string> fields(form.begin(), form.end());
+  EXPECT_EQ(fields["To"], "+81312345678");
+  EXPECT_EQ(fields["From"], "+15005550006");
+  EXPECT_EQ(fields["StatusCallback"],
+            "https://tocsin.example/v1/providers/twilio/status?page=pg-s1");
+  const size_t at = fields["Body"].find("Code ");
+  ASSERT_NE(at, std::string::npos) << fields["Body"];
+  const std::string code = fields["Body"].substr(at + 5, 8);
+
+  auto reply = [&](const std::string& signature) {
+    const std::vector<std::pair<std::string, std::string>> params = {
+        {"From", "+81312345678"}, {"To", "+15005550006"}, {"Body", code}};
+    http::HttpClient client;
+    absl::StatusOr<http::HttpClientResponse> r = client.Send(
+        {.method = "POST",
+         .url = HttpUrl(kTwilioSmsPath),
+         .body = FormEncode(params),
+         .headers = {{"Content-Type", "application/x-www-form-urlencoded"},
+                     {"X-Twilio-Signature",
+                      signature.empty()
+                          ? TwilioSignature("tw-token",
+                                            absl::StrCat("https://tocsin.example", kTwilioSmsPath),
+                                            params)
+                          : signature}}});
+    EXPECT_OK(r);
+    return r.value_or(http::HttpClientResponse{});
+  };
+  EXPECT_EQ(reply("forged").status, 403);
+  ASSERT_OK_AND_ASSIGN(Page before, GetPage("pg-s1"));
+  EXPECT_EQ(before.state(), v1::PAGE_STATE_DELIVERED);
+
+  http::HttpClientResponse answered = reply("");
+  EXPECT_EQ(answered.status, 200);
+  EXPECT_THAT(answered.body, HasSubstr("<Message>Acknowledged: Database down."));
+  ASSERT_OK(WaitFor([&] { return Observed(events::kPageAcknowledged, "pg-s1") == 1; }, kWait));
+  ASSERT_OK_AND_ASSIGN(Page acked, GetPage("pg-s1"));
+  EXPECT_EQ(acked.state(), v1::PAGE_STATE_ACKNOWLEDGED);
+  EXPECT_EQ(acked.acked_by(), "sms:+81312345678");
+  ASSERT_EQ(acked.attempts_size(), 1);
+  // The receiver answers {"received":1}: no sid to keep.
+  EXPECT_EQ(acked.attempts(0).detail(), "accepted by Twilio");
+}
+
+TEST_F(PagingBinaryTest, APartialTwilioConfigurationRefusesToStartNamingWhatIsMissing) {
+  const std::string ports_file = dir_ + "/tw.ports";
+  ASSERT_OK_AND_ASSIGN(
+      auto bad, Process::Start(testing::RunfilePath("services/paging/paging"),
+                               Args(ports_file, {"--grpc_listen=127.0.0.1:0", "--http_port=0",
+                                                 "--db=" + dir_ + "/tw.db"}),
+                               {{"TOCSIN_TWILIO_ACCOUNT_SID", "ACtest"}}, dir_ + "/tw.log"));
+  ASSERT_OK_AND_ASSIGN(int status, bad->Wait(kWait));
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0) << status;
+  EXPECT_THAT(bad->LogContents(), HasSubstr("TOCSIN_TWILIO_AUTH_TOKEN_FILE"));
 }
 
 TEST_F(PagingBinaryTest, ALeaseNoLongerThanANotifierTimeoutRefusesToStart) {

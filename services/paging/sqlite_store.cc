@@ -45,12 +45,25 @@ CREATE TABLE ack_code_failures (
 CREATE INDEX ack_code_failures_source ON ack_code_failures(source, time);
 CREATE INDEX ack_code_failures_time ON ack_code_failures(time);
 )sql"},
+      {3, "pages_destination", R"sql(
+-- The SMS or voice number a page goes to, for replies and key presses that
+-- come back from it (NULL for other channels and older pages).
+ALTER TABLE pages ADD COLUMN destination TEXT;
+CREATE INDEX pages_destination ON pages(destination, create_time);
+)sql"},
   };
   for (const auto& shared : {store::OutboxMigrations(), store::InboxMigrations(),
                              store::DeadLetterMigrations()}) {
     m.insert(m.end(), shared.begin(), shared.end());
   }
   return m;
+}
+
+// The number an SMS or voice page goes to; "" for other channels.
+std::string Destination(const Page& page) {
+  if (page.channel().has_sms()) return page.channel().sms().number();
+  if (page.channel().has_voice()) return page.channel().voice().number();
+  return "";
 }
 
 constexpr char kRowColumns[] = "id, incident_id, state, create_time, body";
@@ -103,24 +116,27 @@ class SqlitePagingStore::SqliteTx final : public PagingStore::Tx {
 
   absl::Status InsertPage(const Page& page) override {
     ASSIGN_OR_RETURN(Statement s, db_.Prepare(
-        "INSERT INTO pages(id, incident_id, state, next_attempt, create_time, body) "
-        "VALUES(?, ?, ?, ?, ?, ?)"));
+        "INSERT INTO pages(id, incident_id, state, next_attempt, create_time, body, "
+        "destination) VALUES(?, ?, ?, ?, ?, ?, NULLIF(?, ''))"));
     std::string body = page.SerializeAsString();
     RETURN_IF_ERROR(s.BindAll(page.id(), page.incident_id(), static_cast<int>(page.state())));
     RETURN_IF_ERROR(BindNextAttempt(s, 4, page));
     RETURN_IF_ERROR(s.Bind(5, FromProtoTime(page.create_time())));
     RETURN_IF_ERROR(s.Bind(6, Blob{body}));
+    RETURN_IF_ERROR(s.Bind(7, Destination(page)));
     return s.Run().status();
   }
 
   absl::Status UpdatePage(const Page& page) override {
     ASSIGN_OR_RETURN(Statement s, db_.Prepare(
-        "UPDATE pages SET state = ?, next_attempt = ?, body = ? WHERE id = ?"));
+        "UPDATE pages SET state = ?, next_attempt = ?, body = ?, "
+        "destination = NULLIF(?, '') WHERE id = ?"));
     std::string body = page.SerializeAsString();
     RETURN_IF_ERROR(s.Bind(1, static_cast<int>(page.state())));
     RETURN_IF_ERROR(BindNextAttempt(s, 2, page));
     RETURN_IF_ERROR(s.Bind(3, Blob{body}));
-    RETURN_IF_ERROR(s.Bind(4, page.id()));
+    RETURN_IF_ERROR(s.Bind(4, Destination(page)));
+    RETURN_IF_ERROR(s.Bind(5, page.id()));
     ASSIGN_OR_RETURN(int64_t n, s.Run());
     if (n != 1) return NotFound(page.id());
     return absl::OkStatus();
@@ -141,6 +157,23 @@ class SqlitePagingStore::SqliteTx final : public PagingStore::Tx {
                                               " FROM pages WHERE incident_id = ? "
                                               "ORDER BY create_time, id")));
     RETURN_IF_ERROR(s.BindAll(incident_id));
+    std::vector<PageRow> out;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      out.push_back(ReadRow(s));
+    }
+    return out;
+  }
+
+  absl::StatusOr<std::vector<PageRow>> ListPagesTo(const std::string& number, absl::Time since,
+                                                   int limit) override {
+    ASSIGN_OR_RETURN(Statement s,
+                     db_.Prepare(absl::StrCat("SELECT ", kRowColumns,
+                                              " FROM pages WHERE destination = ? AND "
+                                              "create_time >= ? "
+                                              "ORDER BY create_time DESC, id DESC LIMIT ?")));
+    RETURN_IF_ERROR(s.BindAll(number, since, limit));
     std::vector<PageRow> out;
     while (true) {
       ASSIGN_OR_RETURN(bool row, s.Step());

@@ -73,6 +73,11 @@ class PagingStore {
     virtual absl::Status SetPageStateColumn(const std::string& id, v1::PageState state) = 0;
     // The incident's pages, oldest first, unreadable ones included.
     virtual absl::StatusOr<std::vector<PageRow>> ListPages(const std::string& incident_id) = 0;
+    // Pages sent to an SMS or voice number (the channel's E.164 number),
+    // created at or after `since`, newest first, at most limit (unreadable
+    // ones included).
+    virtual absl::StatusOr<std::vector<PageRow>> ListPagesTo(const std::string& number,
+                                                             absl::Time since, int limit) = 0;
     // Ids of PENDING pages whose next attempt is due at `now`, most overdue
     // first, at most limit.
     virtual absl::StatusOr<std::vector<std::string>> DuePageIds(absl::Time now, int limit) = 0;
