@@ -40,8 +40,9 @@ void AddAllCommands(CommandTable& table);
 
 // ---- Views that several families print ----
 
-// The pages table: ID CONTACT CHANNEL STATE ATTEMPTS CREATED (pages list,
-// incidents show).
+// The pages table: ID CONTACT CHANNEL STATE ATTEMPTS LAST RECEIPT CREATED
+// (LAST RECEIPT: the status of the newest provider receipt, "-" if none;
+// pages list, incidents show).
 void PrintPages(const std::vector<paging::v1::Page>& pages, std::ostream& out);
 
 // Where a channel pages: "email alice@example.com", "webhook https://...",

@@ -118,11 +118,11 @@ TEST_F(IncidentsCommandsTest, IncidentsShowListsTheIncidentsPages) {
   EXPECT_EQ(table.err, "");
   EXPECT_THAT(table.out,
               HasSubstr("\n\nID    CONTACT  CHANNEL     STATE      ATTEMPTS  "
-                        "CREATED\n"
+                        "LAST RECEIPT  CREATED\n"
                         "pg-1  alice    work-email  delivered  2         "
-                        "2026-01-01T00:00:00Z\n"
+                        "-             2026-01-01T00:00:00Z\n"
                         "pg-2  bob      pager       pending    0         "
-                        "2026-01-01T00:00:00Z\n"));
+                        "-             2026-01-01T00:00:00Z\n"));
 
   Result json = Run({"incidents", "show", "inc-1", "--output", "json"});
   ASSERT_EQ(json.exit_code, kExitOk) << json.err;
