@@ -141,9 +141,10 @@ absl::StatusOr<std::optional<TwilioOptions>> TwilioConfig() {
 // nullopt when the SMS gateway is not configured; a partial configuration
 // fails start-up.
 absl::StatusOr<std::optional<GatewayOptions>> GatewayConfig() {
-  ASSIGN_OR_RETURN(std::optional<GatewayOptions> options,
-                   LoadGatewayOptions({.url = absl::GetFlag(FLAGS_sms_gateway_url),
-                                       .secret_file = absl::GetFlag(FLAGS_sms_gateway_secret_file)}));
+  ASSIGN_OR_RETURN(
+      std::optional<GatewayOptions> options,
+      LoadGatewayOptions({.url = absl::GetFlag(FLAGS_sms_gateway_url),
+                          .secret_file = absl::GetFlag(FLAGS_sms_gateway_secret_file)}));
   if (options.has_value()) {
     options->timeout = absl::Seconds(absl::GetFlag(FLAGS_sms_gateway_timeout_seconds));
   }
@@ -163,7 +164,8 @@ absl::StatusOr<PagingOptions> CoreOptions(absl::Duration longest_notifier_timeou
   if (absl::Status s = ValidatePagingOptions(options, longest_notifier_timeout); !s.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
         s.message(), " (flags --delivery_lease_seconds, --smtp_timeout_seconds, "
-                     "--webhook_timeout_seconds, --twilio_timeout_seconds, --sms_gateway_timeout_seconds, --retry_base_seconds, --retry_cap_seconds, "
+                     "--webhook_timeout_seconds, --twilio_timeout_seconds, "
+                     "--sms_gateway_timeout_seconds, --retry_base_seconds, --retry_cap_seconds, "
                      "--max_attempts, --delivery_workers, --ack_max_wrong_codes, "
                      "--ack_wrong_code_window_seconds)"));
   }
