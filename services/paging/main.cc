@@ -23,6 +23,9 @@
 #include "services/paging/metered_notifier.h"
 #include "services/paging/random.h"
 #include "services/paging/sqlite_store.h"
+#include "services/paging/gateway_callbacks.h"
+#include "services/paging/gateway_config.h"
+#include "services/paging/gateway_notifier.h"
 #include "services/paging/twilio_callbacks.h"
 #include "services/paging/twilio_config.h"
 #include "services/paging/twilio_notifier.h"
@@ -83,6 +86,16 @@ ABSL_FLAG(std::string, twilio_from, EnvOr("TOCSIN_TWILIO_FROM", ""),
 ABSL_FLAG(int, twilio_timeout_seconds, EnvOrInt("TOCSIN_TWILIO_TIMEOUT_SECONDS", 10),
           "Longest Twilio request for one SMS or call; below --delivery_lease_seconds. Env "
           "TOCSIN_TWILIO_TIMEOUT_SECONDS.");
+ABSL_FLAG(std::string, sms_gateway_url, EnvOr("TOCSIN_SMS_GATEWAY_URL", ""),
+          "Generic SMS/voice gateway endpoint that signed JSON page requests are POSTed to; with "
+          "--sms_gateway_secret_file (both or neither; not with Twilio). Env "
+          "TOCSIN_SMS_GATEWAY_URL.");
+ABSL_FLAG(std::string, sms_gateway_secret_file, EnvOr("TOCSIN_SMS_GATEWAY_SECRET_FILE", ""),
+          "File holding the secret shared with the SMS gateway (HMAC-SHA256 X-Tocsin-Signature "
+          "both ways; never logged). Env TOCSIN_SMS_GATEWAY_SECRET_FILE.");
+ABSL_FLAG(int, sms_gateway_timeout_seconds, EnvOrInt("TOCSIN_SMS_GATEWAY_TIMEOUT_SECONDS", 10),
+          "Longest SMS gateway request for one SMS or call; below --delivery_lease_seconds. Env "
+          "TOCSIN_SMS_GATEWAY_TIMEOUT_SECONDS.");
 ABSL_FLAG(int, shutdown_grace_seconds, EnvOrInt("TOCSIN_PAGING_SHUTDOWN_GRACE_SECONDS", 15),
           "At shutdown, how long deliveries in flight may take to finish and record their "
           "results. Env TOCSIN_PAGING_SHUTDOWN_GRACE_SECONDS.");
@@ -125,6 +138,19 @@ absl::StatusOr<std::optional<TwilioOptions>> TwilioConfig() {
   return options;
 }
 
+// nullopt when the SMS gateway is not configured; a partial configuration
+// fails start-up.
+absl::StatusOr<std::optional<GatewayOptions>> GatewayConfig() {
+  ASSIGN_OR_RETURN(
+      std::optional<GatewayOptions> options,
+      LoadGatewayOptions({.url = absl::GetFlag(FLAGS_sms_gateway_url),
+                          .secret_file = absl::GetFlag(FLAGS_sms_gateway_secret_file)}));
+  if (options.has_value()) {
+    options->timeout = absl::Seconds(absl::GetFlag(FLAGS_sms_gateway_timeout_seconds));
+  }
+  return options;
+}
+
 absl::StatusOr<PagingOptions> CoreOptions(absl::Duration longest_notifier_timeout) {
   PagingOptions options;
   options.public_url = absl::GetFlag(FLAGS_public_url);
@@ -138,7 +164,8 @@ absl::StatusOr<PagingOptions> CoreOptions(absl::Duration longest_notifier_timeou
   if (absl::Status s = ValidatePagingOptions(options, longest_notifier_timeout); !s.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
         s.message(), " (flags --delivery_lease_seconds, --smtp_timeout_seconds, "
-                     "--webhook_timeout_seconds, --twilio_timeout_seconds, --retry_base_seconds, --retry_cap_seconds, "
+                     "--webhook_timeout_seconds, --twilio_timeout_seconds, "
+                     "--sms_gateway_timeout_seconds, --retry_base_seconds, --retry_cap_seconds, "
                      "--max_attempts, --delivery_workers, --ack_max_wrong_codes, "
                      "--ack_wrong_code_window_seconds)"));
   }
@@ -150,7 +177,10 @@ absl::Status Wire(service::ServiceHost& host) {
   const WebhookNotifierOptions webhook_options = WebhookOptions();
   ASSIGN_OR_RETURN(std::optional<TwilioOptions> twilio_options, TwilioConfig());
   absl::Duration longest = std::max(email_options.timeout, webhook_options.timeout);
+  ASSIGN_OR_RETURN(std::optional<GatewayOptions> gateway_options, GatewayConfig());
+  RETURN_IF_ERROR(CheckOneSmsProvider(twilio_options.has_value(), gateway_options.has_value()));
   if (twilio_options.has_value()) longest = std::max(longest, twilio_options->timeout);
+  if (gateway_options.has_value()) longest = std::max(longest, gateway_options->timeout);
   ASSIGN_OR_RETURN(PagingOptions options, CoreOptions(longest));
   ASSIGN_OR_RETURN(std::unique_ptr<EmailNotifier> email,
                    EmailNotifier::Create(email_options, host.clock()));
@@ -163,16 +193,23 @@ absl::Status Wire(service::ServiceHost& host) {
   auto* webhook = host.Own(std::make_unique<WebhookNotifier>(webhook_options));
   // SMS and voice through Twilio when it is configured; without it, such
   // pages fail at once ("no SMS provider configured").
-  TwilioNotifier* twilio = nullptr;
+  Notifier* phone = nullptr;
   if (twilio_options.has_value()) {
-    twilio = host.Own(std::make_unique<TwilioNotifier>(*twilio_options, options.public_url));
+    phone = host.Own(std::make_unique<TwilioNotifier>(*twilio_options, options.public_url));
     log::Info("SMS and voice pages go through Twilio",
               {{"base_url", http::RedactUrl(twilio_options->base_url)},
                {"account_sid", twilio_options->account_sid},
                {"from", twilio_options->from}});
   }
+  // Or through the generic SMS/voice gateway (never both: CheckOneSmsProvider).
+  if (gateway_options.has_value()) {
+    phone = host.Own(
+        std::make_unique<GatewayNotifier>(*gateway_options, options.public_url, host.clock()));
+    log::Info("SMS and voice pages go through the SMS gateway",
+              {{"url", http::RedactUrl(gateway_options->url)}});
+  }
   auto* dispatching =
-      host.Own(std::make_unique<DispatchingNotifier>(email_notifier, webhook, twilio));
+      host.Own(std::make_unique<DispatchingNotifier>(email_notifier, webhook, phone));
   auto* notifier = host.Own(std::make_unique<MeteredNotifier>(dispatching, host.registry()));
   auto* random = host.Own(std::make_unique<SecureRandom>());
   options.registry = &host.registry();
@@ -198,6 +235,10 @@ absl::Status Wire(service::ServiceHost& host) {
                             {.public_url = options.public_url,
                              .auth_token = twilio_options->auth_token,
                              .clock = host.clock()});
+  }
+  if (gateway_options.has_value()) {
+    RegisterGatewayCallbacks(host.http(), core,
+                             {.secret = gateway_options->secret, .clock = host.clock()});
   }
   // Deliveries in flight finish and record their results before the relay
   // stops, so their events are published.

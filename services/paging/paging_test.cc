@@ -26,6 +26,9 @@
 #include "libs/testing/temp_dir.h"
 #include "nlohmann/json.hpp"
 #include "services/paging/test_pages.h"
+#include "nlohmann/json.hpp"
+#include "services/paging/gateway_notifier.h"
+#include "services/paging/gateway_signature.h"
 #include "services/paging/twilio_notifier.h"
 #include "services/paging/twilio_signature.h"
 #include "tocsin/paging/v1/paging.grpc.pb.h"
@@ -35,6 +38,7 @@ namespace {
 
 using ::testing::_;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::tocsin::testing::HttpReceiver;
 using ::tocsin::testing::NatsServer;
 using ::tocsin::testing::Process;
@@ -379,6 +383,85 @@ TEST_F(PagingBinaryTest, AnSmsPageGoesThroughTwilioAndAReplyWithTheCodeAcknowled
   ASSERT_EQ(acked.attempts_size(), 1);
   // The receiver answers {"received":1}: no sid to keep.
   EXPECT_EQ(acked.attempts(0).detail(), "accepted by Twilio");
+}
+
+// The generic SMS gateway configured by its environment variables, played
+// by a local receiver: the SMS page goes out as signed JSON, a forged reply
+// is refused and a signed reply carrying the code acknowledges the page.
+TEST_F(PagingBinaryTest, AnSmsPageGoesThroughTheGatewayAndASignedReplyAcknowledgesIt) {
+  ASSERT_OK_AND_ASSIGN(auto gateway, HttpReceiver::Start("/send"));
+  const std::string secret_file = dir_ + "/gateway.secret";
+  std::ofstream(secret_file) << "gw-secret\n";
+  ASSERT_OK(paging_->Terminate(absl::Seconds(10)));
+  env_ = {{"TOCSIN_SMS_GATEWAY_URL", gateway->url()},
+          {"TOCSIN_SMS_GATEWAY_SECRET_FILE", secret_file}};
+  extra_args_ = {"--sms_gateway_timeout_seconds=1"};
+  StartPaging();
+
+  escalation::v1::ContactChannel sms;
+  sms.set_name("phone");
+  sms.mutable_sms()->set_number("+81312345678");
+  ASSERT_OK(bus_->Publish(PageRequestedEvent("evt-g1", "pg-g1", sms)));
+  ASSERT_OK(WaitFor([&] { return Observed(events::kPageDelivered, "pg-g1") == 1; }, kWait))
+      << paging_->LogContents();
+  ASSERT_EQ(gateway->Requests().size(), 1u);
+  const auto sent = gateway->Requests()[0];
+  EXPECT_OK(VerifyGatewaySignature(sent.Header("x-tocsin-signature"), sent.body, "gw-secret",
+                                   absl::Now()));
+  EXPECT_EQ(sent.Header("idempotency-key"), "pg-g1");
+  const nlohmann::json request = nlohmann::json::parse(sent.body);
+  EXPECT_EQ(request["type"], "sms");
+  EXPECT_EQ(request["to"], "+81312345678");
+  EXPECT_EQ(request["callbackUrl"], "https://tocsin.example/v1/providers/gateway/callback");
+  const std::string code = request["acceptCode"].get<std::string>();
+  EXPECT_THAT(request["text"].get<std::string>(), HasSubstr(code));
+  EXPECT_THAT(paging_->LogContents(), Not(HasSubstr("gw-secret")));
+
+  auto reply = [&](const std::string& secret) {
+    const std::string body =
+        nlohmann::json({{"event", "reply"}, {"from", "+81312345678"}, {"text", code}}).dump();
+    http::HttpClient client;
+    absl::StatusOr<http::HttpClientResponse> r = client.Send(
+        {.method = "POST",
+         .url = HttpUrl(kGatewayCallbackPath),
+         .body = body,
+         .headers = {{"Content-Type", "application/json"},
+                     {"X-Tocsin-Signature",
+                      GatewaySignature(secret, absl::ToUnixSeconds(absl::Now()), body)}}});
+    EXPECT_OK(r);
+    return r.value_or(http::HttpClientResponse{});
+  };
+  EXPECT_EQ(reply("forged").status, 403);
+  ASSERT_OK_AND_ASSIGN(Page before, GetPage("pg-g1"));
+  EXPECT_EQ(before.state(), v1::PAGE_STATE_DELIVERED);
+
+  http::HttpClientResponse answered = reply("gw-secret");
+  EXPECT_EQ(answered.status, 200);
+  EXPECT_THAT(answered.body, HasSubstr("Acknowledged: Database down."));
+  ASSERT_OK(WaitFor([&] { return Observed(events::kPageAcknowledged, "pg-g1") == 1; }, kWait));
+  ASSERT_OK_AND_ASSIGN(Page acked, GetPage("pg-g1"));
+  EXPECT_EQ(acked.state(), v1::PAGE_STATE_ACKNOWLEDGED);
+  EXPECT_EQ(acked.acked_by(), "sms:+81312345678");
+}
+
+TEST_F(PagingBinaryTest, TwilioAndTheGatewayTogetherRefuseToStart) {
+  const std::string ports_file = dir_ + "/both.ports";
+  const std::string secret_file = dir_ + "/both.secret";
+  std::ofstream(secret_file) << "s3cret\n";
+  ASSERT_OK_AND_ASSIGN(
+      auto bad, Process::Start(testing::RunfilePath("services/paging/paging"),
+                               Args(ports_file, {"--grpc_listen=127.0.0.1:0", "--http_port=0",
+                                                 "--db=" + dir_ + "/both.db"}),
+                               {{"TOCSIN_TWILIO_ACCOUNT_SID", "ACtest"},
+                                {"TOCSIN_TWILIO_AUTH_TOKEN_FILE", secret_file},
+                                {"TOCSIN_TWILIO_FROM", "+15005550006"},
+                                {"TOCSIN_SMS_GATEWAY_URL", "http://127.0.0.1:1/send"},
+                                {"TOCSIN_SMS_GATEWAY_SECRET_FILE", secret_file}},
+                               dir_ + "/both.log"));
+  ASSERT_OK_AND_ASSIGN(int status, bad->Wait(kWait));
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0) << status;
+  EXPECT_THAT(bad->LogContents(), HasSubstr("configure one SMS/voice provider"));
+  EXPECT_THAT(bad->LogContents(), Not(HasSubstr("s3cret")));
 }
 
 TEST_F(PagingBinaryTest, APartialTwilioConfigurationRefusesToStartNamingWhatIsMissing) {

@@ -14,6 +14,7 @@
 #include "libs/log/log.h"
 #include "libs/proto/time.h"
 #include "libs/text/text.h"
+#include "services/paging/reply_answers.h"
 #include "services/paging/twilio_notifier.h"
 #include "services/paging/twilio_signature.h"
 
@@ -58,15 +59,6 @@ http::HttpResponse Message(absl::string_view text) {
 
 http::HttpResponse Say(absl::string_view text) {
   return Twiml(absl::StrCat("<Response><Say>", XmlEscape(text), "</Say></Response>"));
-}
-
-std::string When(const google::protobuf::Timestamp& t) {
-  return absl::FormatTime("%Y-%m-%d %H:%M UTC", FromProtoTime(t), absl::UTCTimeZone());
-}
-
-std::string Title(const Page& page) {
-  return page.incident_title().empty() ? page.id()
-                                       : text::UntrustedLine(page.incident_title(), 300);
 }
 
 class Callbacks {
@@ -121,32 +113,9 @@ class Callbacks {
     if (from.empty()) return Plain(400, "From is required");
     const std::string author = absl::StrCat("sms:", from);
     const std::string word = absl::AsciiStrToLower(absl::StripAsciiWhitespace(body));
-    if (word == "help" || word == "?") return Message(Help());
+    if (word == "help" || word == "?") return Message(SmsHelpAnswer());
     const absl::Time started = options_.clock->Now();
-    absl::StatusOr<Page> page = core_->AcceptReply(from, body, author);
-    if (page.ok()) {
-      if (page->acked_by() == author && FromProtoTime(page->ack_time()) >= started) {
-        return Message(absl::StrCat("Acknowledged: ", Title(*page), ". Thank you."));
-      }
-      return Message(absl::StrCat(Title(*page), " was already acknowledged by ", page->acked_by(),
-                                  " at ", When(page->ack_time()), "."));
-    }
-    switch (page.status().code()) {
-      case absl::StatusCode::kInvalidArgument: return Message(Help());
-      case absl::StatusCode::kNotFound:
-        return Message("Tocsin sent no page to this number in the last 24 hours.");
-      case absl::StatusCode::kPermissionDenied:
-        return Message(
-            "That code does not match a page sent to this number. "
-            "Reply with the 8-digit code "
-            "from the page.");
-      case absl::StatusCode::kResourceExhausted:
-        return Message("Too many wrong codes from this number; try again later.");
-      case absl::StatusCode::kFailedPrecondition:
-        return Message(absl::StrCat("Nothing to acknowledge: ",
-                                    text::UntrustedLine(page.status().message(), 300)));
-      default: return Message("Tocsin could not record that just now; please reply again shortly.");
-    }
+    return Message(SmsReplyAnswer(core_->AcceptReply(from, body, author), author, started));
   }
 
   http::HttpResponse Voice(const http::HttpRequest& request, const Fields& fields) {
@@ -163,30 +132,11 @@ class Callbacks {
     const absl::Time started = options_.clock->Now();
     absl::StatusOr<Page> page = core_->AcceptPage(
         {.page_id = page_id, .author = author, .provider_verified = true, .source = author});
-    if (page.ok()) {
-      if (page->acked_by() == author && FromProtoTime(page->ack_time()) >= started) {
-        return Say("Acknowledged. Thank you. Goodbye.");
-      }
-      return Say(absl::StrCat("This page was already acknowledged by ", page->acked_by(), " at ",
-                              When(page->ack_time()), ". Goodbye."));
-    }
-    switch (page.status().code()) {
-      case absl::StatusCode::kNotFound: return http::StatusResponse(page.status());
-      case absl::StatusCode::kFailedPrecondition:
-        return Say("There is nothing to acknowledge any more. Goodbye.");
-      default:
-        return Say(
-            "Tocsin could not record that just now. Please acknowledge "
-            "another way.");
-    }
+    if (absl::IsNotFound(page.status())) return http::StatusResponse(page.status());
+    return Say(VoiceKeyAnswer(page, author, started));
   }
 
  private:
-  static std::string Help() {
-    return "Tocsin paging: reply with the 8-digit code from a page to "
-           "acknowledge it.";
-  }
-
   PagingCore* const core_;
   const TwilioCallbackOptions options_;
   std::string public_url_;

@@ -10,6 +10,7 @@
 #include "libs/http/redact.h"
 #include "libs/text/text.h"
 #include "nlohmann/json.hpp"
+#include "services/paging/page_text.h"
 
 namespace tocsin::paging {
 namespace {
@@ -17,9 +18,6 @@ namespace {
 constexpr size_t kMaxIdleClients = 16;
 // How much of Twilio's error message an error quotes.
 constexpr size_t kMaxSnippet = 512;
-// Of the incident title, what a page says (an SMS must leave room for the
-// code; TwiML is limited to 4000 characters).
-constexpr size_t kMaxTitleBytes = 600;
 
 std::string Base64(absl::string_view bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
@@ -27,21 +25,6 @@ std::string Base64(absl::string_view bytes) {
                                 reinterpret_cast<const unsigned char*>(bytes.data()),
                                 static_cast<int>(bytes.size()));
   out.resize(n);
-  return out;
-}
-
-std::string Title(const paging::v1::Page& page) {
-  std::string title = page.incident_title().empty() ? "an incident" : page.incident_title();
-  return text::Truncate(text::UntrustedLine(title, kMaxTitleBytes), kMaxTitleBytes);
-}
-
-// "1 2 3 4": digits spoken one by one.
-std::string Spelled(absl::string_view digits) {
-  std::string out;
-  for (char c : digits) {
-    if (!out.empty()) out += ' ';
-    out += c;
-  }
   return out;
 }
 
@@ -82,32 +65,15 @@ std::string TwilioStatusCallbackUrl(const std::string& public_url, const std::st
   return absl::StrCat(absl::StripSuffix(public_url, "/"), kTwilioStatusPath, "?page=", page_id);
 }
 
-std::string TwilioSmsBody(const paging::v1::Page& page) {
-  std::string body;
-  if (page.purpose() == escalation::v1::PAGE_PURPOSE_ACTIVATION) {
-    body =
-        absl::StrCat("Tocsin: your activation code for channel \"", page.channel().name(), "\" is ",
-                     page.activation_code(), ". Confirm with: tocsin contacts activate ",
-                     page.contact(), " ", page.channel().name(), " ", page.activation_code());
-  } else {
-    body = absl::StrCat("Tocsin page: ", Title(page), " (impact ", page.impact(), "). Code ",
-                        page.accept_code(), ": reply with the code to acknowledge.");
-  }
-  return text::Truncate(text::MakeValidUtf8(body), kMaxSmsBodyBytes);
-}
+std::string TwilioSmsBody(const paging::v1::Page& page) { return PageSmsText(page); }
 
 std::string TwilioVoiceTwiml(const paging::v1::Page& page, const std::string& public_url) {
   if (page.purpose() == escalation::v1::PAGE_PURPOSE_ACTIVATION) {
-    const std::string say = XmlEscape(
-        absl::StrCat("This is Tocsin. Your activation code is ", Spelled(page.activation_code()),
-                     ". Again: ", Spelled(page.activation_code()), ". Goodbye."));
-    return absl::StrCat("<Response><Say>", say, "</Say></Response>");
+    return absl::StrCat("<Response><Say>", XmlEscape(PageVoicePrompt(page)), "</Say></Response>");
   }
   const std::string action =
       absl::StrCat(absl::StripSuffix(public_url, "/"), kTwilioVoicePath, "?page=", page.id());
-  const std::string prompt =
-      XmlEscape(absl::StrCat("This is a Tocsin page. Incident: ", Title(page), ". Impact ",
-                             page.impact(), ". Press 1 to acknowledge."));
+  const std::string prompt = XmlEscape(PageVoicePrompt(page));
   return absl::StrCat("<Response><Gather numDigits=\"1\" action=\"", XmlEscape(action),
                       "\" method=\"POST\"><Say>", prompt,
                       "</Say></Gather><Say>No key was pressed. The page is not acknowledged. "

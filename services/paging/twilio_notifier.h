@@ -37,14 +37,13 @@
 #include "absl/synchronization/mutex.h"
 #include "libs/http/http_client.h"
 #include "services/paging/notifier.h"
+#include "services/paging/page_text.h"
 #include "services/paging/twilio_config.h"
 
 namespace tocsin::paging {
 
 // Of Twilio's reply body, the bytes the notifier looks at.
 inline constexpr size_t kMaxTwilioReplyBytes = 64 * 1024;
-// Twilio's longest SMS body (characters; we count bytes, which is stricter).
-inline constexpr size_t kMaxSmsBodyBytes = 1600;
 
 // Paths of Twilio's callbacks under the public URL (twilio_callbacks.h).
 inline constexpr char kTwilioStatusPath[] = "/v1/providers/twilio/status";
@@ -74,9 +73,7 @@ class TwilioNotifier final : public Notifier {
   std::vector<std::unique_ptr<http::HttpClient>> idle_ ABSL_GUARDED_BY(mu_);
 };
 
-// The SMS text of page: the incident title, its impact, the accept code and
-// "reply with the code to acknowledge" (an activation page: the activation
-// code and how to confirm it). Valid UTF-8, at most kMaxSmsBodyBytes.
+// The SMS text of page: PageSmsText (page_text.h).
 std::string TwilioSmsBody(const paging::v1::Page& page);
 
 // The TwiML of a voice page: <Response><Gather numDigits="1" action=

@@ -1,0 +1,61 @@
+#include "services/paging/page_text.h"
+
+#include "absl/strings/str_cat.h"
+#include "libs/text/text.h"
+
+namespace tocsin::paging {
+namespace {
+
+// Of the incident title, what a page says (an SMS must leave room for the
+// code; TwiML is limited to 4000 characters).
+constexpr size_t kMaxTitleBytes = 600;
+
+std::string Title(const paging::v1::Page &page) {
+  std::string title =
+      page.incident_title().empty() ? "an incident" : page.incident_title();
+  return text::Truncate(text::UntrustedLine(title, kMaxTitleBytes),
+                        kMaxTitleBytes);
+}
+
+// "1 2 3 4": digits spoken one by one.
+std::string Spelled(absl::string_view digits) {
+  std::string out;
+  for (char c : digits) {
+    if (!out.empty())
+      out += ' ';
+    out += c;
+  }
+  return out;
+}
+
+} // namespace
+
+std::string PageSmsText(const paging::v1::Page &page) {
+  std::string body;
+  if (page.purpose() == escalation::v1::PAGE_PURPOSE_ACTIVATION) {
+    body = absl::StrCat("Tocsin: your activation code for channel \"",
+                        page.channel().name(), "\" is ", page.activation_code(),
+                        ". Confirm with: tocsin contacts activate ",
+                        page.contact(), " ", page.channel().name(), " ",
+                        page.activation_code());
+  } else {
+    body = absl::StrCat("Tocsin page: ", Title(page), " (impact ",
+                        page.impact(), "). Code ", page.accept_code(),
+                        ": reply with the code to acknowledge.");
+  }
+  return text::Truncate(text::MakeValidUtf8(body), kMaxSmsBodyBytes);
+}
+
+std::string PageVoicePrompt(const paging::v1::Page &page) {
+  if (page.purpose() == escalation::v1::PAGE_PURPOSE_ACTIVATION) {
+    return text::MakeValidUtf8(absl::StrCat(
+        "This is Tocsin. Your activation code is ",
+        Spelled(page.activation_code()),
+        ". Again: ", Spelled(page.activation_code()), ". Goodbye."));
+  }
+  return text::MakeValidUtf8(
+      absl::StrCat("This is a Tocsin page. Incident: ", Title(page),
+                   ". Impact ", page.impact(), ". Press 1 to acknowledge."));
+}
+
+} // namespace tocsin::paging
