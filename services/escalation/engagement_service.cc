@@ -5,19 +5,6 @@
 #include "libs/grpc/status.h"
 
 namespace tocsin::escalation {
-namespace {
-
-// Runs a core call returning StatusOr<T> and copies the value into *out.
-template <typename T, typename F>
-grpc::Status Answer(T* out, F&& call) {
-  auto result = call();
-  if (!result.ok()) return ToGrpcStatus(result.status());
-  *out = *std::move(result);
-  return grpc::Status::OK;
-}
-
-}  // namespace
-
 grpc::Status EngagementServiceImpl::ListEngagements(grpc::ServerContext*,
                                                     const v1::ListEngagementsRequest* req,
                                                     v1::ListEngagementsResponse* resp) {

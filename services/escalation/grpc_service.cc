@@ -5,29 +5,6 @@
 #include "libs/grpc/status.h"
 
 namespace tocsin::escalation {
-namespace {
-
-// Runs a core call returning StatusOr<T> and copies the value into *out.
-template <typename T, typename F>
-grpc::Status Answer(T* out, F&& call) {
-  auto result = call();
-  if (!result.ok()) return ToGrpcStatus(result.status());
-  *out = *std::move(result);
-  return grpc::Status::OK;
-}
-
-// Runs a core call returning StatusOr<std::vector<T>> and appends each to
-// the response's repeated field.
-template <typename Field, typename F>
-grpc::Status AnswerList(Field* out, F&& call) {
-  auto result = call();
-  if (!result.ok()) return ToGrpcStatus(result.status());
-  for (auto& item : *result) *out->Add() = std::move(item);
-  return grpc::Status::OK;
-}
-
-}  // namespace
-
 // ---- ContactService ----
 
 grpc::Status ContactServiceImpl::CreateContact(grpc::ServerContext*,

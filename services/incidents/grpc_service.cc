@@ -7,19 +7,6 @@
 #include "tocsin/incidents/v1/incidents.pb.h"
 
 namespace tocsin::incidents {
-namespace {
-
-// Runs a core call returning StatusOr<T> and copies the value into *out.
-template <typename T, typename F>
-grpc::Status Answer(T* out, F&& call) {
-  auto result = call();
-  if (!result.ok()) return ToGrpcStatus(result.status());
-  *out = *std::move(result);
-  return grpc::Status::OK;
-}
-
-}  // namespace
-
 IncidentServiceImpl::IncidentServiceImpl(IncidentsCore* core, prometheus::Registry& registry)
     : core_(core),
       ingested_(&prometheus::BuildCounter()
