@@ -8,6 +8,7 @@ namespace tocsin::paging {
 namespace {
 
 using ::testing::HasSubstr;
+using ::tocsin::testing::StatusIs;
 using ::testing::Not;
 
 v1::ChatChannel Named(const std::string& name) {
@@ -38,7 +39,7 @@ TEST(ValidateChatChannelTest, AcceptsEachPlatform) {
 }
 
 TEST(ValidateChatChannelTest, RefusesWhatCannotWorkWithoutQuotingSecrets) {
-  EXPECT_THAT(ValidateChatChannel(Named("")), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ValidateChatChannel(Named("")), StatusIs(absl::StatusCode::kInvalidArgument, ::testing::_));
   EXPECT_THAT(ValidateChatChannel(Named("#ops")),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("may contain only")));
   EXPECT_THAT(ValidateChatChannel(Named("ops")),

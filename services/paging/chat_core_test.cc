@@ -21,6 +21,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::tocsin::testing::StatusIs;
 using ::tocsin::events::v1::Envelope;
 
 // Records what was posted; answers from a script (OK by default).
@@ -242,7 +243,7 @@ TEST_F(ChatCoreTest, PermanentFailureIsSetAsideAndTheChannelGoesOn) {
   Drain();
   EXPECT_EQ(sender_.texts("ops").back(), "Incident opened: Checkout errors");
   EXPECT_THAT(core_->RetryPost(posts[0].id()).status(),
-              StatusIs(absl::StatusCode::kFailedPrecondition));
+              StatusIs(absl::StatusCode::kFailedPrecondition, ::testing::_));
 }
 
 TEST_F(ChatCoreTest, OutOfAttemptsIsFailed) {
@@ -304,7 +305,7 @@ TEST_F(ChatCoreTest, ChannelsAreValidatedAndSecretsNeverAnswered) {
   v1::ChatChannel bad;
   bad.set_name("x");
   EXPECT_THAT(core_->PutChannel(bad, false).status(),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+              StatusIs(absl::StatusCode::kInvalidArgument, ::testing::_));
   ASSERT_OK_AND_ASSIGN(v1::ChatChannel got, core_->GetChannel("ops"));
   EXPECT_THAT(got.slack().webhook_url(), ::testing::Not(HasSubstr("SECRET")));
   ASSERT_OK_AND_ASSIGN(std::vector<v1::ChatChannel> all, core_->ListChannels());
@@ -312,9 +313,9 @@ TEST_F(ChatCoreTest, ChannelsAreValidatedAndSecretsNeverAnswered) {
   EXPECT_THAT(all[0].slack().webhook_url(), ::testing::Not(HasSubstr("SECRET")));
   // A dry run stores nothing.
   ASSERT_OK(core_->PutChannel(Slack("dry"), true).status());
-  EXPECT_THAT(core_->GetChannel("dry").status(), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(core_->GetChannel("dry").status(), StatusIs(absl::StatusCode::kNotFound, ::testing::_));
   ASSERT_OK(core_->DeleteChannel("ops"));
-  EXPECT_THAT(core_->DeleteChannel("ops"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(core_->DeleteChannel("ops"), StatusIs(absl::StatusCode::kNotFound, ::testing::_));
 }
 
 TEST_F(ChatCoreTest, TestPostsNowAndAnswers) {
@@ -325,7 +326,7 @@ TEST_F(ChatCoreTest, TestPostsNowAndAnswers) {
   sender_.FailNext(absl::FailedPreconditionError("HTTP 403: invalid_token"));
   EXPECT_THAT(core_->TestChannel("ops").status(),
               StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("invalid_token")));
-  EXPECT_THAT(core_->TestChannel("nope").status(), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(core_->TestChannel("nope").status(), StatusIs(absl::StatusCode::kNotFound, ::testing::_));
 }
 
 }  // namespace

@@ -9,6 +9,7 @@ namespace tocsin::paging {
 namespace {
 
 using ::testing::HasSubstr;
+using ::tocsin::testing::StatusIs;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
 using ::tocsin::events::v1::Envelope;
@@ -120,7 +121,7 @@ TEST(ChatUpdatesTest, BadPayloadIsInvalidArgument) {
   e.set_type(events::kIncidentOpened.name);
   std::optional<v1::ChatIncident> state;
   EXPECT_THAT(ChatUpdatesFor(e, state, {}).status(),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+              StatusIs(absl::StatusCode::kInvalidArgument, ::testing::_));
 }
 
 TEST(FoldedTextTest, SaysHowManyAndWhat) {
