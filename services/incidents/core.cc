@@ -120,6 +120,10 @@ absl::StatusOr<TimelineEvent> IncidentsCore::AddTimeline(
   RETURN_IF_ERROR(tx.InsertTimelineEvent(event));
   v1::TimelineAdded added;
   *added.mutable_event() = event;
+  // Read in this transaction: the incident with every change made before
+  // this entry.
+  ASSIGN_OR_RETURN(std::optional<Incident> incident, tx.GetIncident(incident_id));
+  if (incident.has_value()) *added.mutable_incident() = *std::move(incident);
   RETURN_IF_ERROR(tx.Emit(NewEvent(events::kTimelineAdded, incident_id, source_event_id, added)));
   return event;
 }

@@ -314,6 +314,14 @@ TEST_F(CoreTest, OkResolvesWherePlanSaysSoAndNextAlarmOpensNewIncident) {
   EXPECT_EQ(FromProtoTime(i.resolve_time()), clock_.Now());
   EXPECT_THAT(TimelineTypes(i.id()), ElementsAre(kOpened, kResolved));
   EXPECT_THAT(OutboxTypes(), ElementsAre(kOpened, kTimelineAdded, kResolved, kTimelineAdded));
+  // Each timeline entry carries the incident as it stood with it.
+  std::vector<Envelope> out = Outbox();
+  ASSERT_EQ(out.size(), 4u);
+  ASSERT_OK_AND_ASSIGN(auto opened_entry, events::Payload(out[1], events::kTimelineAdded));
+  EXPECT_EQ(opened_entry.incident().id(), i.id());
+  EXPECT_EQ(opened_entry.incident().status(), v1::INCIDENT_STATUS_OPEN);
+  ASSERT_OK_AND_ASSIGN(auto resolved_entry, events::Payload(out[3], events::kTimelineAdded));
+  EXPECT_EQ(resolved_entry.incident().status(), v1::INCIDENT_STATUS_RESOLVED);
   ASSERT_OK_AND_ASSIGN(auto again, core_->IngestAlarm(CpuAlarm("e3")));
   EXPECT_EQ(again.outcome(), v1::INGEST_OUTCOME_OPENED);
   EXPECT_NE(again.incident_id(), opened.incident_id());

@@ -7,8 +7,7 @@ namespace tocsin::paging {
 bus::ConsumerOptions ChatConsumerOptions() {
   bus::ConsumerOptions options;
   options.durable_name = kChatConsumer;
-  options.types = {events::kIncidentOpened.name, events::kIncidentUpdated.name,
-                   events::kIncidentResolved.name, events::kTimelineAdded.name};
+  options.types = {events::kTimelineAdded.name};
   options.max_failures = 10;
   options.ack_wait = absl::Seconds(30);
   options.nak_delay = absl::Seconds(2);

@@ -1,7 +1,7 @@
-// The chat core's durable consumer (kChatConsumer): incident.opened,
-// incident.updated, incident.resolved and timeline.added, one stream
-// (TOCSIN_INCIDENT) so they arrive in the order the incidents service wrote
-// them. A queued post wakes the chat ticker.
+// The chat core's durable consumer (kChatConsumer) of timeline.added: one
+// stream (TOCSIN_TIMELINE), so entries arrive in the order the incidents
+// service wrote them, each with its incident. A queued post wakes the chat
+// ticker.
 #ifndef TOCSIN_SERVICES_PAGING_CHAT_CONSUMERS_H_
 #define TOCSIN_SERVICES_PAGING_CHAT_CONSUMERS_H_
 

@@ -148,11 +148,7 @@ absl::StatusOr<std::string> ChatCore::TestChannel(const std::string& name) {
 }
 
 absl::Status ChatCore::HandleEvent(const Envelope& event) {
-  if (!events::Is(event, events::kIncidentOpened) &&
-      !events::Is(event, events::kIncidentUpdated) &&
-      !events::Is(event, events::kIncidentResolved) && !events::Is(event, events::kTimelineAdded)) {
-    return absl::OkStatus();
-  }
+  if (!events::Is(event, events::kTimelineAdded)) return absl::OkStatus();
   const std::string incident_id = IncidentIdOf(event);
   const absl::Time now = clock_->Now();
   bool queued = false;
@@ -168,6 +164,8 @@ absl::Status ChatCore::HandleEvent(const Envelope& event) {
                      ChatUpdatesFor(event, incident, options_.updates));
     if (!incident.has_value()) return absl::OkStatus();
     if (incident->id().empty()) incident->set_id(incident_id);
+    // Incidents without chat channels are not kept.
+    if (!before.has_value() && incident->channels().empty()) return absl::OkStatus();
     if (!before.has_value() || before->SerializeAsString() != incident->SerializeAsString()) {
       RETURN_IF_ERROR(tx.PutIncident(*incident));
     }

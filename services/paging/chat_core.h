@@ -1,7 +1,7 @@
 // ChatCore: keeps each incident's chat channels informed. It consumes the
-// incident domain's events in stream order (consumer kChatConsumer:
-// incident.opened, incident.updated, incident.resolved, timeline.added),
-// turns each into at most one update (chat_updates.h) and queues one post per
+// incidents' timelines in stream order (consumer kChatConsumer:
+// timeline.added, each entry with its incident), turns each entry into at
+// most one update (chat_updates.h) and queues one post per
 // chat channel of the incident's response plan, in the same transaction as
 // the inbox record: a redelivered event posts nothing twice.
 //
@@ -66,8 +66,7 @@
 
 namespace tocsin::paging {
 
-// The durable consumer of the incident domain's events, also the inbox's
-// consumer name.
+// The durable consumer of timeline.added, also the inbox's consumer name.
 inline constexpr char kChatConsumer[] = "paging-chat";
 
 struct ChatOptions {
@@ -107,7 +106,7 @@ class ChatCore {
   // answers what the platform said; NotFound, or the sender's error.
   absl::StatusOr<std::string> TestChannel(const std::string& name);
 
-  // One event of the incident domain (see the file comment). InvalidArgument
+  // One timeline.added event (see the file comment). InvalidArgument
   // for a payload that does not parse; Unavailable when the database is busy.
   absl::Status HandleEvent(const ::tocsin::events::v1::Envelope& event);
 

@@ -85,54 +85,42 @@ absl::StatusOr<std::vector<ChatUpdate>> ChatUpdatesFor(const Envelope& event,
                                                        std::optional<v1::ChatIncident>& incident,
                                                        const ChatUpdateOptions& options) {
   std::vector<ChatUpdate> out;
-  if (events::Is(event, events::kIncidentOpened)) {
-    ASSIGN_OR_RETURN(auto opened, events::Payload(event, events::kIncidentOpened));
-    const bool known = incident.has_value();
-    incident = FromIncident(opened.incident(), incident, options);
-    if (!known) {
-      out.push_back({kChatOpened, Bounded(absl::StrCat("Incident opened: ", incident->title()))});
-    }
-    return out;
-  }
-  if (events::Is(event, events::kIncidentUpdated)) {
-    ASSIGN_OR_RETURN(auto updated, events::Payload(event, events::kIncidentUpdated));
-    const std::optional<v1::ChatIncident> before = incident;
-    incident = FromIncident(updated.incident(), incident, options);
-    std::vector<std::string> changes;
-    for (const std::string& field : updated.changed_fields()) {
-      if (field == "impact") {
-        changes.push_back(absl::StrCat(
-            "impact ", before.has_value() ? absl::StrCat("from ", ImpactLabel(before->impact()), " ")
-                                          : "",
-            "to ", ImpactLabel(incident->impact())));
-      } else if (field == "title") {
-        changes.push_back(absl::StrCat("title to \"", incident->title(), "\""));
-      }
-    }
-    if (!changes.empty()) {
-      std::string text = "Changed ";
-      for (size_t i = 0; i < changes.size(); ++i) {
-        absl::StrAppend(&text, i == 0 ? "" : " and ", changes[i]);
-      }
-      out.push_back({kChatUpdated, Bounded(text)});
-    }
-    return out;
-  }
-  if (events::Is(event, events::kIncidentResolved)) {
-    ASSIGN_OR_RETURN(auto resolved, events::Payload(event, events::kIncidentResolved));
-    const bool was_resolved = incident.has_value() && incident->resolved();
-    incident = FromIncident(resolved.incident(), incident, options);
-    incident->set_resolved(true);
-    incident->set_status("RESOLVED");
-    if (!was_resolved) out.push_back({kChatResolved, "Incident resolved"});
-    return out;
-  }
   if (!events::Is(event, events::kTimelineAdded)) return out;
   ASSIGN_OR_RETURN(auto added, events::Payload(event, events::kTimelineAdded));
+  const std::optional<v1::ChatIncident> before = incident;
+  if (added.has_incident()) incident = FromIncident(added.incident(), incident, options);
+  // An entry without the incident (written by an older version) about an
+  // incident chat knows nothing of: nowhere to post it.
   if (!incident.has_value()) return out;
   const incidents::v1::TimelineEvent& e = added.event();
   const std::string message = Bounded(e.message());
-  if (e.type() == "note") {
+  if (e.type() == events::kIncidentOpened.name) {
+    out.push_back({kChatOpened, Bounded(absl::StrCat("Incident opened: ", incident->title()))});
+  } else if (e.type() == events::kIncidentUpdated.name) {
+    if (!before.has_value()) return out;
+    std::vector<std::string> changes;
+    if (before->impact() != incident->impact()) {
+      changes.push_back(absl::StrCat("impact from ", ImpactLabel(before->impact()), " to ",
+                                     ImpactLabel(incident->impact())));
+    }
+    if (before->title() != incident->title()) {
+      changes.push_back(absl::StrCat("title to \"", incident->title(), "\""));
+    }
+    if (changes.empty()) return out;
+    std::string text = "Changed ";
+    for (size_t i = 0; i < changes.size(); ++i) {
+      absl::StrAppend(&text, i == 0 ? "" : " and ", changes[i]);
+    }
+    if (!e.author().empty()) absl::StrAppend(&text, " (by ", e.author(), ")");
+    out.push_back({kChatUpdated, Bounded(text)});
+  } else if (e.type() == events::kIncidentResolved.name) {
+    incident->set_resolved(true);
+    incident->set_status("RESOLVED");
+    if (before.has_value() && before->resolved()) return out;
+    out.push_back({kChatResolved, Bounded(absl::StrCat("Incident resolved",
+                                                       message.empty() ? ""
+                                                                       : absl::StrCat(": ", message)))});
+  } else if (e.type() == "note") {
     out.push_back({kChatNote, Bounded(absl::StrCat(
                                   "Note", e.author().empty() ? "" : absl::StrCat(" by ", e.author()),
                                   ": ", message))});
@@ -148,8 +136,9 @@ absl::StatusOr<std::vector<ChatUpdate>> ChatUpdatesFor(const Envelope& event,
     }
     out.push_back({kChatAcknowledged, message});
   } else if (e.type() == events::kEngagementStageStarted.name) {
-    if (StageOf(e) >= 2) out.push_back({kChatEscalated, Bounded(absl::StrCat("Escalated: ",
-                                                                              message))});
+    if (StageOf(e) >= 2) {
+      out.push_back({kChatEscalated, Bounded(absl::StrCat("Escalated: ", message))});
+    }
   } else if (e.type() == "alarm") {
     incident->set_alarms_joined(incident->alarms_joined() + 1);
     out.push_back({kChatAlarms, Bounded(absl::StrCat("Alarm joined: ", message))});

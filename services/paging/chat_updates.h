@@ -1,21 +1,21 @@
 // Which incident updates are posted to chat, and what they say: a pure
-// translation of the incident domain's events (incident.opened, .updated,
-// .resolved and timeline.added, consumed in stream order by the chat core)
+// translation of timeline.added events (each carries its entry and the
+// incident as it stood with it; the chat core consumes them in stream order)
 // into at most one ChatUpdate each, keeping the incident's chat state
 // (ChatIncident: title, impact, status, channels) current.
 //
-// Posted (kind: when):
+// Posted (kind: timeline entry type):
 //   opened        incident.opened: title, impact, summary, link, engaged;
-//   updated       incident.updated whose changed fields include impact or
-//                 title ("Impact changed from 3 to 1");
-//   note          timeline entry "note" (a person's note, with its author);
-//   engagement    timeline "engagement.started";
-//   acknowledged  timeline "page.acknowledged" (by whom, how);
-//   escalated     timeline "engagement.stage_started" past the first stage;
-//   alarms        timeline "alarm" (an alarm joined the open incident);
+//   updated       incident.updated when the impact or title changed
+//                 ("Changed impact from 3 (medium) to 1 (critical)");
+//   note          note (a person's note, with its author);
+//   engagement    engagement.started;
+//   acknowledged  page.acknowledged (by whom, how);
+//   escalated     engagement.stage_started past the first stage;
+//   alarms        alarm (an alarm joined the open incident);
 //   resolved      incident.resolved.
-// Anything else (page.sent, page.delivered, other timeline entries) is not
-// posted. Text taken from events is made valid UTF-8 and bounded.
+// Anything else (page.sent, page.delivered, ...) is not posted. Text taken
+// from events is made valid UTF-8 and bounded.
 #ifndef TOCSIN_SERVICES_PAGING_CHAT_UPDATES_H_
 #define TOCSIN_SERVICES_PAGING_CHAT_UPDATES_H_
 
@@ -54,11 +54,10 @@ struct ChatUpdateOptions {
   std::string console_url;
 };
 
-// Applies event to `incident` (nullopt: nothing known of it yet; opened,
-// updated and resolved create it) and answers the update to post, if any.
-// Timeline entries of an incident not known are not posted (it opened
-// before chat was told, or has no chat channels). InvalidArgument when the
-// payload is not the one the type promises.
+// Applies a timeline.added event to `incident` (nullopt: nothing known of
+// it yet; the event's incident snapshot creates it) and answers the update
+// to post, if any. Other event types answer nothing. InvalidArgument when
+// the payload is not the one the type promises.
 absl::StatusOr<std::vector<ChatUpdate>> ChatUpdatesFor(
     const ::tocsin::events::v1::Envelope& event, std::optional<v1::ChatIncident>& incident,
     const ChatUpdateOptions& options);

@@ -34,25 +34,27 @@ incidents::v1::Incident Incident() {
   return in;
 }
 
-Envelope Entry(const std::string& type, const std::string& message) {
+Envelope Entry(const std::string& type, const std::string& message,
+               const incidents::v1::Incident& incident = Incident()) {
   incidents::v1::TimelineAdded added;
   added.mutable_event()->set_type(type);
   added.mutable_event()->set_message(message);
   added.mutable_event()->set_author("cli:bob");
+  *added.mutable_incident() = incident;
   return Event(events::kTimelineAdded, added);
 }
 
 TEST(ChatUpdatesTest, OpenedKeepsTheIncidentAndItsLink) {
-  incidents::v1::IncidentOpened opened;
-  *opened.mutable_incident() = Incident();
-  auto* link = opened.mutable_incident()->add_related_items();
+  incidents::v1::Incident in = Incident();
+  auto* link = in.add_related_items();
   link->set_type(incidents::v1::RELATED_ITEM_TYPE_URL);
   link->set_value("https://console.aws.amazon.com/cloudwatch/x");
   std::optional<v1::ChatIncident> state;
-  ASSERT_OK_AND_ASSIGN(auto updates, ChatUpdatesFor(Event(events::kIncidentOpened, opened), state,
+  ASSERT_OK_AND_ASSIGN(auto updates, ChatUpdatesFor(Entry("incident.opened", "Opened", in), state,
                                                     {.console_url = "https://t/{id}"}));
   ASSERT_THAT(updates, SizeIs(1));
   EXPECT_EQ(updates[0].kind, kChatOpened);
+  EXPECT_EQ(updates[0].text, "Incident opened: Checkout errors");
   ASSERT_TRUE(state.has_value());
   EXPECT_EQ(state->link(), "https://console.aws.amazon.com/cloudwatch/x");
   EXPECT_EQ(state->status(), "OPEN");
@@ -61,33 +63,30 @@ TEST(ChatUpdatesTest, OpenedKeepsTheIncidentAndItsLink) {
 
   // Without a console link, the template.
   std::optional<v1::ChatIncident> other;
-  opened.mutable_incident()->clear_related_items();
-  ASSERT_OK(ChatUpdatesFor(Event(events::kIncidentOpened, opened), other,
+  ASSERT_OK(ChatUpdatesFor(Entry("incident.opened", "Opened"), other,
                            {.console_url = "https://t/{id}"})
                 .status());
   EXPECT_EQ(other->link(), "https://t/inc-1");
 }
 
 TEST(ChatUpdatesTest, ImpactAndTitleChangesArePostedOthersNot) {
-  std::optional<v1::ChatIncident> state = v1::ChatIncident();
-  state->set_impact(3);
-  incidents::v1::IncidentUpdated updated;
-  *updated.mutable_incident() = Incident();
-  updated.mutable_incident()->set_impact(1);
-  updated.add_changed_fields("impact");
+  std::optional<v1::ChatIncident> state;
+  ASSERT_OK(ChatUpdatesFor(Entry("incident.opened", "Opened"), state, {}).status());
+  incidents::v1::Incident changed = Incident();
+  changed.set_impact(1);
   ASSERT_OK_AND_ASSIGN(auto updates,
-                       ChatUpdatesFor(Event(events::kIncidentUpdated, updated), state, {}));
+                       ChatUpdatesFor(Entry("incident.updated", "Updated", changed), state, {}));
   ASSERT_THAT(updates, SizeIs(1));
-  EXPECT_EQ(updates[0].text, "Changed impact from 3 (medium) to 1 (critical)");
-  updated.clear_changed_fields();
-  updated.add_changed_fields("summary");
-  ASSERT_OK_AND_ASSIGN(updates, ChatUpdatesFor(Event(events::kIncidentUpdated, updated), state, {}));
+  EXPECT_EQ(updates[0].text, "Changed impact from 3 (medium) to 1 (critical) (by cli:bob)");
+  changed.set_summary("new summary");
+  ASSERT_OK_AND_ASSIGN(updates,
+                       ChatUpdatesFor(Entry("incident.updated", "Updated", changed), state, {}));
   EXPECT_THAT(updates, IsEmpty());
+  EXPECT_EQ(state->summary(), "new summary");
 }
 
 TEST(ChatUpdatesTest, TimelineEntries) {
-  std::optional<v1::ChatIncident> state = v1::ChatIncident();
-  state->set_id("inc-1");
+  std::optional<v1::ChatIncident> state;
   ASSERT_OK_AND_ASSIGN(auto u, ChatUpdatesFor(Entry("note", "Rolling back"), state, {}));
   ASSERT_THAT(u, SizeIs(1));
   EXPECT_EQ(u[0].text, "Note by cli:bob: Rolling back");
@@ -96,10 +95,12 @@ TEST(ChatUpdatesTest, TimelineEntries) {
                                          state, {}));
   EXPECT_EQ(u[0].kind, kChatAcknowledged);
   EXPECT_EQ(state->status(), "ACKNOWLEDGED by link (page pg-1 to alice)");
+  // Later entries keep the acknowledgement in the status.
   ASSERT_OK_AND_ASSIGN(u, ChatUpdatesFor(Entry("engagement.stage_started",
                                                "Paging alice on sms (stage 1, page pg-1)"),
                                          state, {}));
   EXPECT_THAT(u, IsEmpty());
+  EXPECT_EQ(state->status(), "ACKNOWLEDGED by link (page pg-1 to alice)");
   ASSERT_OK_AND_ASSIGN(u, ChatUpdatesFor(Entry("engagement.stage_started",
                                                "Paging bob on sms (stage 2, page pg-2)"),
                                          state, {}));
@@ -110,15 +111,23 @@ TEST(ChatUpdatesTest, TimelineEntries) {
   ASSERT_OK_AND_ASSIGN(u, ChatUpdatesFor(Entry("alarm", "cpu is ALARM"), state, {}));
   EXPECT_EQ(u[0].kind, kChatAlarms);
   EXPECT_EQ(state->alarms_joined(), 1);
-  // Of an incident chat knows nothing of: nothing.
+  incidents::v1::Incident resolved = Incident();
+  resolved.set_status(incidents::v1::INCIDENT_STATUS_RESOLVED);
+  ASSERT_OK_AND_ASSIGN(u, ChatUpdatesFor(Entry("incident.resolved", "", resolved), state, {}));
+  ASSERT_THAT(u, SizeIs(1));
+  EXPECT_EQ(u[0].text, "Incident resolved");
+  EXPECT_EQ(state->status(), "RESOLVED");
+  // Of an incident chat knows nothing of, without a snapshot: nothing.
   std::optional<v1::ChatIncident> none;
-  ASSERT_OK_AND_ASSIGN(u, ChatUpdatesFor(Entry("note", "x"), none, {}));
+  incidents::v1::TimelineAdded bare;
+  bare.mutable_event()->set_type("note");
+  ASSERT_OK_AND_ASSIGN(u, ChatUpdatesFor(Event(events::kTimelineAdded, bare), none, {}));
   EXPECT_THAT(u, IsEmpty());
 }
 
 TEST(ChatUpdatesTest, BadPayloadIsInvalidArgument) {
   Envelope e = Entry("note", "x");
-  e.set_type(events::kIncidentOpened.name);
+  e.mutable_payload()->PackFrom(incidents::v1::Incident());
   std::optional<v1::ChatIncident> state;
   EXPECT_THAT(ChatUpdatesFor(e, state, {}).status(),
               StatusIs(absl::StatusCode::kInvalidArgument, ::testing::_));

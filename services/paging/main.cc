@@ -108,8 +108,11 @@ ABSL_FLAG(std::string, chat_console_url, EnvOr("TOCSIN_CHAT_CONSOLE_URL", ""),
           "Link that chat posts give for an incident without a console link of its own; {id} "
           "is replaced by the incident id. Empty: none. Env TOCSIN_CHAT_CONSOLE_URL.");
 ABSL_FLAG(int, chat_timeout_seconds, EnvOrInt("TOCSIN_CHAT_TIMEOUT_SECONDS", 10),
-          "Longest request to a chat platform for one post; below --delivery_lease_seconds. "
+          "Longest request to a chat platform for one post; below --chat_lease_seconds. "
           "Env TOCSIN_CHAT_TIMEOUT_SECONDS.");
+ABSL_FLAG(int, chat_lease_seconds, EnvOrInt("TOCSIN_CHAT_LEASE_SECONDS", 60),
+          "After a crash during a chat post, the post is tried again this long after the "
+          "attempt began (longer than --chat_timeout_seconds). Env TOCSIN_CHAT_LEASE_SECONDS.");
 ABSL_FLAG(int, chat_fold_window_seconds, EnvOrInt("TOCSIN_CHAT_FOLD_WINDOW_SECONDS", 60),
           "A chat channel gets at most one post per update kind per incident in this window; "
           "later ones are folded into one (\"12 more alarms joined\"). Env "
@@ -193,11 +196,12 @@ absl::StatusOr<PagingOptions> CoreOptions(absl::Duration longest_notifier_timeou
 // Chat: the incident domain's events become posts to the plans' chat
 // channels (chat_core.h), delivered by their own ticker and workers.
 absl::StatusOr<ChatCore*> WireChat(service::ServiceHost& host, SqlitePagingStore* store,
-                                   Random* random, absl::Duration lease) {
+                                   Random* random) {
   const absl::Duration timeout = absl::Seconds(absl::GetFlag(FLAGS_chat_timeout_seconds));
+  const absl::Duration lease = absl::Seconds(absl::GetFlag(FLAGS_chat_lease_seconds));
   if (timeout <= absl::ZeroDuration() || timeout >= lease) {
     return absl::InvalidArgumentError(
-        "--chat_timeout_seconds must be positive and below --delivery_lease_seconds");
+        "--chat_timeout_seconds must be positive and below --chat_lease_seconds");
   }
   ChatOptions options;
   options.updates.console_url = absl::GetFlag(FLAGS_chat_console_url);
@@ -298,7 +302,7 @@ absl::Status Wire(service::ServiceHost& host) {
     RegisterGatewayCallbacks(host.http(), core,
                              {.secret = gateway_options->secret, .clock = host.clock()});
   }
-  ASSIGN_OR_RETURN(ChatCore * chat, WireChat(host, store, random, options.lease));
+  ASSIGN_OR_RETURN(ChatCore * chat, WireChat(host, store, random));
   // Deliveries in flight finish and record their results before the relay
   // stops, so their events are published.
   host.OnShutdown([core, grace = absl::Seconds(absl::GetFlag(FLAGS_shutdown_grace_seconds))] {
