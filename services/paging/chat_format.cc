@@ -69,8 +69,8 @@ std::string Context(const v1::ChatPost& post) {
 }
 
 // "@all", "@here", "@channel", "@present", "@everyone" (any case, as whole
-// words) get a zero-width space after the '@', so untrusted text cannot alert
-// a whole room.
+// words) get a zero-width space after the '@', and "<!" one after the '<', so
+// untrusted text cannot alert a whole room.
 std::string DefuseMentions(absl::string_view s) {
   static constexpr absl::string_view kWords[] = {"all", "here", "channel", "present",
                                                  "everyone"};
@@ -78,6 +78,12 @@ std::string DefuseMentions(absl::string_view s) {
   out.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
     out += s[i];
+    // Mattermost turns Slack's "<!channel>", "<!here>", "<!all>" into
+    // mentions of everyone.
+    if (s[i] == '<' && i + 1 < s.size() && s[i + 1] == '!') {
+      out += "\u200B";
+      continue;
+    }
     if (s[i] != '@') continue;
     for (absl::string_view w : kWords) {
       const size_t end = i + 1 + w.size();

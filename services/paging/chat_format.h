@@ -13,8 +13,8 @@
 // (Slack: kSlackMaxSectionBytes per text object, kSlackMaxBlocks blocks;
 // Chime: kChimeMaxContentBytes in all), escaped for Slack mrkdwn (&, <, >,
 // so no "<!channel>" or link can be smuggled in), and with mentions of
-// everyone ("@all", "@here", "@channel", "@present") defused for Chime and
-// Mattermost. JSON is written by nlohmann-json.
+// everyone ("@all", "@here", "@channel", "@present", and Slack's "<!channel>"
+// that Mattermost also honours) defused for Chime and Mattermost. JSON is written by nlohmann-json.
 //
 // Slack message layout (Block Kit): a header with the title; a section with
 // what the post says; a section with fields Impact, Status, Engaged; the

@@ -197,6 +197,16 @@ absl::StatusOr<std::string> ReadChatSecretFile(const std::string& path, absl::st
     return absl::InvalidArgumentError(absl::StrCat(what, ": the file ", QuotedPath(path),
                                                    " is empty"));
   }
+  // A URL or token is one word: anything else (two lines, a stray CR) would
+  // also end up inside an HTTP header.
+  for (char c : secret) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7f) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, ": the file ", QuotedPath(path),
+                       " holds white space or control characters inside the value"));
+    }
+  }
   return secret;
 }
 

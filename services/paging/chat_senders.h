@@ -29,7 +29,8 @@
 // action_prohibited, 404 channel_not_found, 410 channel_is_archived).
 // Transport: a timeout is DeadlineExceeded, anything else Unavailable. A
 // channel without a usable destination (no URL, a URL that is not http(s),
-// an unreadable or empty URL or token file, app mode without a channel, a
+// an unreadable or empty URL or token file or one with white space inside the
+// value, app mode without a channel, a
 // malformed thread_id) is InvalidArgument naming the file's path, never its
 // content.
 //

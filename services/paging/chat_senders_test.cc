@@ -408,6 +408,11 @@ TEST_F(ChatSendersTest, SlackAppWithoutTokenOrChannelIsInvalid) {
   no_token.mutable_slack()->set_bot_token_file(dir_ + "/missing-token");
   EXPECT_THAT(sender_.Post(no_token, Post(), "").status(),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(dir_ + "/missing-token")));
+  WriteFile(token_file_, "xoxb-1\r\nX-Injected: SECRET-TOKEN\n");
+  absl::Status two_lines = sender_.Post(SlackApp(), Post(), "").status();
+  EXPECT_THAT(two_lines, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("white space")));
+  EXPECT_THAT(two_lines.message(), Not(HasSubstr("SECRET-TOKEN")));
+  WriteFile(token_file_, kToken);
   EXPECT_THAT(sender_.Post(SlackApp(""), Post(), "").status(),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("needs the channel")));
   EXPECT_THAT(sender_.Post(SlackApp(), Post(), ":1.2").status(),
