@@ -27,12 +27,12 @@
 // Retry-After delay as kRetryAfterPayload, see below); 5xx Unavailable; any
 // other non-2xx FailedPrecondition (Slack webhooks' 400 invalid_payload, 403
 // action_prohibited, 404 channel_not_found, 410 channel_is_archived).
-// Transport: a timeout is DeadlineExceeded, anything else Unavailable. A
-// channel without a usable destination (no URL, a URL that is not http(s),
-// an unreadable or empty URL or token file or one with white space inside the
-// value, app mode without a channel, a
-// malformed thread_id) is InvalidArgument naming the file's path, never its
-// content.
+// Transport: a timeout is DeadlineExceeded, a URL libcurl refuses
+// InvalidArgument, anything else Unavailable. A channel without a usable
+// destination (no URL, a URL that is not http(s), an unreadable or empty URL
+// or token file, or one with white space inside the value, app mode without
+// a channel, a malformed thread_id) is InvalidArgument naming the file's
+// path, never its content.
 //
 // Retry-After: ParseRetryAfter reads the header's delay and WithRetryAfter
 // attaches it. http::HttpClientResponse does not carry response headers yet,
