@@ -4,7 +4,10 @@
 
 #include <algorithm>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "libs/http/redact.h"
 
 namespace tocsin::http {
@@ -30,6 +33,23 @@ size_t Append(char* data, size_t size, size_t n, void* out) {
   return 0;  // aborts the transfer: CURLE_WRITE_ERROR
 }
 
+// Collects the reply's headers; a reply after an interim one (100 Continue)
+// or a redirect starts over at its status line.
+size_t CollectHeader(char* data, size_t size, size_t n, void* out) {
+  auto* headers = static_cast<std::vector<std::pair<std::string, std::string>>*>(out);
+  const size_t bytes = size * n;
+  absl::string_view line(data, bytes);
+  if (absl::StartsWith(line, "HTTP/")) {
+    headers->clear();
+    return bytes;
+  }
+  const size_t colon = line.find(':');
+  if (colon == absl::string_view::npos || headers->size() >= kMaxResponseHeaders) return bytes;
+  headers->emplace_back(absl::AsciiStrToLower(absl::StripAsciiWhitespace(line.substr(0, colon))),
+                        std::string(absl::StripAsciiWhitespace(line.substr(colon + 1))));
+  return bytes;
+}
+
 long Millis(absl::Duration d) {
   return static_cast<long>(std::max<int64_t>(1, absl::ToInt64Milliseconds(d)));
 }
@@ -51,6 +71,13 @@ struct GlobalInit {
 };
 
 }  // namespace
+
+std::string HttpClientResponse::Header(absl::string_view lower_name) const {
+  for (const auto& [name, value] : headers) {
+    if (name == lower_name) return value;
+  }
+  return "";
+}
 
 HttpClient::HttpClient() {
   static GlobalInit init;
@@ -86,6 +113,8 @@ absl::StatusOr<HttpClientResponse> HttpClient::Send(
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Append);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, CollectHeader);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response.headers);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, Millis(request.timeout));
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
 namespace tocsin::http {
@@ -56,7 +57,16 @@ struct HttpClientResponse {
   std::string content_type;
   // The reply body was longer than max_response_bytes: body holds its start.
   bool truncated = false;
+  // The reply's headers, names in lower case, values trimmed, in the order
+  // received (at most kMaxResponseHeaders; the rest are dropped).
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  // The first header of that lower-case name, or "" if absent.
+  std::string Header(absl::string_view lower_name) const;
 };
+
+// Headers of one reply kept at most (curl bounds each header's size).
+inline constexpr size_t kMaxResponseHeaders = 100;
 
 class HttpClient {
  public:

@@ -134,6 +134,21 @@ TEST(HttpClient, EndlessBodyIsCutOffAtTheCapNotAtTheTimeout) {
   EXPECT_EQ(r.body, std::string(10000, 'x'));
 }
 
+TEST_F(HttpClientTest, ReplyHeadersAreKeptWithLowerCaseNames) {
+  server_->Handle("POST", "/busy", [](const HttpRequest&) {
+    HttpResponse r;
+    r.status = 429;
+    r.headers = {{"Retry-After", " 30 "}, {"X-Slack-Req-Id", "abc"}};
+    return r;
+  });
+  ASSERT_OK_AND_ASSIGN(HttpClientResponse r,
+                       client_.Send({.method = "POST", .url = Url("/busy"), .body = "{}"}));
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(r.Header("retry-after"), "30");
+  EXPECT_EQ(r.Header("x-slack-req-id"), "abc");
+  EXPECT_EQ(r.Header("absent"), "");
+}
+
 TEST_F(HttpClientTest, RedirectIsTheAnswerAndIsNotFollowed) {
   ASSERT_OK_AND_ASSIGN(auto r, client_.Send({.method = "POST", .url = Url("/moved")}));
   EXPECT_EQ(r.status, 307);

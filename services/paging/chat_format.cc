@@ -61,10 +61,6 @@ std::string Context(const v1::ChatPost& post) {
   std::string context =
       absl::StrCat("Tocsin · incident ", text::UntrustedLine(post.incident().id(), kMaxIdBytes));
   if (!post.kind().empty()) absl::StrAppend(&context, " · ", text::UntrustedLine(post.kind(), 64));
-  if (post.folded() > 0) {
-    absl::StrAppend(&context, " · ", post.folded(), " more update", post.folded() == 1 ? "" : "s",
-                    " folded in");
-  }
   return context;
 }
 
@@ -189,12 +185,13 @@ std::string HeadFallback(const v1::ChatIncident& incident) {
 }  // namespace
 
 bool ChatIncidentResolved(const v1::ChatIncident& incident) {
-  return absl::StartsWithIgnoreCase(absl::StripLeadingAsciiWhitespace(incident.status()),
+  return incident.resolved() ||
+         absl::StartsWithIgnoreCase(absl::StripLeadingAsciiWhitespace(incident.status()),
                                     "RESOLVED");
 }
 
 bool ChatIncidentAcknowledged(const v1::ChatIncident& incident) {
-  return ChatIncidentResolved(incident) ||
+  return incident.acknowledged() || ChatIncidentResolved(incident) ||
          absl::StartsWithIgnoreCase(absl::StripLeadingAsciiWhitespace(incident.status()),
                                     "ACKNOWLEDGED");
 }

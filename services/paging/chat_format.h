@@ -47,9 +47,9 @@ inline constexpr size_t kChatMaxFieldBytes = 3000;
 inline constexpr char kSlackAcknowledgeAction[] = "tocsin_acknowledge";
 inline constexpr char kSlackResolveAction[] = "tocsin_resolve";
 
-// Whether the incident's status says it is resolved ("RESOLVED ...") or
-// acknowledged ("ACKNOWLEDGED by alice"; a resolved incident counts as
-// acknowledged too).
+// Whether the incident is resolved (its resolved flag, or a status
+// "RESOLVED ...") or acknowledged (its acknowledged flag, or a status
+// "ACKNOWLEDGED by alice"; a resolved incident counts as acknowledged too).
 bool ChatIncidentResolved(const v1::ChatIncident& incident);
 bool ChatIncidentAcknowledged(const v1::ChatIncident& incident);
 

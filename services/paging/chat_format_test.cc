@@ -234,6 +234,12 @@ TEST(ChatIncidentState, ReadsTheStatus) {
   i.set_status("RESOLVED");
   EXPECT_TRUE(ChatIncidentAcknowledged(i));
   EXPECT_TRUE(ChatIncidentResolved(i));
+  v1::ChatIncident flags;
+  flags.set_acknowledged(true);
+  EXPECT_TRUE(ChatIncidentAcknowledged(flags));
+  EXPECT_FALSE(ChatIncidentResolved(flags));
+  flags.set_resolved(true);
+  EXPECT_TRUE(ChatIncidentResolved(flags));
 }
 
 }  // namespace

@@ -24,7 +24,7 @@
 //       "ok", Teams Workflows 202).
 //
 // HTTP answers: 408 DeadlineExceeded; 429 ResourceExhausted (with the
-// Retry-After delay as kRetryAfterPayload, see below); 5xx Unavailable; any
+// Retry-After delay, see below); 5xx Unavailable; any
 // other non-2xx FailedPrecondition (Slack webhooks' 400 invalid_payload, 403
 // action_prohibited, 404 channel_not_found, 410 channel_is_archived).
 // Transport: a timeout is DeadlineExceeded, a URL libcurl refuses
@@ -34,10 +34,9 @@
 // a channel, a malformed thread_id) is InvalidArgument naming the file's
 // path, never its content.
 //
-// Retry-After: ParseRetryAfter reads the header's delay and WithRetryAfter
-// attaches it. http::HttpClientResponse does not carry response headers yet,
-// so a 429 is ResourceExhausted without a delay until it does (one line in
-// chat_senders.cc, RetryAfterHeader).
+// Retry-After: a throttled answer's Retry-After (delta-seconds) becomes
+// kRetryAfterPayload on the ResourceExhausted (code_limiter.h's
+// RetryAfter(status) reads it) and the message says "(retry after 30s)".
 //
 // Every request: "Content-Type: application/json" ("; charset=utf-8" for
 // Slack's Web API, which asks for it), "Idempotency-Key: <post id>",

@@ -10,6 +10,7 @@
 #include "libs/store/inbox.h"
 #include "libs/store/migrations.h"
 #include "libs/store/outbox.h"
+#include "services/paging/chat_sqlite_store.h"
 
 namespace tocsin::paging {
 namespace {
@@ -52,6 +53,8 @@ ALTER TABLE pages ADD COLUMN destination TEXT;
 CREATE INDEX pages_destination ON pages(destination, create_time);
 )sql"},
   };
+  // The chat tables (versions 100-199) share the database.
+  for (const store::Migration& chat : ChatMigrations()) m.push_back(chat);
   for (const auto& shared : {store::OutboxMigrations(), store::InboxMigrations(),
                              store::DeadLetterMigrations()}) {
     m.insert(m.end(), shared.begin(), shared.end());
