@@ -15,6 +15,11 @@
 #include "libs/service/host.h"
 #include "libs/status/status_macros.h"
 #include "services/paging/ack_http.h"
+#include "services/paging/chat_consumers.h"
+#include "services/paging/chat_core.h"
+#include "services/paging/chat_grpc_service.h"
+#include "services/paging/chat_senders.h"
+#include "services/paging/chat_sqlite_store.h"
 #include "services/paging/consumers.h"
 #include "services/paging/core.h"
 #include "services/paging/dispatching_notifier.h"
@@ -96,6 +101,19 @@ ABSL_FLAG(std::string, sms_gateway_secret_file, EnvOr("TOCSIN_SMS_GATEWAY_SECRET
 ABSL_FLAG(int, sms_gateway_timeout_seconds, EnvOrInt("TOCSIN_SMS_GATEWAY_TIMEOUT_SECONDS", 10),
           "Longest SMS gateway request for one SMS or call; below --delivery_lease_seconds. Env "
           "TOCSIN_SMS_GATEWAY_TIMEOUT_SECONDS.");
+ABSL_FLAG(std::string, slack_api_url, EnvOr("TOCSIN_SLACK_API_URL", "https://slack.com/api"),
+          "Slack's Web API, for chat channels in Slack app mode (a test points it at a local "
+          "receiver). Env TOCSIN_SLACK_API_URL.");
+ABSL_FLAG(std::string, chat_console_url, EnvOr("TOCSIN_CHAT_CONSOLE_URL", ""),
+          "Link that chat posts give for an incident without a console link of its own; {id} "
+          "is replaced by the incident id. Empty: none. Env TOCSIN_CHAT_CONSOLE_URL.");
+ABSL_FLAG(int, chat_timeout_seconds, EnvOrInt("TOCSIN_CHAT_TIMEOUT_SECONDS", 10),
+          "Longest request to a chat platform for one post; below --delivery_lease_seconds. "
+          "Env TOCSIN_CHAT_TIMEOUT_SECONDS.");
+ABSL_FLAG(int, chat_fold_window_seconds, EnvOrInt("TOCSIN_CHAT_FOLD_WINDOW_SECONDS", 60),
+          "A chat channel gets at most one post per update kind per incident in this window; "
+          "later ones are folded into one (\"12 more alarms joined\"). Env "
+          "TOCSIN_CHAT_FOLD_WINDOW_SECONDS.");
 ABSL_FLAG(int, shutdown_grace_seconds, EnvOrInt("TOCSIN_PAGING_SHUTDOWN_GRACE_SECONDS", 15),
           "At shutdown, how long deliveries in flight may take to finish and record their "
           "results. Env TOCSIN_PAGING_SHUTDOWN_GRACE_SECONDS.");
@@ -172,6 +190,46 @@ absl::StatusOr<PagingOptions> CoreOptions(absl::Duration longest_notifier_timeou
   return options;
 }
 
+// Chat: the incident domain's events become posts to the plans' chat
+// channels (chat_core.h), delivered by their own ticker and workers.
+absl::StatusOr<ChatCore*> WireChat(service::ServiceHost& host, SqlitePagingStore* store,
+                                   Random* random, absl::Duration lease) {
+  const absl::Duration timeout = absl::Seconds(absl::GetFlag(FLAGS_chat_timeout_seconds));
+  if (timeout <= absl::ZeroDuration() || timeout >= lease) {
+    return absl::InvalidArgumentError(
+        "--chat_timeout_seconds must be positive and below --delivery_lease_seconds");
+  }
+  ChatOptions options;
+  options.updates.console_url = absl::GetFlag(FLAGS_chat_console_url);
+  options.fold_window = absl::Seconds(absl::GetFlag(FLAGS_chat_fold_window_seconds));
+  if (options.fold_window < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--chat_fold_window_seconds must not be negative");
+  }
+  options.lease = lease;
+  options.registry = &host.registry();
+  auto* chat_store =
+      host.Own(std::make_unique<SqliteChatStore>(store->database(), host.clock()));
+  auto* sender = host.Own(std::make_unique<HttpChatSender>(
+      HttpChatSenderOptions{.slack_api_url = absl::GetFlag(FLAGS_slack_api_url),
+                            .timeout = timeout}));
+  ChatCore* chat = host.Own(std::make_unique<ChatCore>(chat_store, host.clock(), host.ids(),
+                                                       random, sender, options));
+  host.gauges().Add("tocsin_chat_posts_waiting",
+                    "Chat posts not sent yet (PENDING: due, folded for their minute, or "
+                    "waiting for a retry).",
+                    {}, [chat] { return chat->CountPostsWaiting(); });
+  service::Ticker* posts = host.AddTicker("chat", absl::Milliseconds(200), [chat] {
+    (void)chat->DispatchDueDeliveries();
+    return absl::OkStatus();
+  });
+  AddChatConsumer(host, chat, posts);
+  host.AddGrpcService(host.Own(std::make_unique<ChatServiceImpl>(chat)));
+  host.OnShutdown([chat, grace = absl::Seconds(absl::GetFlag(FLAGS_shutdown_grace_seconds))] {
+    chat->Shutdown(grace);
+  });
+  return chat;
+}
+
 absl::Status Wire(service::ServiceHost& host) {
   ASSIGN_OR_RETURN(EmailNotifierOptions email_options, EmailOptions());
   const WebhookNotifierOptions webhook_options = WebhookOptions();
@@ -240,11 +298,13 @@ absl::Status Wire(service::ServiceHost& host) {
     RegisterGatewayCallbacks(host.http(), core,
                              {.secret = gateway_options->secret, .clock = host.clock()});
   }
+  ASSIGN_OR_RETURN(ChatCore * chat, WireChat(host, store, random, options.lease));
   // Deliveries in flight finish and record their results before the relay
   // stops, so their events are published.
   host.OnShutdown([core, grace = absl::Seconds(absl::GetFlag(FLAGS_shutdown_grace_seconds))] {
     core->Shutdown(grace);
   });
+  (void)chat;  // the Slack buttons' endpoint takes it (RegisterSlackInteractions)
   return absl::OkStatus();
 }
 
