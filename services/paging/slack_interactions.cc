@@ -1,11 +1,14 @@
 #include "services/paging/slack_interactions.h"
 
+#include <deque>
 #include <memory>
 #include <optional>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "libs/http/http_client.h"
 #include "libs/http/redact.h"
 #include "libs/http/url_encoded.h"
@@ -28,6 +31,8 @@ constexpr size_t kMaxField = 256;
 constexpr size_t kMaxResponseUrlBytes = 2048;
 // Of the answer's reply, the bytes kept.
 constexpr size_t kMaxReplyBytes = 4096;
+// Presses waiting for the worker; more are refused with 503.
+constexpr size_t kMaxQueued = 256;
 
 http::HttpResponse Plain(int status, absl::string_view message) {
   http::HttpResponse r;
@@ -45,10 +50,29 @@ std::string Field(const json& j, const char* name, size_t max = kMaxField) {
   return text::UntrustedLine(it->get<std::string>(), max);
 }
 
+// One press to act on (or only to answer), off the server's threads.
+struct Job {
+  // kSlackAcknowledgeAction, kSlackResolveAction, or "" to send answer only.
+  std::string action_id;
+  std::string incident_id;
+  std::string author;
+  std::string response_url;
+  std::string answer;
+};
+
 class Interactions {
  public:
   Interactions(SlackActions* actions, SlackInteractionOptions options)
-      : actions_(actions), options_(std::move(options)) {}
+      : actions_(actions), options_(std::move(options)), worker_([this] { Work(); }) {}
+
+  // Runs what is queued, then stops.
+  ~Interactions() {
+    {
+      absl::MutexLock l(&mu_);
+      stopping_ = true;
+    }
+    worker_.join();
+  }
 
   http::HttpResponse Handle(const http::HttpRequest& request) {
     absl::Status verified =
@@ -70,56 +94,92 @@ class Interactions {
       return Plain(200, absl::StrCat("ignored: Tocsin handles only block_actions, not \"",
                                      type, "\""));
     }
-    const json& user = j.contains("user") ? j["user"] : json();
+    const json user = j.contains("user") ? j["user"] : json();
     const std::string user_id = Field(user, "id");
     std::string user_name = Field(user, "username");
     if (user_name.empty()) user_name = Field(user, "name");
-    const std::string response_url = Field(j, "response_url", kMaxResponseUrlBytes);
     if (user_id.empty()) return Plain(400, "the payload has no user.id");
 
+    Job job;
+    job.response_url = Field(j, "response_url", kMaxResponseUrlBytes);
     // The first action that is one of Tocsin's buttons.
-    std::string action_id, incident_id, first_action;
+    std::string first_action;
     if (j.contains("actions") && j["actions"].is_array()) {
       for (const json& a : j["actions"]) {
         const std::string id = Field(a, "action_id");
         if (first_action.empty()) first_action = id;
         if (id == kSlackAcknowledgeAction || id == kSlackResolveAction) {
-          action_id = id;
-          incident_id = Field(a, "value");
+          job.action_id = id;
+          job.incident_id = Field(a, "value");
           break;
         }
       }
     }
-    if (action_id.empty()) {
-      const std::string answer =
-          absl::StrCat("Tocsin does not know this button (action_id \"", first_action,
-                       "\"); it handles ", kSlackAcknowledgeAction, " and ", kSlackResolveAction,
-                       ".");
-      Reply(response_url, answer);
+    if (job.action_id.empty()) {
+      job.answer = absl::StrCat("Tocsin does not know this button (action_id \"", first_action,
+                                "\"); it handles ", kSlackAcknowledgeAction, " and ",
+                                kSlackResolveAction, ".");
+      const std::string answer = job.answer;
+      Enqueue(std::move(job));
       return Plain(200, answer);
     }
-    if (incident_id.empty()) return Plain(400, "the button carries no incident id (value)");
-
-    const std::string author = SlackAuthor(user_id, user_name);
-    const bool acknowledge = action_id == kSlackAcknowledgeAction;
-    absl::StatusOr<std::string> done = acknowledge
-                                           ? actions_->Acknowledge(incident_id, author)
-                                           : actions_->Resolve(incident_id, author);
-    const std::string answer =
-        done.ok() ? text::Untrusted(*done, kMaxReplyBytes)
-                  : text::Untrusted(absl::StrCat("Could not ", acknowledge ? "acknowledge" : "resolve",
-                                                 " incident ", incident_id, ": ",
-                                                 done.status().message()),
-                                    kMaxReplyBytes);
-    log::Info("Slack button pressed", {{"action", action_id},
-                                       {"incident", incident_id},
-                                       {"author", author},
-                                       {"ok", done.ok() ? "true" : "false"}});
-    Reply(response_url, answer);
-    return Plain(200, answer);
+    if (job.incident_id.empty()) return Plain(400, "the button carries no incident id (value)");
+    job.author = SlackAuthor(user_id, user_name);
+    if (!Enqueue(std::move(job))) {
+      return Plain(503, "too many Slack button presses in progress; press again");
+    }
+    // Slack wants 200 within 3 seconds; the answer follows on response_url.
+    return Plain(200, "");
   }
 
  private:
+  // False when the queue is full.
+  bool Enqueue(Job job) {
+    absl::MutexLock l(&mu_);
+    if (queue_.size() >= kMaxQueued) return false;
+    queue_.push_back(std::move(job));
+    return true;
+  }
+
+  void Work() {
+    while (true) {
+      Job job;
+      {
+        absl::MutexLock l(&mu_);
+        mu_.Await(absl::Condition(
+            +[](Interactions* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
+              return self->stopping_ || !self->queue_.empty();
+            },
+            this));
+        if (queue_.empty()) return;  // stopping, nothing left
+        job = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      Run(job);
+    }
+  }
+
+  void Run(Job& job) {
+    if (!job.action_id.empty()) {
+      const bool acknowledge = job.action_id == kSlackAcknowledgeAction;
+      absl::StatusOr<std::string> done = acknowledge
+                                             ? actions_->Acknowledge(job.incident_id, job.author)
+                                             : actions_->Resolve(job.incident_id, job.author);
+      job.answer =
+          done.ok() ? text::Untrusted(*done, kMaxReplyBytes)
+                    : text::Untrusted(absl::StrCat("Could not ",
+                                                   acknowledge ? "acknowledge" : "resolve",
+                                                   " incident ", job.incident_id, ": ",
+                                                   done.status().message()),
+                                      kMaxReplyBytes);
+      log::Info("Slack button pressed", {{"action", job.action_id},
+                                         {"incident", job.incident_id},
+                                         {"author", job.author},
+                                         {"ok", done.ok() ? "true" : "false"}});
+    }
+    Reply(job.response_url, job.answer);
+  }
+
   // Sends answer to the person who pressed (ephemeral), when response_url is
   // Slack's.
   void Reply(const std::string& response_url, const std::string& answer) {
@@ -132,8 +192,7 @@ class Interactions {
     const json body = {{"response_type", "ephemeral"},
                        {"replace_original", false},
                        {"text", SlackEscape(answer)}};
-    http::HttpClient client;
-    absl::StatusOr<http::HttpClientResponse> r = client.Send(
+    absl::StatusOr<http::HttpClientResponse> r = client_.Send(
         {.method = "POST",
          .url = response_url,
          .body = body.dump(-1, ' ', false, json::error_handler_t::replace),
@@ -155,6 +214,13 @@ class Interactions {
 
   SlackActions* const actions_;
   const SlackInteractionOptions options_;
+  // Used by the worker only.
+  http::HttpClient client_;
+  absl::Mutex mu_;
+  std::deque<Job> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // Last: starts once everything above is ready.
+  std::thread worker_;
 };
 
 }  // namespace

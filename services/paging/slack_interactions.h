@@ -21,9 +21,11 @@
 //       to the payload's response_url as {"response_type":"ephemeral",
 //       "replace_original":false,"text":...} (Slack's way of answering a
 //       block action; the message itself is kept current by the chat core's
-//       chat.update). The request is answered 200 with the same text as
-//       text/plain (Slack wants 200 within 3 seconds; the action and the
-//       response_url POST, bounded by response_timeout, run before it).
+//       chat.update). Slack wants the request answered 200 within 3 seconds,
+//       so it is answered at once (empty body) and the action and the
+//       response_url POST (bounded by response_timeout) run afterwards, in
+//       order, on one worker thread; more than 256 presses waiting are
+//       answered 503.
 //       Other payload types are answered 200 "ignored"; an unknown action
 //       200 with a sentence saying so (also sent to response_url); a body
 //       without a payload, or a payload that is not JSON or has no user or
@@ -33,7 +35,8 @@
 // (Slack's own https://hooks.slack.com/), so a payload cannot make Tocsin
 // POST elsewhere even with a leaked signing secret. Everything in the payload
 // is untrusted: made valid UTF-8, bounded, and escaped in the reply.
-// Thread-safe; actions and clock must outlive the server's use of the route.
+// Thread-safe; actions and clock must outlive the server (the worker finishes
+// the presses already answered when the server's routes are destroyed).
 #ifndef TOCSIN_SERVICES_PAGING_SLACK_INTERACTIONS_H_
 #define TOCSIN_SERVICES_PAGING_SLACK_INTERACTIONS_H_
 
