@@ -61,16 +61,12 @@ std::string Context(const v1::ChatPost& post) {
   std::string context =
       absl::StrCat("Tocsin · incident ", text::UntrustedLine(post.incident().id(), kMaxIdBytes));
   if (!post.kind().empty()) absl::StrAppend(&context, " · ", text::UntrustedLine(post.kind(), 64));
-  if (post.folded() > 0) {
-    absl::StrAppend(&context, " · ", post.folded(), " more update", post.folded() == 1 ? "" : "s",
-                    " folded in");
-  }
   return context;
 }
 
 // "@all", "@here", "@channel", "@present", "@everyone" (any case, as whole
-// words) get a zero-width space after the '@', so untrusted text cannot alert
-// a whole room.
+// words) get a zero-width space after the '@', and "<!" one after the '<', so
+// untrusted text cannot alert a whole room.
 std::string DefuseMentions(absl::string_view s) {
   static constexpr absl::string_view kWords[] = {"all", "here", "channel", "present",
                                                  "everyone"};
@@ -78,6 +74,12 @@ std::string DefuseMentions(absl::string_view s) {
   out.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
     out += s[i];
+    // Mattermost turns Slack's "<!channel>", "<!here>", "<!all>" into
+    // mentions of everyone.
+    if (s[i] == '<' && i + 1 < s.size() && s[i + 1] == '!') {
+      out += "\u200B";
+      continue;
+    }
     if (s[i] != '@') continue;
     for (absl::string_view w : kWords) {
       const size_t end = i + 1 + w.size();
@@ -183,12 +185,13 @@ std::string HeadFallback(const v1::ChatIncident& incident) {
 }  // namespace
 
 bool ChatIncidentResolved(const v1::ChatIncident& incident) {
-  return absl::StartsWithIgnoreCase(absl::StripLeadingAsciiWhitespace(incident.status()),
+  return incident.resolved() ||
+         absl::StartsWithIgnoreCase(absl::StripLeadingAsciiWhitespace(incident.status()),
                                     "RESOLVED");
 }
 
 bool ChatIncidentAcknowledged(const v1::ChatIncident& incident) {
-  return ChatIncidentResolved(incident) ||
+  return incident.acknowledged() || ChatIncidentResolved(incident) ||
          absl::StartsWithIgnoreCase(absl::StripLeadingAsciiWhitespace(incident.status()),
                                     "ACKNOWLEDGED");
 }

@@ -13,8 +13,8 @@
 // (Slack: kSlackMaxSectionBytes per text object, kSlackMaxBlocks blocks;
 // Chime: kChimeMaxContentBytes in all), escaped for Slack mrkdwn (&, <, >,
 // so no "<!channel>" or link can be smuggled in), and with mentions of
-// everyone ("@all", "@here", "@channel", "@present") defused for Chime and
-// Mattermost. JSON is written by nlohmann-json.
+// everyone ("@all", "@here", "@channel", "@present", and Slack's "<!channel>"
+// that Mattermost also honours) defused for Chime and Mattermost. JSON is written by nlohmann-json.
 //
 // Slack message layout (Block Kit): a header with the title; a section with
 // what the post says; a section with fields Impact, Status, Engaged; the
@@ -47,9 +47,9 @@ inline constexpr size_t kChatMaxFieldBytes = 3000;
 inline constexpr char kSlackAcknowledgeAction[] = "tocsin_acknowledge";
 inline constexpr char kSlackResolveAction[] = "tocsin_resolve";
 
-// Whether the incident's status says it is resolved ("RESOLVED ...") or
-// acknowledged ("ACKNOWLEDGED by alice"; a resolved incident counts as
-// acknowledged too).
+// Whether the incident is resolved (its resolved flag, or a status
+// "RESOLVED ...") or acknowledged (its acknowledged flag, or a status
+// "ACKNOWLEDGED by alice"; a resolved incident counts as acknowledged too).
 bool ChatIncidentResolved(const v1::ChatIncident& incident);
 bool ChatIncidentAcknowledged(const v1::ChatIncident& incident);
 

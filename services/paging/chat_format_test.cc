@@ -202,6 +202,9 @@ TEST(ChimeAndMattermost, UntrustedTextCannotMentionEveryone) {
   const std::string mm = json::parse(MattermostBody(p))["text"];
   EXPECT_THAT(mm, HasSubstr("@\u200B" "here"));
   EXPECT_THAT(mm, Not(HasSubstr("@here")));
+  p.set_text("<!channel> and <!here|here>");
+  EXPECT_THAT(json::parse(MattermostBody(p))["text"].get<std::string>(),
+              HasSubstr("<\u200B!channel> and <\u200B!here|here>"));
 }
 
 TEST(MattermostBody, IsMarkdownWithAnAttachment) {
@@ -231,6 +234,12 @@ TEST(ChatIncidentState, ReadsTheStatus) {
   i.set_status("RESOLVED");
   EXPECT_TRUE(ChatIncidentAcknowledged(i));
   EXPECT_TRUE(ChatIncidentResolved(i));
+  v1::ChatIncident flags;
+  flags.set_acknowledged(true);
+  EXPECT_TRUE(ChatIncidentAcknowledged(flags));
+  EXPECT_FALSE(ChatIncidentResolved(flags));
+  flags.set_resolved(true);
+  EXPECT_TRUE(ChatIncidentResolved(flags));
 }
 
 }  // namespace

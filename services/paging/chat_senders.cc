@@ -39,22 +39,15 @@ std::string Quoted(absl::string_view s, size_t max_bytes = 128) {
 // A file's path, as the operator wrote it (paths are not secret).
 std::string QuotedPath(absl::string_view path) { return Quoted(path, 1024); }
 
-// The Retry-After header of an answer, if it has one.
-std::optional<std::string> RetryAfterHeader(const http::HttpClientResponse& response) {
-  std::string value = response.Header("retry-after");
-  if (value.empty()) return std::nullopt;
-  return value;
-}
-
-// ResourceExhausted for a 429, with the delay when the answer said one.
+// ResourceExhausted for a 429 (or Slack's "ratelimited"), with the delay
+// when the answer's Retry-After said one.
 absl::Status Throttled(const http::HttpClientResponse& response, const std::string& message) {
-  absl::Status s = absl::ResourceExhaustedError(message);
-  if (std::optional<std::string> header = RetryAfterHeader(response); header.has_value()) {
-    if (std::optional<absl::Duration> delay = ParseRetryAfter(*header); delay.has_value()) {
-      return WithRetryAfter(std::move(s), *delay);
-    }
-  }
-  return s;
+  std::optional<absl::Duration> delay = ParseRetryAfter(response.Header("retry-after"));
+  if (!delay.has_value()) return absl::ResourceExhaustedError(message);
+  return WithRetryAfter(
+      absl::ResourceExhaustedError(absl::StrCat(message, " (retry after ",
+                                                absl::FormatDuration(*delay), ")")),
+      *delay);
 }
 
 // The status for an HTTP answer that is not 2xx.
@@ -197,6 +190,16 @@ absl::StatusOr<std::string> ReadChatSecretFile(const std::string& path, absl::st
   if (secret.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(what, ": the file ", QuotedPath(path),
                                                    " is empty"));
+  }
+  // A URL or token is one word: anything else (two lines, a stray CR) would
+  // also end up inside an HTTP header.
+  for (char c : secret) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7f) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, ": the file ", QuotedPath(path),
+                       " holds white space or control characters inside the value"));
+    }
   }
   return secret;
 }

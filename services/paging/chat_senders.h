@@ -24,17 +24,19 @@
 //       "ok", Teams Workflows 202).
 //
 // HTTP answers: 408 DeadlineExceeded; 429 ResourceExhausted (with the
-// Retry-After delay as kRetryAfterPayload, see below); 5xx Unavailable; any
+// Retry-After delay, see below); 5xx Unavailable; any
 // other non-2xx FailedPrecondition (Slack webhooks' 400 invalid_payload, 403
 // action_prohibited, 404 channel_not_found, 410 channel_is_archived).
-// Transport: a timeout is DeadlineExceeded, anything else Unavailable. A
-// channel without a usable destination (no URL, a URL that is not http(s),
-// an unreadable or empty URL or token file, app mode without a channel, a
-// malformed thread_id) is InvalidArgument naming the file's path, never its
-// content.
+// Transport: a timeout is DeadlineExceeded, a URL libcurl refuses
+// InvalidArgument, anything else Unavailable. A channel without a usable
+// destination (no URL, a URL that is not http(s), an unreadable or empty URL
+// or token file, or one with white space inside the value, app mode without
+// a channel, a malformed thread_id) is InvalidArgument naming the file's
+// path, never its content.
 //
-// Retry-After: ParseRetryAfter reads the header's delay (delta-seconds) and
-// WithRetryAfter attaches it to the 429's ResourceExhausted.
+// Retry-After: a throttled answer's Retry-After (delta-seconds) becomes
+// kRetryAfterPayload on the ResourceExhausted (code_limiter.h's
+// RetryAfter(status) reads it) and the message says "(retry after 30s)".
 //
 // Every request: "Content-Type: application/json" ("; charset=utf-8" for
 // Slack's Web API, which asks for it), "Idempotency-Key: <post id>",

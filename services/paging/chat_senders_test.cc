@@ -261,13 +261,33 @@ TEST_F(ChatSendersTest, SlackWebhookRefusalsQuoteTheAnswerButNeverTheUrl) {
   EXPECT_THAT(s.message(), Not(HasSubstr("pw@")));
 }
 
-TEST_F(ChatSendersTest, ThrottlingIsResourceExhausted) {
+TEST_F(ChatSendersTest, ThrottlingIsResourceExhaustedWithTheRetryAfterDelay) {
   const std::string url = slack_.base() + "/services/T1/B1/SECRETPATH";
   slack_.Answer(429, "rate_limited", {{"Retry-After", "30"}});
   absl::Status s = sender_.Post(Webhook(v1::ChatChannel::kSlack, url), Post(), "").status();
-  EXPECT_THAT(s, StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("rate_limited")));
-  // The platform's Retry-After travels with the status.
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kResourceExhausted,
+                          HasSubstr("answered HTTP 429: rate_limited (retry after 30s)")));
   EXPECT_EQ(RetryAfter(s), absl::Seconds(30));
+  EXPECT_TRUE(IsTransient(s));
+
+  // Slack's Web API: HTTP 429 with Retry-After, or ok:false "ratelimited".
+  slack_.Answer(429, R"({"ok":false,"error":"ratelimited"})", {{"Retry-After", "7"}});
+  s = sender_.Post(SlackApp(), Post(), "").status();
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("HTTP 429")));
+  EXPECT_EQ(RetryAfter(s), absl::Seconds(7));
+  slack_.Answer(200, R"({"ok":false,"error":"ratelimited"})", {{"Retry-After", "3"}});
+  s = sender_.Post(SlackApp(), Post(), "").status();
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("ratelimited")));
+  EXPECT_EQ(RetryAfter(s), absl::Seconds(3));
+
+  // Without a Retry-After (or an unusable one): throttled, no delay said.
+  hook_->FailNext(1, 429);
+  s = sender_.Post(Webhook(v1::ChatChannel::kSlack, hook_->url()), Post(), "").status();
+  EXPECT_THAT(s, StatusIs(absl::StatusCode::kResourceExhausted, ::testing::_));
+  EXPECT_EQ(RetryAfter(s), std::nullopt);
+  slack_.Answer(429, "slow down", {{"Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT"}});
+  EXPECT_EQ(RetryAfter(sender_.Post(Webhook(v1::ChatChannel::kSlack, url), Post(), "").status()),
+            std::nullopt);
 }
 
 TEST(RetryAfterHeader, ParsesDeltaSecondsOnly) {
@@ -373,10 +393,6 @@ TEST_F(ChatSendersTest, SlackAppErrorsAreClassifiedAndNeverShowTheToken) {
     EXPECT_THAT(s.message(), HasSubstr("Slack chat.postMessage for chat channel \"ops\""));
     EXPECT_THAT(s.message(), Not(HasSubstr("SECRET-TOKEN")));
   }
-  slack_.Answer(429, R"({"ok":false,"error":"ratelimited"})", {{"Retry-After", "7"}});
-  absl::Status limited = sender_.Post(SlackApp(), Post(), "").status();
-  EXPECT_THAT(limited, StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("HTTP 429")));
-  EXPECT_EQ(RetryAfter(limited), absl::Seconds(7));
   slack_.Answer(503, "upstream down");
   EXPECT_THAT(sender_.Post(SlackApp(), Post(), "").status(),
               StatusIs(absl::StatusCode::kUnavailable, HasSubstr("HTTP 503: upstream down")));
@@ -407,6 +423,11 @@ TEST_F(ChatSendersTest, SlackAppWithoutTokenOrChannelIsInvalid) {
   no_token.mutable_slack()->set_bot_token_file(dir_ + "/missing-token");
   EXPECT_THAT(sender_.Post(no_token, Post(), "").status(),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(dir_ + "/missing-token")));
+  WriteFile(token_file_, "xoxb-1\r\nX-Injected: SECRET-TOKEN\n");
+  absl::Status two_lines = sender_.Post(SlackApp(), Post(), "").status();
+  EXPECT_THAT(two_lines, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("white space")));
+  EXPECT_THAT(two_lines.message(), Not(HasSubstr("SECRET-TOKEN")));
+  WriteFile(token_file_, kToken);
   EXPECT_THAT(sender_.Post(SlackApp(""), Post(), "").status(),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("needs the channel")));
   EXPECT_THAT(sender_.Post(SlackApp(), Post(), ":1.2").status(),
