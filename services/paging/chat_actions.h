@@ -24,6 +24,7 @@
 
 #include "absl/status/statusor.h"
 #include "services/paging/core.h"
+#include "services/paging/slack_interactions.h"
 #include "tocsin/incidents/v1/incidents.pb.h"
 
 namespace tocsin::paging {
@@ -33,14 +34,15 @@ namespace tocsin::paging {
 using IncidentResolver = std::function<absl::StatusOr<incidents::v1::Incident>(
     const std::string&, const std::string&, const std::string&)>;
 
-class ChatActions {
+class ChatActions final : public SlackActions {
  public:
   ChatActions(PagingCore* core, IncidentResolver resolver)
       : core_(core), resolver_(std::move(resolver)) {}
 
   absl::StatusOr<std::string> Acknowledge(const std::string& incident_id,
-                                          const std::string& author);
-  absl::StatusOr<std::string> Resolve(const std::string& incident_id, const std::string& author);
+                                          const std::string& author) override;
+  absl::StatusOr<std::string> Resolve(const std::string& incident_id,
+                                      const std::string& author) override;
 
  private:
   PagingCore* const core_;

@@ -15,6 +15,9 @@
 #include "libs/service/host.h"
 #include "libs/status/status_macros.h"
 #include "services/paging/ack_http.h"
+#include "libs/client/incidents_client.h"
+#include "libs/client/options.h"
+#include "services/paging/chat_actions.h"
 #include "services/paging/chat_consumers.h"
 #include "services/paging/chat_core.h"
 #include "services/paging/chat_grpc_service.h"
@@ -31,6 +34,7 @@
 #include "services/paging/gateway_callbacks.h"
 #include "services/paging/gateway_config.h"
 #include "services/paging/gateway_notifier.h"
+#include "services/paging/slack_interactions.h"
 #include "services/paging/twilio_callbacks.h"
 #include "services/paging/twilio_config.h"
 #include "services/paging/twilio_notifier.h"
@@ -104,6 +108,18 @@ ABSL_FLAG(int, sms_gateway_timeout_seconds, EnvOrInt("TOCSIN_SMS_GATEWAY_TIMEOUT
 ABSL_FLAG(std::string, slack_api_url, EnvOr("TOCSIN_SLACK_API_URL", "https://slack.com/api"),
           "Slack's Web API, for chat channels in Slack app mode (a test points it at a local "
           "receiver). Env TOCSIN_SLACK_API_URL.");
+ABSL_FLAG(std::string, slack_signing_secret_file, EnvOr("TOCSIN_SLACK_SIGNING_SECRET_FILE", ""),
+          "File holding the Slack app's signing secret: enables the Acknowledge and Resolve "
+          "buttons (POST /v1/providers/slack/interactions, verified with it; never logged). Env "
+          "TOCSIN_SLACK_SIGNING_SECRET_FILE.");
+ABSL_FLAG(std::string, slack_response_url_prefix,
+          EnvOr("TOCSIN_SLACK_RESPONSE_URL_PREFIX", "https://hooks.slack.com/"),
+          "Replies to a button press are POSTed only to a response_url that starts with this "
+          "(Slack's; a test points it at a local receiver). Env "
+          "TOCSIN_SLACK_RESPONSE_URL_PREFIX.");
+ABSL_FLAG(std::string, incidents_address, EnvOr("TOCSIN_INCIDENTS_ADDR", "127.0.0.1:7002"),
+          "The incidents service's gRPC address, for the Slack Resolve button. Env "
+          "TOCSIN_INCIDENTS_ADDR.");
 ABSL_FLAG(std::string, chat_console_url, EnvOr("TOCSIN_CHAT_CONSOLE_URL", ""),
           "Link that chat posts give for an incident without a console link of its own; {id} "
           "is replaced by the incident id. Empty: none. Env TOCSIN_CHAT_CONSOLE_URL.");
@@ -234,6 +250,32 @@ absl::StatusOr<ChatCore*> WireChat(service::ServiceHost& host, SqlitePagingStore
   return chat;
 }
 
+// Slack app mode's Acknowledge and Resolve buttons, when a signing secret is
+// configured (without one, the endpoint does not exist: nothing unverified
+// is ever taken).
+absl::Status WireSlackButtons(service::ServiceHost& host, PagingCore* core) {
+  const std::string secret_file = absl::GetFlag(FLAGS_slack_signing_secret_file);
+  if (secret_file.empty()) return absl::OkStatus();
+  absl::StatusOr<std::string> secret = ReadChatSecretFile(secret_file, "Slack signing secret");
+  if (!secret.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("--slack_signing_secret_file: ", secret.status().message()));
+  }
+  std::shared_ptr<client::IncidentsClient> incidents =
+      client::IncidentsClient::Create(client::MakeChannel(absl::GetFlag(FLAGS_incidents_address)));
+  auto* actions = host.Own(std::make_unique<ChatActions>(
+      core, [incidents](const std::string& id, const std::string& note,
+                        const std::string& author) {
+        return incidents->ResolveIncident(id, note, author);
+      }));
+  RegisterSlackInteractions(host.http(), actions,
+                            {.signing_secret = *std::move(secret),
+                             .clock = host.clock(),
+                             .response_url_prefix = absl::GetFlag(FLAGS_slack_response_url_prefix)});
+  log::Info("Slack buttons enabled", {{"path", kSlackInteractionsPath}});
+  return absl::OkStatus();
+}
+
 absl::Status Wire(service::ServiceHost& host) {
   ASSIGN_OR_RETURN(EmailNotifierOptions email_options, EmailOptions());
   const WebhookNotifierOptions webhook_options = WebhookOptions();
@@ -308,8 +350,8 @@ absl::Status Wire(service::ServiceHost& host) {
   host.OnShutdown([core, grace = absl::Seconds(absl::GetFlag(FLAGS_shutdown_grace_seconds))] {
     core->Shutdown(grace);
   });
-  (void)chat;  // the Slack buttons' endpoint takes it (RegisterSlackInteractions)
-  return absl::OkStatus();
+  (void)chat;
+  return WireSlackButtons(host, core);
 }
 
 }  // namespace
@@ -324,7 +366,9 @@ int main(int argc, char** argv) {
        .http_port = 7104,
        .usage = "Tocsin paging service: delivers pages by email, webhook, SMS and voice, takes "
                 "acknowledgements.",
-       // Ack forms are small; anything larger is refused before it is read.
-       .http_options = [](tocsin::http::HttpServerOptions& o) { o.max_body_bytes = 16 * 1024; }},
+       // Ack forms and provider callbacks are small; a Slack button press
+       // carries the message it was pressed on (tens of KB at most).
+       // Anything larger is refused before it is read.
+       .http_options = [](tocsin::http::HttpServerOptions& o) { o.max_body_bytes = 128 * 1024; }},
       tocsin::paging::Wire);
 }
