@@ -168,6 +168,10 @@ absl::Status Suite::StartService(const std::string& name) {
     args.push_back("--delivery_lease_seconds=6");
     args.push_back("--smtp_timeout_seconds=5");
     args.push_back("--webhook_timeout_seconds=5");
+    args.push_back("--chat_lease_seconds=6");
+    args.push_back("--chat_timeout_seconds=5");
+    // The Slack Resolve button resolves through the incidents service.
+    args.push_back("--incidents_address=" + incidents_addr_);
   } else {
     args.push_back("--http_port=0");
   }
@@ -262,6 +266,7 @@ absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(SuiteOptions options) {
     s->engagement_stub_ = escalation::v1::EngagementService::NewStub(channel("escalation"));
     s->rotation_stub_ = escalation::v1::RotationService::NewStub(channel("escalation"));
     s->paging_stub_ = paging::v1::PagingService::NewStub(channel("paging"));
+    s->chat_stub_ = paging::v1::ChatService::NewStub(channel("paging"));
     s->runbook_stub_ = runbook::v1::RunbookService::NewStub(channel("runbook"));
     s->postmortem_stub_ = postmortem::v1::PostmortemService::NewStub(channel("postmortem"));
   }
@@ -337,12 +342,18 @@ absl::StatusOr<std::vector<incidents::v1::Incident>> Suite::ListIncidents() {
 }
 
 absl::StatusOr<std::vector<incidents::v1::TimelineEvent>> Suite::Timeline(const std::string& id) {
+  std::vector<incidents::v1::TimelineEvent> out;
   incidents::v1::ListTimelineEventsRequest req;
   req.set_incident_id(id);
   req.set_page_size(1000);
-  incidents::v1::ListTimelineEventsResponse resp;
-  RETURN_IF_ERROR(FromGrpcStatus(incident_stub_->ListTimelineEvents(Context().get(), req, &resp)));
-  return std::vector<incidents::v1::TimelineEvent>(resp.events().begin(), resp.events().end());
+  while (true) {
+    incidents::v1::ListTimelineEventsResponse resp;
+    RETURN_IF_ERROR(
+        FromGrpcStatus(incident_stub_->ListTimelineEvents(Context().get(), req, &resp)));
+    out.insert(out.end(), resp.events().begin(), resp.events().end());
+    if (resp.next_page_token().empty()) return out;
+    req.set_page_token(resp.next_page_token());
+  }
 }
 
 std::string Suite::Logs() const {

@@ -21,6 +21,7 @@
 #include "tocsin/admin/v1/admin.grpc.pb.h"
 #include "tocsin/escalation/v1/escalation.grpc.pb.h"
 #include "tocsin/incidents/v1/incidents.grpc.pb.h"
+#include "tocsin/paging/v1/chat.grpc.pb.h"
 #include "tocsin/paging/v1/paging.grpc.pb.h"
 #include "tocsin/postmortem/v1/postmortem.grpc.pb.h"
 #include "tocsin/runbook/v1/runbook.grpc.pb.h"
@@ -128,6 +129,7 @@ class Suite {
   escalation::v1::EngagementService::Stub& engagements() { return *engagement_stub_; }
   escalation::v1::RotationService::Stub& rotations() { return *rotation_stub_; }
   paging::v1::PagingService::Stub& paging() { return *paging_stub_; }
+  paging::v1::ChatService::Stub& chat() { return *chat_stub_; }
   runbook::v1::RunbookService::Stub& runbook() { return *runbook_stub_; }
   postmortem::v1::PostmortemService::Stub& postmortem() { return *postmortem_stub_; }
   std::string grpc_addr(const std::string& service) const;
@@ -169,6 +171,7 @@ class Suite {
   std::unique_ptr<escalation::v1::EngagementService::Stub> engagement_stub_;
   std::unique_ptr<escalation::v1::RotationService::Stub> rotation_stub_;
   std::unique_ptr<paging::v1::PagingService::Stub> paging_stub_;
+  std::unique_ptr<paging::v1::ChatService::Stub> chat_stub_;
   std::unique_ptr<runbook::v1::RunbookService::Stub> runbook_stub_;
   std::unique_ptr<postmortem::v1::PostmortemService::Stub> postmortem_stub_;
   int cli_runs_ = 0;
