@@ -137,6 +137,11 @@ void FakeChatService::SetTestAnswer(const std::string& name,
   test_answers_.insert_or_assign(name, std::move(answer));
 }
 
+void FakeChatService::RefusePut(const std::string& name, absl::Status error) {
+  absl::MutexLock lock(&mu_);
+  put_errors_[name] = std::move(error);
+}
+
 std::vector<v1::PutChatChannelRequest> FakeChatService::puts() {
   absl::MutexLock lock(&mu_);
   return puts_;
@@ -161,6 +166,10 @@ grpc::Status FakeChatService::PutChatChannel(
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         absl::StrCat("chat channel \"", channel.name(),
                                      "\": no platform"));
+  }
+  if (auto refused = put_errors_.find(channel.name());
+      refused != put_errors_.end()) {
+    return ToGrpcStatus(refused->second);
   }
   v1::ChatChannel stored = channel;
   auto it = channels_.find(channel.name());

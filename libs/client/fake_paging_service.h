@@ -62,6 +62,9 @@ class FakeChatService final : public paging::v1::ChatService::Service {
   // answer, or the error the platform's refusal maps to.
   void SetTestAnswer(const std::string& name,
                      absl::StatusOr<std::string> answer);
+  // PutChatChannel of `name` (dry run or not) fails with `error`, as the
+  // service does for a channel it refuses.
+  void RefusePut(const std::string& name, absl::Status error);
   // Every PutChatChannel request (dry runs included), in order.
   std::vector<paging::v1::PutChatChannelRequest> puts();
   // The names TestChatChannel was called with, in order.
@@ -96,6 +99,7 @@ class FakeChatService final : public paging::v1::ChatService::Service {
   std::map<std::string, paging::v1::ChatPost> posts_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, absl::StatusOr<std::string>> test_answers_
       ABSL_GUARDED_BY(mu_);
+  std::map<std::string, absl::Status> put_errors_ ABSL_GUARDED_BY(mu_);
   std::vector<paging::v1::PutChatChannelRequest> puts_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> tests_ ABSL_GUARDED_BY(mu_);
 };
