@@ -26,8 +26,10 @@
 #include "services/escalation/contacts.h"
 #include "services/escalation/oncall_convert.h"
 #include "services/incidents/matching.h"
+#include "services/paging/chat_channels.h"
 #include "tocsin/escalation/v1/escalation.pb.h"
 #include "tocsin/incidents/v1/incidents.pb.h"
+#include "tocsin/paging/v1/chat.pb.h"
 #include "yaml-cpp/yaml.h"
 
 namespace tocsin::cli {
@@ -47,6 +49,7 @@ using ::tocsin::escalation::v1::Rotation;
 using ::tocsin::escalation::v1::RotationOverride;
 using ::tocsin::escalation::v1::SchedulePlan;
 using ::tocsin::incidents::v1::ResponsePlan;
+using ::tocsin::paging::v1::ChatChannel;
 // Keeps the manifest's key order, so errors report the first problem in it.
 using Json = nlohmann::ordered_json;
 
@@ -69,6 +72,9 @@ struct Change {
   Outcome outcome;
   // Makes the change; empty when the object is unchanged.
   std::function<absl::Status()> make;
+  // Asks the service whether `make` would succeed, storing nothing (a dry
+  // run); empty when the service has none or nothing is to be made.
+  std::function<absl::Status()> check = nullptr;
 };
 
 // Which service stores a kind, and how.
@@ -78,6 +84,9 @@ enum class Store {
   // The escalation service, every such object of the manifest in one
   // ContactService.Apply.
   kEscalation,
+  // The paging service, object by object (PutChatChannel, after a dry run
+  // of each).
+  kPaging,
 };
 
 // A kind of object that manifests can declare. Its message has a string field
@@ -93,7 +102,7 @@ struct Kind {
   // the server sets).
   absl::Status (*validate)(const Message& object);
   Store store;
-  // For kIncidents: what applying the object changes.
+  // For kIncidents and kPaging: what applying the object changes.
   absl::StatusOr<Change> (*plan)(const Message& desired,
                                  const Clients& clients);
   // How output lines and errors name the object (nullptr: its name).
@@ -177,6 +186,71 @@ absl::StatusOr<Change> PlanResponsePlan(const Message& object,
       static_cast<const ResponsePlan&>(object), *clients.incidents,
       &IncidentsClient::GetPlan, &IncidentsClient::CreatePlan,
       &IncidentsClient::UpdatePlan, incidents::WithDefaults);
+}
+
+// ---- ChatChannel ----
+
+absl::Status ValidateChatChannelObject(const Message& object) {
+  const auto& channel = static_cast<const ChatChannel&>(object);
+  // The paging service's own rules (services/paging/chat_channels.h).
+  RETURN_IF_ERROR(paging::ValidateChatChannel(channel));
+  return RejectFieldsSetByServer(channel,
+                                 {ChatChannel::kCreateTimeFieldNumber,
+                                  ChatChannel::kUpdateTimeFieldNumber});
+}
+
+// Whether the channel gives a webhook URL inline, which the service never
+// answers back (it shows only the URL's scheme and host).
+bool HasInlineWebhookUrl(const ChatChannel& channel) {
+  switch (channel.platform_case()) {
+    case ChatChannel::kSlack:
+      return !channel.slack().webhook_url().empty();
+    case ChatChannel::kTeams:
+      return !channel.teams().webhook_url().empty();
+    case ChatChannel::kChime:
+      return !channel.chime().webhook_url().empty();
+    case ChatChannel::kMattermost:
+      return !channel.mattermost().webhook_url().empty();
+    default:
+      return false;
+  }
+}
+
+// A channel that does not exist is created. One that exists is unchanged
+// when the service's answer (times aside) equals the manifest's channel;
+// that comparison is only possible when the manifest gives no inline
+// webhook URL (files, Slack app mode), because answers redact URLs. A
+// channel with an inline URL that exists is always put again, "updated".
+absl::StatusOr<Change> PlanChatChannel(const Message& object,
+                                       const Clients& clients) {
+  const auto& desired = static_cast<const ChatChannel&>(object);
+  if (clients.paging == nullptr) {
+    return absl::FailedPreconditionError(
+        "chat channels need the paging service (no client given)");
+  }
+  const client::PagingClient& paging = *clients.paging;
+  absl::StatusOr<ChatChannel> current = paging.GetChatChannel(desired.name());
+  Outcome outcome = Outcome::kUpdated;
+  if (absl::IsNotFound(current.status())) {
+    outcome = Outcome::kCreated;
+  } else if (!current.ok()) {
+    return current.status();
+  } else if (!HasInlineWebhookUrl(desired)) {
+    current->clear_create_time();
+    current->clear_update_time();
+    if (google::protobuf::util::MessageDifferencer::Equals(*current,
+                                                           desired)) {
+      return Change{Outcome::kUnchanged, nullptr};
+    }
+  }
+  return Change{outcome,
+                [&paging, &desired] {
+                  return paging.PutChatChannel(desired).status();
+                },
+                [&paging, &desired] {
+                  return paging.PutChatChannel(desired, /*dry_run=*/true)
+                      .status();
+                }};
 }
 
 // ---- Shared checks of the manifest's own spellings ----
@@ -483,6 +557,8 @@ constexpr Kind kKinds[] = {
      Store::kEscalation, nullptr, nullptr},
     {"Override", New<RotationOverride>, nullptr, ValidateOverride,
      Store::kEscalation, nullptr, OverrideName},
+    {"ChatChannel", New<ChatChannel>, nullptr, ValidateChatChannelObject,
+     Store::kPaging, PlanChatChannel, nullptr},
 };
 
 const Kind* FindKind(absl::string_view name) {
@@ -838,7 +914,7 @@ absl::StatusOr<std::vector<ManifestObject>> LoadManifest(
 
 absl::Status ApplyManifest(const std::vector<ManifestObject>& objects,
                            const Clients& clients, std::ostream& out) {
-  // Response plans: read each one's state first.
+  // Response plans and chat channels: read each one's state first.
   std::vector<std::optional<Change>> changes(objects.size());
   // The escalation service's objects, in one request; where each one's
   // outcome is in the response (contacts, then rotations, then overrides).
@@ -847,7 +923,7 @@ absl::Status ApplyManifest(const std::vector<ManifestObject>& objects,
   for (size_t i = 0; i < objects.size(); ++i) {
     const ManifestObject& object = objects[i];
     const Kind& kind = *FindKind(object.kind);
-    if (kind.store == Store::kIncidents) {
+    if (kind.store != Store::kEscalation) {
       absl::StatusOr<Change> change = kind.plan(*object.message, clients);
       if (!change.ok()) return Annotate(Where(object), change.status());
       changes[i] = *std::move(change);
@@ -876,6 +952,15 @@ absl::Status ApplyManifest(const std::vector<ManifestObject>& objects,
     // activation) before anything is stored anywhere.
     request.set_dry_run(true);
     RETURN_IF_ERROR(clients.escalation->Apply(request).status());
+  }
+  // Then the chat channels, each by a dry run of its PutChatChannel: still
+  // nothing is stored anywhere.
+  for (size_t i = 0; i < objects.size(); ++i) {
+    if (changes[i].has_value() && changes[i]->check) {
+      RETURN_IF_ERROR(Annotate(Where(objects[i]), changes[i]->check()));
+    }
+  }
+  if (escalation_objects) {
     request.set_dry_run(false);
     ASSIGN_OR_RETURN(ApplyResponse applied, clients.escalation->Apply(request));
     std::vector<size_t> order = contacts;
@@ -887,9 +972,17 @@ absl::Status ApplyManifest(const std::vector<ManifestObject>& objects,
                                : "applied";
     }
   }
+  // Chat channels before the plans, which may name them.
+  for (size_t i = 0; i < objects.size(); ++i) {
+    if (FindKind(objects[i].kind)->store != Store::kPaging) continue;
+    if (changes[i]->make) {
+      RETURN_IF_ERROR(Annotate(Where(objects[i]), changes[i]->make()));
+    }
+  }
   for (size_t i = 0; i < objects.size(); ++i) {
     if (changes[i].has_value()) {
-      if (changes[i]->make) {
+      const bool made = FindKind(objects[i].kind)->store == Store::kPaging;
+      if (changes[i]->make && !made) {
         RETURN_IF_ERROR(Annotate(Where(objects[i]), changes[i]->make()));
       }
       outcomes[i] = std::string(OutcomeName(changes[i]->outcome));

@@ -3,7 +3,8 @@
 //
 //   ASSIGN_OR_RETURN(std::vector<ManifestObject> objects, LoadManifest(yaml));
 //   RETURN_IF_ERROR(ApplyManifest(
-//       objects, Clients{incidents.get(), escalation.get()}, std::cout));
+//       objects, Clients{incidents.get(), escalation.get(), paging.get()},
+//       std::cout));
 //
 // A manifest holds one or more YAML documents separated by "---". Each names
 // its "kind"; its other keys are the fields of that kind's protobuf message in
@@ -28,6 +29,13 @@
 //   shiftCoverages: {MON: [{start: "09:00", end: "18:00"}]}}.
 // - Override: name, rotation, contacts, start, end; named "ROTATION/NAME"
 //   (override names are unique per rotation).
+// - ChatChannel: protobuf JSON of paging.v1.ChatChannel (chat.proto): a
+//   name, a description and one platform, e.g.
+//     kind: ChatChannel
+//     name: payments-incidents
+//     slack: {webhookUrlFile: /etc/tocsin/slack-payments-webhook}
+//   slack {webhookUrl | webhookUrlFile | botTokenFile + channel}, teams,
+//   chime, mattermost {webhookUrl | webhookUrlFile}.
 // Times (startTime, start, end) are RFC 3339 strings.
 //
 // Unquoted scalars keep their YAML type: true/false are booleans, integers
@@ -53,6 +61,7 @@
 #include "google/protobuf/message.h"
 #include "libs/client/escalation_client.h"
 #include "libs/client/incidents_client.h"
+#include "libs/client/paging_client.h"
 
 namespace tocsin::cli {
 
@@ -60,17 +69,19 @@ namespace tocsin::cli {
 struct ManifestObject {
   // 1-based position of its document in the manifest.
   int document = 0;
-  // "ResponsePlan", "Contact", "Rotation" or "Override".
+  // "ResponsePlan", "Contact", "Rotation", "Override" or "ChatChannel".
   std::string kind;
   // Its name; "ROTATION/NAME" for an Override.
   std::string name;
   // The kind's message: incidents::v1::ResponsePlan for ResponsePlan,
-  // escalation::v1::Contact, Rotation and RotationOverride for the others.
+  // escalation::v1::Contact, Rotation and RotationOverride, and
+  // paging::v1::ChatChannel for the others.
   std::unique_ptr<google::protobuf::Message> message;
 };
 
 // "responseplan/NAME", "contact/NAME", "rotation/NAME",
-// "override/ROTATION/NAME": how output lines refer to the object.
+// "override/ROTATION/NAME", "chatchannel/NAME": how output lines refer to the
+// object.
 std::string ObjectLabel(const ManifestObject& object);
 
 // The APIs that objects are applied through, one client per service.
@@ -79,13 +90,16 @@ struct Clients {
   const client::IncidentsClient* incidents;
   // Contacts, rotations and overrides.
   const client::EscalationClient* escalation;
+  // Chat channels (its ChatService); may be null for a manifest without
+  // any (FailedPrecondition otherwise).
+  const client::PagingClient* paging = nullptr;
 };
 
 // Parses and checks every document of a manifest, with the rules of the
 // services that store them where the CLI has them (response plans:
 // services/incidents/matching.h; persons: services/escalation/contacts.h;
 // rotations and overrides: libs/oncall, also overrides of one rotation that
-// overlap). Empty documents are skipped; a manifest with no object, or that
+// overlap; chat channels: services/paging/chat_channels.h). Empty documents are skipped; a manifest with no object, or that
 // declares one object twice, is an error.
 absl::StatusOr<std::vector<ManifestObject>> LoadManifest(
     absl::string_view yaml);
@@ -94,14 +108,23 @@ absl::StatusOr<std::vector<ManifestObject>> LoadManifest(
 // when missing and updated when they differ (values the server fills in,
 // such as a plan's impact, count as equal to their defaults; an update is
 // conditional on the version read). Contacts, rotations and overrides go to
-// the escalation service in one ContactService.Apply, all or nothing. Order:
-// every plan's state is read, the escalation objects are checked by an Apply
-// with dry_run (so a reference, cycle or overlap the service refuses changes
-// nothing anywhere), then applied, then the plans are written. Prints one
-// line per object, in the manifest's order: "contact/NAME
-// created|updated|unchanged" (the escalation service's outcome). A plan that
-// fails to be written after the escalation objects were applied leaves those
-// applied (two services, no common transaction); the error names it.
+// the escalation service in one ContactService.Apply, all or nothing. Chat
+// channels go to the paging service, one PutChatChannel each: created when
+// missing; unchanged (nothing sent) when the service's answer equals the
+// manifest's channel, which can only be told when the channel gives no
+// inline webhook URL (answers redact URLs to their scheme and host; files
+// and Slack app mode compare); otherwise updated (put again).
+//
+// Order: every plan's and chat channel's state is read; the escalation
+// objects are checked by an Apply with dry_run and each chat channel to put
+// by a PutChatChannel with dry_run (so a reference, cycle, overlap or
+// channel a service refuses changes nothing anywhere); then the escalation
+// objects are applied, then the chat channels put, then the plans written
+// (plans may name chat channels). Prints one line per object, in the
+// manifest's order: "contact/NAME created|updated|unchanged" (the escalation
+// service's outcome). A write that fails after an earlier one succeeded
+// leaves the earlier ones applied (three services, no common transaction);
+// the error names the object.
 absl::Status ApplyManifest(const std::vector<ManifestObject>& objects,
                            const Clients& clients, std::ostream& out);
 

@@ -16,7 +16,8 @@ absl::Status Apply(const std::string& path, const Context& context) {
   ASSIGN_OR_RETURN(std::vector<ManifestObject> objects, LoadManifest(yaml));
   return ApplyManifest(objects,
                        Clients{context.clients.incidents.get(),
-                               context.clients.escalation.get()},
+                               context.clients.escalation.get(),
+                               context.clients.paging.get()},
                        context.out);
 }
 
@@ -30,7 +31,8 @@ void AddApplyCommand(CommandTable& table) {
           "Create or update every object that FILE declares (\"-\": stdin).",
           [path](const Context& context) { return Apply(*path, context); })
       ->add_option("-f", *path,
-                   "a YAML manifest of ResponsePlan, Contact, Rotation and Override objects")
+                   "a YAML manifest of ResponsePlan, Contact, Rotation, Override and "
+                   "ChatChannel objects")
       ->required()
       ->type_name("FILE");
 }

@@ -12,6 +12,7 @@
 #include "libs/status/status_matchers.h"
 #include "tocsin/escalation/v1/escalation.pb.h"
 #include "tocsin/incidents/v1/incidents.pb.h"
+#include "tocsin/paging/v1/chat.pb.h"
 
 namespace tocsin::cli {
 namespace {
@@ -24,6 +25,7 @@ using ::tocsin::escalation::v1::Contact;
 using ::tocsin::escalation::v1::Rotation;
 using ::tocsin::escalation::v1::RotationOverride;
 using ::tocsin::incidents::v1::ResponsePlan;
+using ::tocsin::paging::v1::ChatChannel;
 using ::tocsin::testing::StatusIs;
 
 const ResponsePlan& PlanOf(const ManifestObject& object) {
@@ -242,7 +244,7 @@ TEST(LoadManifestTest, MissingKind) {
 TEST(LoadManifestTest, UnsupportedKindListsTheSupportedOnes) {
   EXPECT_EQ(LoadError("kind: Foo\nname: x\n"),
             "document 1: unsupported kind \"Foo\" (supported: ResponsePlan, "
-            "Contact, Rotation, Override)");
+            "Contact, Rotation, Override, ChatChannel)");
 }
 
 TEST(LoadManifestTest, MissingName) {
@@ -780,6 +782,76 @@ TEST(LoadManifestTest, LoadsTheFollowTheSunExample) {
   EXPECT_EQ(escalation.escalation_plan().stages_size(), 2);
   EXPECT_EQ(escalation.escalation_plan().repeat(), 2);
   EXPECT_EQ(MessageOf<Rotation>(objects[5]).time_zone_id(), "Asia/Tokyo");
+}
+
+TEST(LoadManifestTest, LoadsTheIssuesChatChannels) {
+  ASSERT_OK_AND_ASSIGN(std::vector<ManifestObject> objects, LoadManifest(R"yaml(
+kind: ChatChannel
+name: payments-incidents
+slack: {webhookUrlFile: /etc/tocsin/slack-payments-webhook}
+---
+kind: ChatChannel
+name: payments-teams
+teams: {webhookUrl: "https://prod-00.westus.logic.azure.com/workflows/..."}
+)yaml"));
+
+  ASSERT_EQ(objects.size(), 2u);
+  EXPECT_EQ(objects[0].kind, "ChatChannel");
+  EXPECT_EQ(ObjectLabel(objects[0]), "chatchannel/payments-incidents");
+  ExpectProto<ChatChannel>(objects[0], R"pb(
+    name: "payments-incidents"
+    slack { webhook_url_file: "/etc/tocsin/slack-payments-webhook" }
+  )pb");
+  ExpectProto<ChatChannel>(objects[1], R"pb(
+    name: "payments-teams"
+    teams {
+      webhook_url: "https://prod-00.westus.logic.azure.com/workflows/..."
+    }
+  )pb");
+}
+
+// The paging service's own rules (services/paging/chat_channels.h) refuse a
+// channel before anything is sent.
+TEST(LoadManifestTest, ChatChannelMistakesAreErrors) {
+  EXPECT_THAT(LoadError("kind: ChatChannel\nname: x\n"),
+              HasSubstr("document 1 (ChatChannel \"x\"): "));
+  EXPECT_THAT(LoadError("kind: ChatChannel\nname: x\n"
+                        "teams: {webhookUrl: \"https://a.example/h\", "
+                        "webhookUrlFile: /etc/h}\n"),
+              HasSubstr("document 1 (ChatChannel \"x\"): "));
+  EXPECT_THAT(LoadError("kind: ChatChannel\nname: x\n"
+                        "slack: {botTokenFile: /etc/t}\n"),
+              HasSubstr("document 1 (ChatChannel \"x\"): "));
+  EXPECT_THAT(LoadError("kind: ChatChannel\nname: two words\n"
+                        "chime: {webhookUrlFile: /etc/h}\n"),
+              HasSubstr("document 1 (ChatChannel \"two words\"): "));
+  EXPECT_EQ(LoadError("kind: ChatChannel\nname: x\n"
+                      "teams: {webhookUrlFile: /etc/h}\n"
+                      "createTime: \"2026-01-01T00:00:00Z\"\n"),
+            "document 1 (ChatChannel \"x\"): field \"createTime\" is set by "
+            "the server");
+  EXPECT_EQ(LoadError("kind: ChatChannel\nname: x\n"
+                      "teams: {webhook_url_file: /etc/h}\n"),
+            "document 1 (ChatChannel \"x\"): unknown field "
+            "\"teams.webhook_url_file\" (did you mean "
+            "\"teams.webhookUrlFile\"?)");
+}
+
+TEST(LoadManifestTest, LoadsTheChatExample) {
+  ASSERT_OK_AND_ASSIGN(std::vector<ManifestObject> objects,
+                       LoadManifest(ReadFile("tools/cli/examples/chat.yaml")));
+
+  std::vector<std::string> labels;
+  for (const ManifestObject& object : objects) {
+    labels.push_back(ObjectLabel(object));
+  }
+  EXPECT_THAT(labels, ElementsAre("chatchannel/payments-incidents",
+                                  "chatchannel/sre-incidents",
+                                  "chatchannel/payments-teams",
+                                  "chatchannel/storage-chime",
+                                  "chatchannel/platform-mattermost"));
+  EXPECT_EQ(MessageOf<ChatChannel>(objects[1]).slack().channel(),
+            "C0123456789");
 }
 
 }  // namespace

@@ -73,7 +73,8 @@ class CliTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_OK_AND_ASSIGN(server_, client::TestServer::Start(
                                       {&incidents_, &plans_, &contacts_,
-                                       &rotations_, &engagements_, &paging_}));
+                                       &rotations_, &engagements_, &paging_,
+                                       &chat_}));
     address_ = server_->address();
   }
 
@@ -172,6 +173,7 @@ class CliTest : public ::testing::Test {
   client::FakeContactService contacts_{&rotations_};
   client::FakeEngagementService engagements_;
   client::FakePagingService paging_;
+  client::FakeChatService chat_;
   std::unique_ptr<client::TestServer> server_;
   std::string address_;
 };

@@ -9,6 +9,7 @@ void AddAllCommands(CommandTable& table) {
   AddOnCallCommands(table);
   AddEngagementsCommands(table);
   AddPagesCommands(table);
+  AddChatCommands(table);
   AddApplyCommand(table);
   AddDeadLettersCommands(table);
 }

@@ -11,6 +11,7 @@
 //                            overrides list|create|delete; calendars create
 //   engagements_commands.cc  engage; engagements list|show|stop
 //   pages_commands.cc        pages list|show|ack
+//   chat_commands.cc         chat list|show|test|retry|delete
 //   apply_command.cc         apply
 //   deadletters_commands.cc  deadletters list|replay
 #ifndef TOCSIN_TOOLS_CLI_COMMANDS_H_
@@ -32,6 +33,7 @@ void AddContactsCommands(CommandTable& table);
 void AddOnCallCommands(CommandTable& table);
 void AddEngagementsCommands(CommandTable& table);
 void AddPagesCommands(CommandTable& table);
+void AddChatCommands(CommandTable& table);
 void AddApplyCommand(CommandTable& table);
 void AddDeadLettersCommands(CommandTable& table);
 
