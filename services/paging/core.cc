@@ -525,11 +525,13 @@ absl::StatusOr<std::optional<PagingCore::ToSend>> PagingCore::ApplyLimits(
   for (PageRow& row : rows) {
     if (!row.page.ok()) continue;
     Page& p = *row.page;
+    // Pages of another digest in flight are left to it; those of this
+    // page's own earlier attempt (interrupted by a crash) come along again.
     if (p.id() == page.id() || LimitedKind(p) != kind || IsActivation(p) ||
-        !p.digest_of().empty() || InProgress(p)) {
+        (!p.digest_of().empty() && p.digest_of() != page.id()) || InProgress(p)) {
       continue;
     }
-    if (!p.has_held_until() && p.digest().empty()) continue;
+    if (!p.has_held_until() && p.digest().empty() && p.digest_of().empty()) continue;
     group.push_back(std::move(p));
   }
   if (group.empty()) return std::optional<ToSend>(ToSend{std::move(page), {}});

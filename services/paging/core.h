@@ -69,7 +69,7 @@
 //                        keeps its accept code: a reply with any of them
 //                        acknowledges that page. Activation pages are
 //                        counted but never held.
-//                        Degraded providers (at step 3): a provider
+//                        Degraded providers (at step 2's answer): a provider
 //                        (PagingOptions::provider_of: "twilio", "gateway",
 //                        "email") whose last degraded_after failures came
 //                        within degraded_window, with no success since, is

@@ -1,7 +1,9 @@
 // PagingCore's per-destination rate limits and digests, and its degraded
 // providers, on a FakeClock with a real SQLite store.
 #include <cstdlib>
+#include <atomic>
 #include <deque>
+#include <functional>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -46,6 +48,12 @@ escalation::v1::ContactChannel Voice(const std::string& number) {
 class ScriptedNotifier final : public Notifier {
  public:
   absl::Status Deliver(const Page& page, const std::string&) override {
+    std::function<void()> during;
+    {
+      absl::MutexLock l(&mu_);
+      during = during_;
+    }
+    if (during) during();
     absl::MutexLock l(&mu_);
     pages_.push_back(page);
     if (script_.empty() || page.channel().has_email()) return absl::OkStatus();
@@ -61,11 +69,36 @@ class ScriptedNotifier final : public Notifier {
     absl::MutexLock l(&mu_);
     return pages_;
   }
+  // Runs inside Deliver, before it answers.
+  void During(std::function<void()> f) {
+    absl::MutexLock l(&mu_);
+    during_ = std::move(f);
+  }
 
  private:
+  std::function<void()> during_ ABSL_GUARDED_BY(mu_);
   absl::Mutex mu_;
   std::vector<Page> pages_ ABSL_GUARDED_BY(mu_);
   std::deque<absl::Status> script_ ABSL_GUARDED_BY(mu_);
+};
+
+// A store whose writes fail once told to, as a dying process's would.
+class DyingStore final : public PagingStore {
+ public:
+  explicit DyingStore(PagingStore* inner) : inner_(inner) {}
+  absl::Status Write(const std::function<absl::Status(Tx&)>& body) override {
+    if (dead_.load()) return absl::UnavailableError("the process died");
+    return inner_->Write(body);
+  }
+  absl::Status Read(const std::function<absl::Status(Tx&)>& body) override {
+    return inner_->Read(body);
+  }
+  absl::Status Ping() override { return inner_->Ping(); }
+  void Die() { dead_.store(true); }
+
+ private:
+  PagingStore* inner_;
+  std::atomic<bool> dead_{false};
 };
 
 class CoreLimitsTest : public ::testing::Test {
@@ -88,11 +121,13 @@ class CoreLimitsTest : public ::testing::Test {
   // A restart: a new core on the same database file.
   void Reopen(PagingOptions options) {
     core_.reset();
+    dying_.reset();
     store_.reset();
     registry_ = std::make_unique<prometheus::Registry>();
     options.registry = registry_.get();
     ASSERT_OK_AND_ASSIGN(store_, SqlitePagingStore::Open(path_, &clock_));
-    core_ = std::make_unique<PagingCore>(store_.get(), &clock_, &ids_, &random_, &notifier_,
+    dying_ = std::make_unique<DyingStore>(store_.get());
+    core_ = std::make_unique<PagingCore>(dying_.get(), &clock_, &ids_, &random_, &notifier_,
                                          std::move(options));
   }
 
@@ -167,6 +202,7 @@ class CoreLimitsTest : public ::testing::Test {
   ScriptedNotifier notifier_;
   std::unique_ptr<prometheus::Registry> registry_;
   std::unique_ptr<SqlitePagingStore> store_;
+  std::unique_ptr<DyingStore> dying_;
   std::unique_ptr<PagingCore> core_;
 };
 
@@ -361,6 +397,45 @@ TEST_F(CoreLimitsTest, ADigestCarriesAtMostTenPagesAndTheRestWaitForTheNext) {
   EXPECT_EQ(notifier_.pages().back().digest_size(), 2);
   EXPECT_EQ(Stored("pg-112").state(), v1::PAGE_STATE_DELIVERED);
   EXPECT_LE(PageSmsText(notifier_.pages()[1]).size(), kMaxSmsBodyBytes);
+}
+
+TEST_F(CoreLimitsTest, ADigestInterruptedByACrashGoesOutAgainWithTheSamePagesOnce) {
+  PagingOptions options = Options();
+  options.sms_limits = {{1, absl::Minutes(15)}, {3, absl::Hours(3)}};
+  Reopen(options);
+  Request("pg-0", Sms(kAlice));
+  EXPECT_EQ(Run(), 1);
+  Request("pg-1", Sms(kAlice));
+  Request("pg-2", Sms(kAlice));
+  EXPECT_EQ(Run(), 0);
+  clock_.Advance(absl::Minutes(15));
+  // The digest reaches the phone, then the process dies before the result
+  // is recorded.
+  notifier_.During([this] { dying_->Die(); });
+  ASSERT_OK(core_->DispatchDueDeliveries());
+  core_->Shutdown(absl::ZeroDuration());
+  core_->WaitForIdle();
+  notifier_.During(nullptr);
+  ASSERT_EQ(notifier_.pages().back().digest_size(), 2);
+  EXPECT_EQ(Stored("pg-2").digest_of(), "pg-1");
+
+  // After the restart and the lease, the carrier goes again (its
+  // interrupted send still counts: held first) with the same page, once.
+  Reopen(options);
+  clock_.Advance(absl::Seconds(61));
+  EXPECT_EQ(Run(), 0);
+  EXPECT_EQ(Stored("pg-1").state(), v1::PAGE_STATE_PENDING);
+  clock_.Advance(absl::Minutes(15));
+  EXPECT_EQ(Run(), 1);
+  const Page again = notifier_.pages().back();
+  EXPECT_EQ(again.id(), "pg-1");
+  ASSERT_EQ(again.digest_size(), 2);
+  EXPECT_EQ(again.digest(1).page_id(), "pg-2");
+  EXPECT_EQ(Stored("pg-1").state(), v1::PAGE_STATE_DELIVERED);
+  EXPECT_EQ(Stored("pg-2").state(), v1::PAGE_STATE_DELIVERED);
+  clock_.Advance(absl::Hours(3));
+  EXPECT_EQ(Run(), 0) << "pg-2 is not sent on its own as well";
+  EXPECT_EQ(notifier_.pages().size(), 3u);
 }
 
 // ---- Degraded providers ----
