@@ -412,7 +412,8 @@ TEST_F(CoreLimitsTest, ADigestInterruptedByACrashGoesOutAgainWithTheSamePagesOnc
   // The digest reaches the phone, then the process dies before the result
   // is recorded.
   notifier_.During([this] { dying_->Die(); });
-  ASSERT_OK(core_->DispatchDueDeliveries());
+  // (The pass may meet the dead store itself when it claims the next page.)
+  (void)core_->DispatchDueDeliveries();
   core_->Shutdown(absl::ZeroDuration());
   core_->WaitForIdle();
   notifier_.During(nullptr);
