@@ -34,6 +34,7 @@ inline constexpr EventType<escalation::v1::PageRequested> kPageRequested{"page.r
 inline constexpr EventType<paging::v1::PageSent> kPageSent{"page.sent"};
 inline constexpr EventType<paging::v1::PageDelivered> kPageDelivered{"page.delivered"};
 inline constexpr EventType<paging::v1::PageFailed> kPageFailed{"page.failed"};
+inline constexpr EventType<paging::v1::PageHeld> kPageHeld{"page.held"};
 inline constexpr EventType<paging::v1::PageAcknowledged> kPageAcknowledged{"page.acknowledged"};
 
 // system: published by every service's host.

@@ -129,6 +129,17 @@ std::string AckReason(const paging::v1::Page& page) {
                      : absl::StrCat("acknowledged by ", who, " (page ", page.id(), ")");
 }
 
+// "sms", "voice", "email", "webhook": a channel's kind, for details.
+std::string KindOf(const v1::ContactChannel& channel) {
+  switch (channel.destination_case()) {
+    case v1::ContactChannel::kEmail: return "email";
+    case v1::ContactChannel::kWebhook: return "webhook";
+    case v1::ContactChannel::kSms: return "sms";
+    case v1::ContactChannel::kVoice: return "voice";
+    default: return "channel";
+  }
+}
+
 constexpr absl::Duration kMaxPreviewHorizon = absl::Hours(24);
 // Pages a preview lists at most (a plan repeating every minute, say).
 constexpr int kMaxPreviewPages = 1000;
@@ -706,6 +717,11 @@ absl::Status EscalationCore::OnPageFailed(Step& step, const Envelope& event) {
   Engagement& e = *found;
   const Contact& contact = e.contact_snapshot();
   if (EffectiveType(contact) != v1::CONTACT_TYPE_PERSONAL) return absl::OkStatus();
+  // Its provider is degraded: the next channel at once, while the stage is
+  // current (then the retry below as before).
+  if (failed.fall_through() && e.next_stage() == page.stage() + 1) {
+    RETURN_IF_ERROR(FallThrough(step, e, page));
+  }
   // Only while the page's stage lasts, and only if it lasts past the retry.
   if (e.next_stage() != page.stage() + 1 || !e.has_stage_end()) return absl::OkStatus();
   const std::vector<PersonalStagePlan> plan = EffectivePersonalPlan(contact);
@@ -725,6 +741,45 @@ absl::Status EscalationCore::OnPageFailed(Step& step, const Envelope& event) {
   *r->mutable_due() = ToProtoTime(due);
   SetNextDue(e);
   return Save(step, e);
+}
+
+absl::Status EscalationCore::FallThrough(Step& step, const Engagement& e,
+                                         const paging::v1::Page& page) {
+  const Contact& contact = e.contact_snapshot();
+  const std::vector<PersonalStagePlan> plan = EffectivePersonalPlan(contact);
+  const int stage = page.stage();
+  if (stage < 0 || stage >= static_cast<int>(plan.size())) return absl::OkStatus();
+  const auto failed_kind = page.channel().destination_case();
+  const std::string prefix = absl::StrCat(contact.name(), ", stage ", stage + 1, ": ",
+                                          KindOf(page.channel()), " provider degraded; ");
+  absl::flat_hash_set<std::string> this_stage;
+  for (const ChannelTargetPlan& t : plan[stage].targets) this_stage.insert(t.channel);
+  absl::flat_hash_set<std::string> considered;
+  for (size_t s = stage; s < plan.size(); ++s) {
+    for (const ChannelTargetPlan& t : plan[s].targets) {
+      if (this_stage.contains(t.channel) || !considered.insert(t.channel).second) continue;
+      const v1::ContactChannel* channel = nullptr;
+      for (const v1::ContactChannel& c : contact.channels()) {
+        if (c.name() == t.channel) channel = &c;
+      }
+      if (channel == nullptr || channel->destination_case() == failed_kind) continue;
+      if (ChannelNotPageable(contact, t.channel).has_value()) continue;
+      ASSIGN_OR_RETURN(bool fresh,
+                       step.tx.RecordInInbox(kFallThroughConsumer,
+                                             absl::StrCat(e.id(), "/", stage, "/", t.channel)));
+      if (!fresh) continue;  // paged by an earlier fall-through in this stage
+      const std::string page_id = ids_->Next("pg");
+      EmitStageStarted(step, e, stage, t.channel, page_id,
+                       absl::StrCat(prefix, "paging ", ChannelLabel(*channel), " at once (page ",
+                                    page.id(), " failed: its provider is degraded)"));
+      RequestPage(step, e, *channel, stage, page_id);
+      return absl::OkStatus();
+    }
+  }
+  EmitStageStarted(step, e, stage, "", "",
+                   absl::StrCat(prefix, "no other channel to page at once (page ", page.id(),
+                                " failed); the plan goes on as before"));
+  return absl::OkStatus();
 }
 
 absl::Status EscalationCore::HandleIncidentEvent(const Envelope& event) {

@@ -41,6 +41,16 @@
 //     incident is not resolved when it fires, the acknowledging person is
 //     engaged again as a child of the root ("acknowledged 30 min ago and not
 //     resolved: paging alice again"), and their next ack arms it again.
+//   - A page that fails with fall_through (paging: its provider is
+//     degraded) pages the person's next channel at once, in the page's
+//     stage while it is the current one: the first target of this or a
+//     later stage of the plan that is not of the failed channel's kind, not
+//     among this stage's own targets, pageable (activated), and not paged by
+//     a fall-through in this stage before (kFallThroughConsumer's inbox
+//     holds engagement/stage/channel, so never twice in a stage). Its
+//     stage_started says so ("alice, stage 1: sms provider degraded; paging
+//     mail (email) at once"); with no such channel it says that the plan
+//     goes on as before. The stage's timing and retries are unchanged.
 //   - incident.resolved STOPs every engagement of the incident (and clears
 //     acknowledgement timers); StopEngagement stops a subtree.
 //   - A contact that does not exist gets a stored engagement in state
@@ -91,6 +101,10 @@ inline constexpr char kPagesConsumer[] = "escalation-pages";
 // Durable consumer of page.failed (its events are recorded in the
 // kPagesConsumer inbox: event ids are unique).
 inline constexpr char kPageFailuresConsumer[] = "escalation-page-failures";
+
+// Inbox "consumer" that records each channel paged by a fall-through, as
+// "<engagement>/<stage>/<channel>": once per stage.
+inline constexpr char kFallThroughConsumer[] = "escalation-fall-through";
 
 struct EscalationOptions {
   // Called after commit with each event emitted, in order (metrics, logs).
@@ -188,6 +202,9 @@ class EscalationCore {
   absl::Status OnIncidentResolved(Step& step, const Envelope& event);
   absl::Status OnPageAcknowledged(Step& step, const Envelope& event);
   absl::Status OnPageFailed(Step& step, const Envelope& event);
+  // A fall_through failure of page in e's current stage (see the file
+  // comment).
+  absl::Status FallThrough(Step& step, const Engagement& e, const paging::v1::Page& page);
   // Sets aside an engagement whose stage cannot be fired (see RunDueTimers).
   absl::Status SetAside(const std::string& engagement_id, const absl::Status& why);
   // Fires the timer of one engagement if it is still due at step.now; true

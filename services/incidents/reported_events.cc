@@ -4,6 +4,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "libs/events/types.h"
 #include "libs/log/log.h"
+#include "libs/proto/time.h"
 #include "libs/status/status_macros.h"
 #include "tocsin/escalation/v1/escalation.pb.h"
 #include "tocsin/paging/v1/paging.pb.h"
@@ -71,7 +72,7 @@ const std::vector<std::string>& ReportedEngagementTypes() {
 const std::vector<std::string>& ReportedPageTypes() {
   static const auto* types = new std::vector<std::string>{
       events::kPageSent.name, events::kPageDelivered.name, events::kPageFailed.name,
-      events::kPageAcknowledged.name};
+      events::kPageHeld.name, events::kPageAcknowledged.name};
   return *types;
 }
 
@@ -123,11 +124,22 @@ absl::StatusOr<v1::AddTimelineEventRequest> TimelineEntryFor(const Envelope& eve
                                    ")"));
   } else if (events::Is(event, events::kPageDelivered)) {
     ASSIGN_OR_RETURN(auto e, events::Payload(event, events::kPageDelivered));
-    entry.set_message(absl::StrCat("Delivered ", PageLabel(e.page())));
+    entry.set_message(absl::StrCat(
+        "Delivered ", PageLabel(e.page()),
+        e.page().digest_of().empty() ? std::string()
+                                     : absl::StrCat(" (sent in digest with page ",
+                                                    e.page().digest_of(), ")")));
+  } else if (events::Is(event, events::kPageHeld)) {
+    ASSIGN_OR_RETURN(auto e, events::Payload(event, events::kPageHeld));
+    entry.set_message(absl::StrCat(
+        "Holding ", PageLabel(e.page()), ": ", e.reason(), "; sends with what else is held at ",
+        absl::FormatTime("%H:%M UTC", FromProtoTime(e.until()), absl::UTCTimeZone())));
   } else if (events::Is(event, events::kPageFailed)) {
     ASSIGN_OR_RETURN(auto e, events::Payload(event, events::kPageFailed));
     entry.set_message(absl::StrCat("Delivery of ", PageLabel(e.page()), " failed: ", e.error(),
-                                   e.final() ? " (no more retries)" : " (will retry)"));
+                                   e.fall_through() ? " (no more retries; paging the next channel)"
+                                   : e.final()      ? " (no more retries)"
+                                                    : " (will retry)"));
   } else if (events::Is(event, events::kPageAcknowledged)) {
     ASSIGN_OR_RETURN(auto e, events::Payload(event, events::kPageAcknowledged));
     entry.set_message(absl::StrCat("Acknowledged by ", e.page().acked_by().empty()

@@ -1,6 +1,7 @@
 // What other services report about an incident, written onto its timeline.
 //
-// The incidents service consumes engagement.* (escalation), page.* (paging)
+// The incidents service consumes engagement.* (escalation), page.* (paging:
+// sent, delivered, failed, held by a rate limit, acknowledged)
 // and system.dead_lettered (every service) events and turns each into one timeline entry, keyed by the
 // event's id: a redelivered event finds its entry and adds nothing.
 #ifndef TOCSIN_SERVICES_INCIDENTS_REPORTED_EVENTS_H_

@@ -4,6 +4,7 @@
 
 #include "gmock/gmock.h"
 #include "libs/events/types.h"
+#include "libs/proto/time.h"
 #include "libs/status/status_matchers.h"
 #include "services/incidents/sqlite_store.h"
 
@@ -148,6 +149,36 @@ TEST_F(ReportedEventsTest, EngagementsReadAsTheirDetailFailuresAndStopsWithReaso
           "configured (no more retries)",
           "Engagement of bob stopped: stopped by hand: handled in chat",
           "Engagement of sre acknowledged: acknowledged by alice (page pg-2)"));
+}
+
+TEST_F(ReportedEventsTest, HeldPagesDigestsAndFallThroughsSayWhatHappens) {
+  paging::v1::PageHeld held;
+  held.mutable_page()->set_id("pg-3");
+  held.mutable_page()->set_contact("alice");
+  held.mutable_page()->mutable_channel()->set_name("phone");
+  held.mutable_page()->mutable_channel()->mutable_sms()->set_number("+81312345678");
+  held.set_reason("SMS limit 5 per 15 min reached");
+  *held.mutable_until() = ToProtoTime(absl::FromUnixSeconds(1796000000 + 37320));  // 11:15 UTC
+  paging::v1::PageDelivered in_digest;
+  *in_digest.mutable_page() = held.page();
+  in_digest.mutable_page()->set_digest_of("pg-1");
+  paging::v1::PageFailed fell;
+  *fell.mutable_page() = held.page();
+  fell.set_error("twilio is degraded (3 failures in 5m): paging alice's next channel");
+  fell.set_final(true);
+  fell.set_fall_through(true);
+  ASSERT_OK(RecordReportedEvent(*core_, Event("h1", events::kPageHeld, held)));
+  ASSERT_OK(RecordReportedEvent(*core_, Event("h2", events::kPageDelivered, in_digest)));
+  ASSERT_OK(RecordReportedEvent(*core_, Event("h3", events::kPageFailed, fell)));
+  EXPECT_THAT(Messages(),
+              ElementsAre("Holding page pg-3 to alice via phone (sms +81312345678): SMS limit 5 "
+                          "per 15 min reached; sends with what else is held at 11:15 UTC",
+                          "Delivered page pg-3 to alice via phone (sms +81312345678) (sent in "
+                          "digest with page pg-1)",
+                          "Delivery of page pg-3 to alice via phone (sms +81312345678) failed: "
+                          "twilio is degraded (3 failures in 5m): paging alice's next channel "
+                          "(no more retries; paging the next channel)"));
+  EXPECT_THAT(ReportedPageTypes(), ::testing::Contains(std::string("page.held")));
 }
 
 TEST_F(ReportedEventsTest, EventsAboutNoIncidentAreOnNoTimelineAndNeverBlock) {

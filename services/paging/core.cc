@@ -11,6 +11,9 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "libs/bus/new_event.h"
 #include "libs/events/types.h"
 #include "libs/log/log.h"
@@ -149,7 +152,99 @@ absl::Status Sanitized(const absl::Status& status) {
   return absl::Status(status.code(), text::Untrusted(status.message(), text::kMaxDetailBytes));
 }
 
+// The rate-limited kind of a page's channel ("sms", "voice"), "" for others.
+std::string LimitedKind(const Page& page) {
+  if (page.channel().has_sms()) return "sms";
+  if (page.channel().has_voice()) return "voice";
+  return "";
+}
+
+std::string NumberOf(const Page& page) {
+  if (page.channel().has_sms()) return page.channel().sms().number();
+  if (page.channel().has_voice()) return page.channel().voice().number();
+  return "";
+}
+
+bool InProgress(const Page& page) {
+  const int n = page.attempts_size();
+  return n > 0 && page.attempts(n - 1).in_progress();
+}
+
+bool Older(const Page& a, const Page& b) {
+  const absl::Time ta = FromProtoTime(a.create_time());
+  const absl::Time tb = FromProtoTime(b.create_time());
+  if (ta != tb) return ta < tb;
+  return a.id() < b.id();
+}
+
+absl::Duration LongestWindow(const std::vector<RateLimit>& limits) {
+  absl::Duration longest = absl::ZeroDuration();
+  for (const RateLimit& l : limits) longest = std::max(longest, l.window);
+  return longest;
+}
+
+absl::Status ValidateLimits(const std::vector<RateLimit>& limits, absl::string_view name) {
+  for (const RateLimit& l : limits) {
+    if (l.count < 1 || l.window <= absl::ZeroDuration()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          name, ": each limit needs a count of at least 1 and a positive window"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+absl::StatusOr<std::vector<RateLimit>> ParseRateLimits(absl::string_view text) {
+  text = absl::StripAsciiWhitespace(text);
+  std::vector<RateLimit> limits;
+  if (text.empty() || absl::AsciiStrToLower(text) == "off") return limits;
+  for (absl::string_view part : absl::StrSplit(text, ',')) {
+    part = absl::StripAsciiWhitespace(part);
+    std::vector<absl::string_view> halves = absl::StrSplit(part, absl::MaxSplits('/', 1));
+    RateLimit limit;
+    if (halves.size() != 2 || !absl::SimpleAtoi(halves[0], &limit.count) || limit.count < 1 ||
+        !absl::ParseDuration(absl::StripAsciiWhitespace(halves[1]), &limit.window) ||
+        limit.window <= absl::ZeroDuration()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "rate limit \"", text::UntrustedLine(part, 64),
+          "\" is not COUNT/WINDOW (e.g. 5/15m, 11/1h; or \"off\")"));
+    }
+    limits.push_back(limit);
+  }
+  return limits;
+}
+
+std::string FormatRateLimit(const RateLimit& limit) {
+  const int64_t seconds = absl::ToInt64Seconds(limit.window);
+  std::string window;
+  if (seconds > 0 && seconds % 3600 == 0) {
+    window = absl::StrCat(seconds / 3600, " h");
+  } else if (seconds > 0 && seconds % 60 == 0) {
+    window = absl::StrCat(seconds / 60, " min");
+  } else {
+    window = absl::FormatDuration(limit.window);
+  }
+  return absl::StrCat(limit.count, " per ", window);
+}
+
+LimitVerdict NextAllowed(const std::vector<RateLimit>& limits,
+                         const std::vector<absl::Time>& sends, absl::Time now) {
+  LimitVerdict verdict{now, std::nullopt};
+  for (const RateLimit& limit : limits) {
+    std::vector<absl::Time> within;
+    for (absl::Time t : sends) {
+      if (t > now - limit.window) within.push_back(t);
+    }
+    const int n = static_cast<int>(within.size());
+    if (n < limit.count) continue;
+    // The oldest n - count + 1 must leave the window; the last of them
+    // leaves at its time + window.
+    const absl::Time free = within[n - limit.count] + limit.window;
+    if (free > verdict.until) verdict = {free, limit};
+  }
+  return verdict;
+}
 
 absl::Status ValidatePagingOptions(const PagingOptions& options,
                                    absl::Duration longest_notifier_timeout) {
@@ -171,6 +266,12 @@ absl::Status ValidatePagingOptions(const PagingOptions& options,
   if (options.wrong_code_window <= absl::ZeroDuration()) {
     return bad("wrong_code_window must be positive");
   }
+  RETURN_IF_ERROR(ValidateLimits(options.sms_limits, "sms_limits"));
+  RETURN_IF_ERROR(ValidateLimits(options.voice_limits, "voice_limits"));
+  if (options.degraded_after < 0) return bad("degraded_after must not be negative");
+  if (options.degraded_after > 0 && options.degraded_window <= absl::ZeroDuration()) {
+    return bad("degraded_window must be positive");
+  }
   return absl::OkStatus();
 }
 
@@ -178,6 +279,7 @@ Page PublicView(Page page) {
   page.clear_accept_code();
   page.clear_activation_code();
   page.clear_ack_token_sha256();
+  for (v1::DigestEntry& entry : *page.mutable_digest()) entry.clear_accept_code();
   if (page.channel().has_webhook()) {
     auto* webhook = page.mutable_channel()->mutable_webhook();
     webhook->set_url(http::RedactUrl(webhook->url()));
@@ -374,15 +476,130 @@ absl::Status PagingCore::HandleIncidentResolved(const Envelope& event) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::optional<PagingCore::ToSend>> PagingCore::ApplyLimits(
+    PagingStore::Tx& tx, Page page, absl::Time now, bool& held) {
+  const std::string kind = LimitedKind(page);
+  const std::string number = NumberOf(page);
+  if (!page.digest_of().empty()) {
+    ASSIGN_OR_RETURN(std::optional<PageRow> carrier, tx.GetPageRow(page.digest_of()));
+    if (carrier.has_value() && carrier->state == v1::PAGE_STATE_PENDING) {
+      // Sent in that page's digest, whose delivery is under way: wait for it.
+      *page.mutable_next_attempt() = ToProtoTime(now + options_.lease);
+      RETURN_IF_ERROR(tx.UpdatePage(page));
+      return std::optional<ToSend>();
+    }
+    // That delivery ended without it (the carrier failed or was cancelled).
+    page.clear_digest_of();
+  }
+  // An activation code is never held back (it is counted).
+  if (IsActivation(page)) return std::optional<ToSend>(ToSend{std::move(page), {}});
+  const std::vector<RateLimit>& limits = kind == "sms" ? options_.sms_limits
+                                                       : options_.voice_limits;
+  if (!limits.empty()) {
+    ASSIGN_OR_RETURN(std::vector<absl::Time> sends,
+                     tx.SendsSince(kind, number, now - LongestWindow(limits)));
+    const LimitVerdict verdict = NextAllowed(limits, sends, now);
+    if (verdict.until > now) {
+      const bool first = !page.has_held_until();
+      const std::string reason = absl::StrCat(kind == "sms" ? "SMS" : "voice", " limit ",
+                                              FormatRateLimit(*verdict.bucket), " reached");
+      *page.mutable_held_until() = ToProtoTime(verdict.until);
+      page.set_held_reason(reason);
+      *page.mutable_next_attempt() = ToProtoTime(verdict.until);
+      RETURN_IF_ERROR(tx.UpdatePage(page));
+      if (first) {
+        v1::PageHeld payload;
+        *payload.mutable_page() = PublicView(page);
+        *payload.mutable_until() = ToProtoTime(verdict.until);
+        payload.set_reason(reason);
+        RETURN_IF_ERROR(tx.Emit(NewEvent(events::kPageHeld, page, payload)));
+        held = true;
+      }
+      return std::optional<ToSend>();
+    }
+  }
+  // The limit allows one message: it carries every page held for the
+  // number (of this kind), the oldest first.
+  ASSIGN_OR_RETURN(std::vector<PageRow> rows, tx.ListPendingPagesTo(number, 1000));
+  std::vector<Page> group;
+  for (PageRow& row : rows) {
+    if (!row.page.ok()) continue;
+    Page& p = *row.page;
+    // Pages of another digest in flight are left to it; those of this
+    // page's own earlier attempt (interrupted by a crash) come along again.
+    if (p.id() == page.id() || LimitedKind(p) != kind || IsActivation(p) ||
+        (!p.digest_of().empty() && p.digest_of() != page.id()) || InProgress(p)) {
+      continue;
+    }
+    if (!p.has_held_until() && p.digest().empty() && p.digest_of().empty()) continue;
+    group.push_back(std::move(p));
+  }
+  if (group.empty()) return std::optional<ToSend>(ToSend{std::move(page), {}});
+  group.push_back(std::move(page));
+  std::sort(group.begin(), group.end(), Older);
+  if (group.size() > static_cast<size_t>(kMaxDigestPages)) group.resize(kMaxDigestPages);
+  ToSend send{std::move(group.front()), {}};
+  for (size_t i = 1; i < group.size(); ++i) send.members.push_back(std::move(group[i]));
+  return std::optional<ToSend>(std::move(send));
+}
+
+absl::Status PagingCore::SettleDigest(PagingStore::Tx& tx, const Page& carrier, bool ok) {
+  const absl::Time now = clock_->Now();
+  for (const v1::DigestEntry& entry : carrier.digest()) {
+    if (entry.page_id() == carrier.id()) continue;
+    ASSIGN_OR_RETURN(std::optional<PageRow> row, tx.GetPageRow(entry.page_id()));
+    if (!row.has_value() || !row->page.ok()) continue;
+    Page& member = *row->page;
+    // Acknowledged or cancelled meanwhile, or taken into another digest.
+    if (member.state() != v1::PAGE_STATE_PENDING || member.digest_of() != carrier.id()) continue;
+    if (ok) {
+      v1::DeliveryAttempt* attempt = member.add_attempts();
+      attempt->set_number(member.attempts_size());
+      *attempt->mutable_time() = ToProtoTime(now);
+      attempt->set_ok(true);
+      attempt->set_detail(absl::StrCat("sent in digest with page ", carrier.id()));
+      member.set_state(v1::PAGE_STATE_DELIVERED);
+      member.clear_next_attempt();
+      RETURN_IF_ERROR(tx.UpdatePage(member));
+      v1::PageDelivered delivered;
+      *delivered.mutable_page() = PublicView(member);
+      RETURN_IF_ERROR(tx.Emit(NewEvent(events::kPageDelivered, member, delivered)));
+    } else {
+      // Never dropped: due again with the carrier's retry (or now).
+      member.clear_digest_of();
+      const bool retrying =
+          carrier.state() == v1::PAGE_STATE_PENDING && carrier.has_next_attempt();
+      *member.mutable_next_attempt() = retrying ? carrier.next_attempt() : ToProtoTime(now);
+      RETURN_IF_ERROR(tx.UpdatePage(member));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::optional<PagingCore::Claimed>> PagingCore::Claim(const std::string& page_id,
                                                                      absl::Time now) {
   std::optional<Claimed> claimed;
+  std::string held_kind;
   RETURN_IF_ERROR(Write([&](PagingStore::Tx& tx) -> absl::Status {
     claimed.reset();
-    ASSIGN_OR_RETURN(std::optional<Page> page, tx.GetPage(page_id));
-    if (!page.has_value() || page->state() != v1::PAGE_STATE_PENDING ||
-        !page->has_next_attempt() || FromProtoTime(page->next_attempt()) > now) {
+    held_kind.clear();
+    ASSIGN_OR_RETURN(std::optional<Page> found, tx.GetPage(page_id));
+    if (!found.has_value() || found->state() != v1::PAGE_STATE_PENDING ||
+        !found->has_next_attempt() || FromProtoTime(found->next_attempt()) > now) {
       return absl::OkStatus();
+    }
+    const std::string kind = LimitedKind(*found);
+    std::optional<Page> page;
+    std::vector<Page> members;
+    if (kind.empty()) {
+      page = std::move(found);
+    } else {
+      bool held = false;
+      ASSIGN_OR_RETURN(std::optional<ToSend> send, ApplyLimits(tx, *std::move(found), now, held));
+      if (held) held_kind = kind;
+      if (!send.has_value()) return absl::OkStatus();
+      page = std::move(send->page);
+      members = std::move(send->members);
     }
     const int attempts = page->attempts_size();
     const bool interrupted = attempts > 0 && page->attempts(attempts - 1).in_progress();
@@ -396,6 +613,7 @@ absl::StatusOr<std::optional<PagingCore::Claimed>> PagingCore::Claim(const std::
       page->set_state(v1::PAGE_STATE_FAILED);
       page->clear_next_attempt();
       RETURN_IF_ERROR(tx.UpdatePage(*page));
+      RETURN_IF_ERROR(SettleDigest(tx, *page, /*ok=*/false));
       v1::PageFailed failed;
       *failed.mutable_page() = PublicView(*page);
       failed.set_error(interrupted ? kInterrupted
@@ -415,6 +633,27 @@ absl::StatusOr<std::optional<PagingCore::Claimed>> PagingCore::Claim(const std::
     *attempt->mutable_time() = ToProtoTime(now);
     attempt->set_in_progress(true);
     *page->mutable_next_attempt() = ToProtoTime(now + options_.lease);
+    page->clear_digest();
+    if (!members.empty()) {
+      auto add_entry = [&](const Page& p) {
+        v1::DigestEntry* entry = page->add_digest();
+        entry->set_page_id(p.id());
+        entry->set_incident_title(p.incident_title());
+        entry->set_impact(p.impact());
+        entry->set_accept_code(p.accept_code());
+      };
+      add_entry(*page);
+      for (Page& m : members) {
+        add_entry(m);
+        m.set_digest_of(page->id());
+        // Not due while the carrier's attempt runs (its lease).
+        *m.mutable_next_attempt() = ToProtoTime(now + options_.lease + absl::Seconds(1));
+        RETURN_IF_ERROR(tx.UpdatePage(m));
+      }
+    }
+    if (!kind.empty()) {
+      RETURN_IF_ERROR(tx.RecordSend(kind, NumberOf(*page), page->id(), attempts + 1, now));
+    }
     RETURN_IF_ERROR(tx.UpdatePage(*page));
     v1::PageSent sent;
     *sent.mutable_page() = PublicView(*page);
@@ -423,11 +662,16 @@ absl::StatusOr<std::optional<PagingCore::Claimed>> PagingCore::Claim(const std::
     claimed = Claimed{*std::move(page), attempts + 1, std::move(token)};
     return absl::OkStatus();
   }));
+  if (!held_kind.empty()) {
+    metrics_.Held(held_kind);
+    log::Info("page held back by a rate limit", {{"page_id", page_id}, {"channel", held_kind}});
+  }
   return claimed;
 }
 
 absl::Status PagingCore::RecordResult(const std::string& page_id, int number,
-                                      const absl::Status& result, const std::string& accepted) {
+                                      const absl::Status& result, const std::string& accepted,
+                                      const std::string& fall_through) {
   return Write([&](PagingStore::Tx& tx) -> absl::Status {
     ASSIGN_OR_RETURN(std::optional<Page> page, tx.GetPage(page_id));
     if (!page.has_value()) return PageNotFound(page_id);
@@ -440,11 +684,20 @@ absl::Status PagingCore::RecordResult(const std::string& page_id, int number,
     v1::DeliveryAttempt* attempt = page->mutable_attempts(n - 1);
     attempt->set_in_progress(false);
     attempt->set_ok(result.ok());
-    attempt->set_detail(result.ok() ? accepted : std::string(result.message()));
+    std::string detail = result.ok() ? accepted : std::string(result.message());
+    if (result.ok() && page->digest_size() > 1) {
+      absl::StrAppend(&detail, " (a digest of ", page->digest_size(), " pages)");
+    }
+    attempt->set_detail(detail);
+    // A message that was not sent does not count towards the limits.
+    if (!result.ok() && !LimitedKind(*page).empty()) {
+      RETURN_IF_ERROR(tx.ForgetSend(page_id, number));
+    }
     if (page->state() != v1::PAGE_STATE_PENDING) {
       // Acknowledged or cancelled while it was being delivered: keep the
-      // state.
-      return tx.UpdatePage(*page);
+      // state (the pages of its digest reached the person all the same).
+      RETURN_IF_ERROR(tx.UpdatePage(*page));
+      return SettleDigest(tx, *page, result.ok());
     }
     if (result.ok()) {
       page->set_state(v1::PAGE_STATE_DELIVERED);
@@ -452,9 +705,11 @@ absl::Status PagingCore::RecordResult(const std::string& page_id, int number,
       RETURN_IF_ERROR(tx.UpdatePage(*page));
       v1::PageDelivered delivered;
       *delivered.mutable_page() = PublicView(*page);
-      return tx.Emit(NewEvent(events::kPageDelivered, *page, delivered));
+      RETURN_IF_ERROR(tx.Emit(NewEvent(events::kPageDelivered, *page, delivered)));
+      return SettleDigest(tx, *page, true);
     }
-    const bool final = IsPermanentFailure(result) || number >= options_.max_attempts;
+    const bool final =
+        IsPermanentFailure(result) || number >= options_.max_attempts || !fall_through.empty();
     if (final) {
       page->set_state(v1::PAGE_STATE_FAILED);
       page->clear_next_attempt();
@@ -462,12 +717,95 @@ absl::Status PagingCore::RecordResult(const std::string& page_id, int number,
       *page->mutable_next_attempt() = ToProtoTime(clock_->Now() + RetryDelay(number));
     }
     RETURN_IF_ERROR(tx.UpdatePage(*page));
+    RETURN_IF_ERROR(SettleDigest(tx, *page, false));
     v1::PageFailed failed;
     *failed.mutable_page() = PublicView(*page);
-    failed.set_error(std::string(result.message()));
+    failed.set_error(fall_through.empty()
+                         ? std::string(result.message())
+                         : absl::StrCat(fall_through, " (this attempt: ", result.message(), ")"));
     failed.set_final(final);
+    failed.set_fall_through(!fall_through.empty());
     return tx.Emit(NewEvent(events::kPageFailed, *page, failed));
   });
+}
+
+std::string PagingCore::ProviderOf(const Page& page) const {
+  return options_.provider_of ? options_.provider_of(page) : std::string();
+}
+
+std::string PagingCore::NoteProviderResult(const std::string& provider, const Page& page,
+                                           const absl::Status& result, absl::Time now) {
+  if (provider.empty() || options_.degraded_after <= 0) return "";
+  // A page without a usable destination says nothing about the provider.
+  if (result.code() == absl::StatusCode::kInvalidArgument) return "";
+  bool changed = false;
+  std::string fall_through;
+  {
+    absl::MutexLock l(&health_mu_);
+    ProviderHealth& h = health_[provider];
+    if (result.ok()) {
+      changed = h.degraded;
+      h = ProviderHealth();
+    } else {
+      h.failures.push_back(now);
+      h.last_error = text::UntrustedLine(result.message(), 200);
+      while (h.failures.size() > static_cast<size_t>(options_.degraded_after)) {
+        h.failures.pop_front();
+      }
+      if (!h.degraded && h.failures.size() == static_cast<size_t>(options_.degraded_after) &&
+          now - h.failures.front() <= options_.degraded_window) {
+        h.degraded = true;
+        h.since = now;
+        changed = true;
+      }
+      if (h.degraded) {
+        fall_through = absl::StrCat(provider, " is degraded (", options_.degraded_after,
+                                    " failures in ",
+                                    absl::FormatDuration(options_.degraded_window),
+                                    "): paging ", page.contact(), "'s next channel");
+      }
+    }
+  }
+  if (changed) {
+    metrics_.SetDegraded(provider, !result.ok());
+    if (result.ok()) {
+      log::Info("provider recovered: a delivery succeeded", {{"provider", provider}});
+    } else {
+      log::Warn("provider degraded: pages fall through to the next channel",
+                {{"provider", provider},
+                 {"failures", absl::StrCat(options_.degraded_after)},
+                 {"window", absl::FormatDuration(options_.degraded_window)},
+                 {"error", std::string(result.message())}});
+    }
+  }
+  return fall_through;
+}
+
+std::string PagingCore::DegradedProviders() const {
+  std::vector<std::string> lines;
+  absl::MutexLock l(&health_mu_);
+  for (const auto& [provider, h] : health_) {
+    if (!h.degraded) continue;
+    lines.push_back(absl::StrCat(provider, ": degraded since ",
+                                 absl::FormatTime("%Y-%m-%d %H:%M:%S UTC", h.since,
+                                                  absl::UTCTimeZone()),
+                                 " (", options_.degraded_after,
+                                 " failures in a row; last: ", h.last_error,
+                                 "); pages fall through to the next channel"));
+  }
+  return absl::StrJoin(lines, "; ");
+}
+
+absl::StatusOr<int64_t> PagingCore::PruneSends(absl::Time before) {
+  const absl::Duration longest =
+      std::max(LongestWindow(options_.sms_limits), LongestWindow(options_.voice_limits));
+  const absl::Time cutoff = std::min(before, clock_->Now() - longest);
+  int64_t pruned = 0;
+  RETURN_IF_ERROR(Write([&](PagingStore::Tx& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(pruned, tx.PruneSends(cutoff));
+    return absl::OkStatus();
+  }));
+  return pruned;
 }
 
 void PagingCore::SetAside(const std::string& page_id, const std::string& reason,
@@ -539,11 +877,11 @@ void PagingCore::SetAside(const std::string& page_id, const std::string& reason,
 }
 
 void PagingCore::RecordWithRetry(const Claimed& claimed, const absl::Status& result,
-                                 const std::string& accepted) {
+                                 const std::string& accepted, const std::string& fall_through) {
   const std::string& id = claimed.page.id();
   absl::Duration wait = kRecordRetryFirst;
   while (true) {
-    const absl::Status s = RecordResult(id, claimed.number, result, accepted);
+    const absl::Status s = RecordResult(id, claimed.number, result, accepted, fall_through);
     if (s.ok()) return;
     if (!IsTransient(s)) {
       SetAside(id, kRecordFailed,
@@ -578,9 +916,12 @@ void PagingCore::Deliver(const Claimed& claimed) {
   const absl::StatusOr<std::string> delivered = notifier_->DeliverWithDetail(
       page, claimed.token.empty() ? std::string() : AckUrl(page.id(), claimed.token));
   const absl::Status result = Sanitized(delivered.status());
+  const std::string fall_through =
+      NoteProviderResult(ProviderOf(page), page, result, clock_->Now());
   RecordWithRetry(claimed, result,
                   delivered.ok() ? text::UntrustedLine(*delivered, text::kMaxDetailBytes)
-                                 : std::string());
+                                 : std::string(),
+                  fall_through);
   if (result.ok()) {
     log::Info("page delivered", {{"page_id", page.id()},
                                  {"incident_id", page.incident_id()},

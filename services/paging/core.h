@@ -47,6 +47,39 @@
 //                        gives up; the page is never sent again for that.
 //   RunDueDeliveries     the same, then waits until the deliveries it
 //                        dispatched are recorded (tests, on a FakeClock).
+//                        Rate limits (SMS and voice, PagingOptions
+//                        sms_limits / voice_limits): before step 1, a page
+//                        whose destination number has used up a bucket
+//                        (sends of that kind claimed within the bucket's
+//                        window, counted in the store so they hold across
+//                        restarts; a failed attempt's send is forgotten) is
+//                        not sent: it stays PENDING, held_until and
+//                        next_attempt become the time the limit allows, and
+//                        page.held says so (once per page: a page held
+//                        again keeps quiet). When a page to that number may
+//                        be sent and others are held for it, they go out as
+//                        ONE message: the oldest of them carries the digest
+//                        (Page.digest lists each page's title and accept
+//                        code, page_text.h), at most kMaxDigestPages, the
+//                        rest wait for the next; the others get digest_of
+//                        and, once the carrier is DELIVERED, become
+//                        DELIVERED too ("sent in digest with page pg-1",
+//                        page.delivered each). A failed carrier releases
+//                        them (they are due again, never dropped). Each page
+//                        keeps its accept code: a reply with any of them
+//                        acknowledges that page. Activation pages are
+//                        counted but never held.
+//                        Degraded providers (at step 2's answer): a provider
+//                        (PagingOptions::provider_of: "twilio", "gateway",
+//                        "email") whose last degraded_after failures came
+//                        within degraded_window, with no success since, is
+//                        degraded: gauge tocsin_paging_provider_degraded,
+//                        DegradedProviders() for /readyz. It is still tried
+//                        for each page (a success clears it), but while it
+//                        is degraded a failure is final at once: page.failed
+//                        with fall_through, "twilio is degraded (3 failures
+//                        in 5m): paging alice's next channel", so escalation
+//                        pages the person's next channel without waiting.
 //   AcceptPage           acknowledges with the link's token or the short
 //                        accept code (both compared in constant time):
 //                        ACKNOWLEDGED, page.acknowledged. See AckRequest.
@@ -84,6 +117,7 @@
 
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -115,6 +149,40 @@ inline constexpr absl::Duration kReplyWindow = absl::Hours(24);
 // Receipts a page keeps (the newest).
 inline constexpr int kMaxReceipts = 50;
 
+// One rate limit bucket: at most count messages within window.
+struct RateLimit {
+  int count = 0;
+  absl::Duration window;
+  bool operator==(const RateLimit& o) const { return count == o.count && window == o.window; }
+};
+
+// GoAlert's defaults, per destination number.
+inline std::vector<RateLimit> DefaultSmsLimits() {
+  return {{5, absl::Minutes(15)}, {11, absl::Hours(1)}, {21, absl::Hours(3)}};
+}
+inline std::vector<RateLimit> DefaultVoiceLimits() {
+  return {{3, absl::Minutes(15)}, {7, absl::Hours(1)}, {15, absl::Hours(3)}};
+}
+
+// "5/15m,11/1h,21/3h" (count/duration, durations as absl::ParseDuration
+// reads them); "off" or "" is no limit. InvalidArgument naming the bad part.
+absl::StatusOr<std::vector<RateLimit>> ParseRateLimits(absl::string_view text);
+// "5 per 15 min", "11 per 1 h".
+std::string FormatRateLimit(const RateLimit& limit);
+
+// When the next message may go to a destination whose earlier sends (oldest
+// first) are `sends`, under `limits`, at `now`: now when no bucket is full;
+// otherwise the latest time a full bucket frees a slot, with that bucket.
+struct LimitVerdict {
+  absl::Time until;
+  std::optional<RateLimit> bucket;
+};
+LimitVerdict NextAllowed(const std::vector<RateLimit>& limits,
+                         const std::vector<absl::Time>& sends, absl::Time now);
+
+// Pages one digest message carries at most (the carrier included).
+inline constexpr int kMaxDigestPages = 10;
+
 struct PagingOptions {
   // Base of ack links: <public_url>/v1/pages/ack?page=<id>&token=<token>.
   std::string public_url = "http://127.0.0.1:7104";
@@ -133,6 +201,17 @@ struct PagingOptions {
   // its code checks are refused (CodeLimiter).
   int max_wrong_codes = 10;
   absl::Duration wrong_code_window = absl::Minutes(15);
+  // Per destination number (PagingCore: rate limits); empty: none.
+  std::vector<RateLimit> sms_limits = DefaultSmsLimits();
+  std::vector<RateLimit> voice_limits = DefaultVoiceLimits();
+  // A provider is degraded after degraded_after failures in a row, all
+  // within degraded_window; 0: never.
+  int degraded_after = 3;
+  absl::Duration degraded_window = absl::Minutes(5);
+  // Which provider delivers a page ("twilio", "email"; "" for none worth
+  // tracking, e.g. webhooks, each its own endpoint). Unset: none is tracked
+  // (DispatchingNotifier::Provider is the service's).
+  std::function<std::string(const Page&)> provider_of;
   // Where the core's metrics go (PagingMetrics); nullptr: a private registry.
   prometheus::Registry* registry = nullptr;
 };
@@ -261,6 +340,14 @@ class PagingCore {
   // InvalidArgument for an empty id.
   absl::StatusOr<std::vector<Page>> ListPages(const std::string& incident_id);
 
+  // The providers degraded now, one line each ("twilio: 3 failures in a row
+  // since 10:42:00 UTC, last: ..."), joined by "; "; "" when none is (for
+  // a /readyz detail).
+  std::string DegradedProviders() const;
+
+  // Forgets rate-limit sends older than every window (a pruner).
+  absl::StatusOr<int64_t> PruneSends(absl::Time before);
+
   // The link that acknowledges page_id with token.
   std::string AckUrl(const std::string& page_id, const std::string& token) const;
 
@@ -285,12 +372,32 @@ class PagingCore {
   void Deliver(const Claimed& claimed);
   // Records the result of attempt `number`.
   // accepted: the attempt's detail when result is OK.
+  // fall_through: the provider is degraded; a failure is final with this
+  // error.
   absl::Status RecordResult(const std::string& page_id, int number, const absl::Status& result,
-                            const std::string& accepted = kAcceptedByTheChannel);
+                            const std::string& accepted = kAcceptedByTheChannel,
+                            const std::string& fall_through = "");
   // RecordResult until it commits, a permanent error sets the page aside, or
   // Shutdown gives up.
   void RecordWithRetry(const Claimed& claimed, const absl::Status& result,
-                       const std::string& accepted);
+                       const std::string& accepted, const std::string& fall_through);
+  // Rate limits and digests inside Claim's transaction: nullopt when page
+  // is held (written, page.held emitted if it is its first hold) or waits
+  // for the digest it is in; otherwise the page to send (page itself or an
+  // older held one that carries the digest), with its members' ids.
+  struct ToSend {
+    Page page;
+    std::vector<Page> members;
+  };
+  absl::StatusOr<std::optional<ToSend>> ApplyLimits(PagingStore::Tx& tx, Page page,
+                                                    absl::Time now, bool& held);
+  // After a carrier's result: its members DELIVERED (ok) or released.
+  absl::Status SettleDigest(PagingStore::Tx& tx, const Page& carrier, bool ok);
+  std::string ProviderOf(const Page& page) const;
+  // Notes a delivery result of provider at now; the fall-through error when
+  // the provider is degraded (after this result), "" otherwise.
+  std::string NoteProviderResult(const std::string& provider, const Page& page,
+                                 const absl::Status& result, absl::Time now);
   // Sets a PENDING page aside as FAILED (see the file comment); reason is
   // the metric label. Failures are logged, never returned.
   void SetAside(const std::string& page_id, const std::string& reason,
@@ -328,6 +435,17 @@ class PagingCore {
   // The destructor: workers return once the queue is empty.
   bool stop_workers_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::thread> workers_;
+
+  // Delivery failures in a row, per provider (in memory: a restart starts
+  // afresh, and the next failures degrade it again).
+  struct ProviderHealth {
+    std::deque<absl::Time> failures;
+    bool degraded = false;
+    absl::Time since;
+    std::string last_error;
+  };
+  mutable absl::Mutex health_mu_;
+  std::map<std::string, ProviderHealth> health_ ABSL_GUARDED_BY(health_mu_);
 };
 
 // The page as events and API answers carry it: without its accept code and

@@ -14,6 +14,15 @@ std::string ChannelKind(const paging::v1::Page& page) {
   }
 }
 
+std::string ProviderOf(const paging::v1::Page& page, const std::string& phone_provider) {
+  switch (page.channel().destination_case()) {
+    case escalation::v1::ContactChannel::kEmail: return "email";
+    case escalation::v1::ContactChannel::kSms:
+    case escalation::v1::ContactChannel::kVoice: return phone_provider;
+    default: return "";
+  }
+}
+
 absl::StatusOr<std::string> DispatchingNotifier::DeliverWithDetail(const paging::v1::Page& page,
                                                                    const std::string& ack_url) {
   switch (page.channel().destination_case()) {

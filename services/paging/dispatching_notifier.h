@@ -42,6 +42,12 @@ class DispatchingNotifier final : public Notifier {
 // "sms", "voice" or "none".
 std::string ChannelKind(const paging::v1::Page& page);
 
+// The provider that delivers the page, as PagingOptions::provider_of wants
+// it: phone_provider ("twilio", "gateway"; "" when none is configured) for
+// SMS and voice, "email" (the SMTP server) for email, "" for webhooks (each
+// is its own endpoint, not one provider) and anything else.
+std::string ProviderOf(const paging::v1::Page& page, const std::string& phone_provider);
+
 }  // namespace tocsin::paging
 
 #endif  // TOCSIN_SERVICES_PAGING_DISPATCHING_NOTIFIER_H_

@@ -57,5 +57,21 @@ TEST(DispatchingNotifierTest, WithoutAProviderSmsAndVoiceFailPermanently) {
               StatusIs(absl::StatusCode::kFailedPrecondition, kNoVoiceProvider));
 }
 
+TEST(DispatchingNotifierTest, ProviderOfNamesThePhoneProviderAndTheSmtpServer) {
+  EXPECT_EQ(ProviderOf(SmsPage(), "twilio"), "twilio");
+  EXPECT_EQ(ProviderOf(VoicePage(), "gateway"), "gateway");
+  EXPECT_EQ(ProviderOf(SmsPage(), ""), "");
+  EXPECT_EQ(ProviderOf(With([](escalation::v1::ContactChannel* c) {
+                         c->mutable_email()->set_address("a@example.com");
+                       }),
+                       "twilio"),
+            "email");
+  EXPECT_EQ(ProviderOf(With([](escalation::v1::ContactChannel* c) {
+                         c->mutable_webhook()->set_url("https://hooks.example/x");
+                       }),
+                       "twilio"),
+            "");
+}
+
 }  // namespace
 }  // namespace tocsin::paging

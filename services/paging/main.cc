@@ -137,6 +137,60 @@ ABSL_FLAG(int, shutdown_grace_seconds, EnvOrInt("TOCSIN_PAGING_SHUTDOWN_GRACE_SE
           "At shutdown, how long deliveries in flight may take to finish and record their "
           "results. Env TOCSIN_PAGING_SHUTDOWN_GRACE_SECONDS.");
 
+// ---- Rate limits and degraded providers (docs/paging.md) ----
+ABSL_FLAG(std::string, sms_rate_limits, EnvOr("TOCSIN_SMS_RATE_LIMITS", "5/15m,11/1h,21/3h"),
+          "Most SMS pages one number gets: COUNT/WINDOW buckets; pages over a limit are held "
+          "and sent together in one digest when it allows. \"off\": no limit. Env "
+          "TOCSIN_SMS_RATE_LIMITS.");
+ABSL_FLAG(std::string, voice_rate_limits, EnvOr("TOCSIN_VOICE_RATE_LIMITS", "3/15m,7/1h,15/3h"),
+          "Most voice calls one number gets (as --sms_rate_limits). Env "
+          "TOCSIN_VOICE_RATE_LIMITS.");
+ABSL_FLAG(int, provider_degraded_after, EnvOrInt("TOCSIN_PAGING_PROVIDER_DEGRADED_AFTER", 3),
+          "Failures in a row, within --provider_degraded_window_seconds, after which a provider "
+          "(twilio, gateway, email) is degraded and its pages fall through to the person's next "
+          "channel at once; 0: never. Env TOCSIN_PAGING_PROVIDER_DEGRADED_AFTER.");
+ABSL_FLAG(int, provider_degraded_window_seconds,
+          EnvOrInt("TOCSIN_PAGING_PROVIDER_DEGRADED_WINDOW_SECONDS", 300),
+          "The window of --provider_degraded_after. Env "
+          "TOCSIN_PAGING_PROVIDER_DEGRADED_WINDOW_SECONDS.");
+
+namespace tocsin::paging {
+namespace {
+
+// The rate limit and degraded-provider options from their flags.
+absl::Status LimitOptions(PagingOptions& options, std::string phone_provider) {
+  absl::StatusOr<std::vector<RateLimit>> sms =
+      ParseRateLimits(absl::GetFlag(FLAGS_sms_rate_limits));
+  if (!sms.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--sms_rate_limits: ", sms.status().message()));
+  }
+  absl::StatusOr<std::vector<RateLimit>> voice =
+      ParseRateLimits(absl::GetFlag(FLAGS_voice_rate_limits));
+  if (!voice.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--voice_rate_limits: ", voice.status().message()));
+  }
+  options.sms_limits = *std::move(sms);
+  options.voice_limits = *std::move(voice);
+  options.degraded_after = absl::GetFlag(FLAGS_provider_degraded_after);
+  options.degraded_window = absl::Seconds(absl::GetFlag(FLAGS_provider_degraded_window_seconds));
+  options.provider_of = [phone_provider = std::move(phone_provider)](const Page& page) {
+    return ProviderOf(page, phone_provider);
+  };
+  return ValidatePagingOptions(options, absl::ZeroDuration());
+}
+
+// /readyz names degraded providers (without failing: email still works);
+// sends older than every window are pruned.
+void AddLimitWiring(service::ServiceHost& host, PagingCore* core) {
+  host.AddReadinessDetail("degradedProviders", [core] { return core->DegradedProviders(); });
+  host.AddPruner("page_sends", [core](absl::Time before) { return core->PruneSends(before); });
+}
+
+}  // namespace
+}  // namespace tocsin::paging
+
 namespace tocsin::paging {
 namespace {
 
@@ -317,8 +371,12 @@ absl::Status Wire(service::ServiceHost& host) {
   auto* notifier = host.Own(std::make_unique<MeteredNotifier>(dispatching, host.registry()));
   auto* random = host.Own(std::make_unique<SecureRandom>());
   options.registry = &host.registry();
+  RETURN_IF_ERROR(LimitOptions(options, twilio_options.has_value()    ? "twilio"
+                                        : gateway_options.has_value() ? "gateway"
+                                                                      : ""));
   PagingCore* core = host.Own(std::make_unique<PagingCore>(store, host.clock(), host.ids(),
                                                            random, notifier, options));
+  AddLimitWiring(host, core);
   host.gauges().Add("tocsin_paging_pages_waiting",
                     "Pages not delivered yet (PENDING: due now or waiting for a retry).", {},
                     [core] { return core->CountPagesWaiting(); });

@@ -11,6 +11,12 @@
 //                                             read or written
 //   tocsin_paging_ack_refused_total{reason="rate_limited|wrong_code|wrong_token|not_acknowledgeable"}
 //                                             acknowledgements refused
+//   tocsin_paging_pages_held_total{channel="sms|voice"}
+//                                             pages held back by a rate
+//                                             limit (once per page)
+//   tocsin_paging_provider_degraded{provider} gauge: 1 while the provider
+//                                             is degraded (failures in a
+//                                             row), 0 after
 //
 //   PagingMetrics metrics(*registry);
 //
@@ -37,11 +43,17 @@ class PagingMetrics {
   void AckRefused(const std::string& reason) {
     ack_refused_->Add({{"reason", reason}}).Increment();
   }
+  void Held(const std::string& channel) { held_->Add({{"channel", channel}}).Increment(); }
+  void SetDegraded(const std::string& provider, bool degraded) {
+    degraded_->Add({{"provider", provider}}).Set(degraded ? 1 : 0);
+  }
 
  private:
   prometheus::Gauge* in_flight_;
   prometheus::Family<prometheus::Counter>* set_aside_;
   prometheus::Family<prometheus::Counter>* ack_refused_;
+  prometheus::Family<prometheus::Counter>* held_;
+  prometheus::Family<prometheus::Gauge>* degraded_;
 };
 
 }  // namespace tocsin::paging

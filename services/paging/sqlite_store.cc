@@ -52,6 +52,21 @@ CREATE INDEX ack_code_failures_time ON ack_code_failures(time);
 ALTER TABLE pages ADD COLUMN destination TEXT;
 CREATE INDEX pages_destination ON pages(destination, create_time);
 )sql"},
+      {4, "page_sends", R"sql(
+-- One row per SMS or voice message claimed for sending (an attempt), by
+-- destination number, so the per-destination rate limits hold across
+-- restarts. A failed attempt's row is removed again.
+CREATE TABLE page_sends (
+  kind TEXT NOT NULL,
+  destination TEXT NOT NULL,
+  page_id TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  time INTEGER NOT NULL
+);
+CREATE INDEX page_sends_destination ON page_sends(kind, destination, time);
+CREATE INDEX page_sends_page ON page_sends(page_id, attempt);
+CREATE INDEX page_sends_time ON page_sends(time);
+)sql"},
   };
   // The chat tables (versions 100-199) share the database.
   for (const store::Migration& chat : ChatMigrations()) m.push_back(chat);
@@ -186,6 +201,22 @@ class SqlitePagingStore::SqliteTx final : public PagingStore::Tx {
     return out;
   }
 
+  absl::StatusOr<std::vector<PageRow>> ListPendingPagesTo(const std::string& number,
+                                                          int limit) override {
+    ASSIGN_OR_RETURN(Statement s,
+                     db_.Prepare(absl::StrCat("SELECT ", kRowColumns,
+                                              " FROM pages WHERE destination = ? AND state = ? "
+                                              "ORDER BY create_time, id LIMIT ?")));
+    RETURN_IF_ERROR(s.BindAll(number, static_cast<int>(v1::PAGE_STATE_PENDING), limit));
+    std::vector<PageRow> out;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      out.push_back(ReadRow(s));
+    }
+    return out;
+  }
+
   absl::StatusOr<std::vector<std::string>> DuePageIds(absl::Time now, int limit) override {
     ASSIGN_OR_RETURN(Statement s, db_.Prepare(
         "SELECT id FROM pages WHERE state = ? AND next_attempt <= ? "
@@ -232,6 +263,44 @@ class SqlitePagingStore::SqliteTx final : public PagingStore::Tx {
     ASSIGN_OR_RETURN(Statement s, db_.Prepare("DELETE FROM ack_code_failures WHERE time <= ?"));
     RETURN_IF_ERROR(s.BindAll(before));
     return s.Run().status();
+  }
+
+  absl::Status RecordSend(const std::string& kind, const std::string& destination,
+                          const std::string& page_id, int attempt, absl::Time time) override {
+    ASSIGN_OR_RETURN(Statement s, db_.Prepare(
+        "INSERT INTO page_sends(kind, destination, page_id, attempt, time) "
+        "VALUES(?, ?, ?, ?, ?)"));
+    RETURN_IF_ERROR(s.BindAll(kind, destination, page_id, attempt, time));
+    return s.Run().status();
+  }
+
+  absl::Status ForgetSend(const std::string& page_id, int attempt) override {
+    ASSIGN_OR_RETURN(Statement s,
+                     db_.Prepare("DELETE FROM page_sends WHERE page_id = ? AND attempt = ?"));
+    RETURN_IF_ERROR(s.BindAll(page_id, attempt));
+    return s.Run().status();
+  }
+
+  absl::StatusOr<std::vector<absl::Time>> SendsSince(const std::string& kind,
+                                                     const std::string& destination,
+                                                     absl::Time since) override {
+    ASSIGN_OR_RETURN(Statement s, db_.Prepare(
+        "SELECT time FROM page_sends WHERE kind = ? AND destination = ? AND time > ? "
+        "ORDER BY time"));
+    RETURN_IF_ERROR(s.BindAll(kind, destination, since));
+    std::vector<absl::Time> times;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      times.push_back(s.ColumnTime(0));
+    }
+    return times;
+  }
+
+  absl::StatusOr<int64_t> PruneSends(absl::Time before) override {
+    ASSIGN_OR_RETURN(Statement s, db_.Prepare("DELETE FROM page_sends WHERE time <= ?"));
+    RETURN_IF_ERROR(s.BindAll(before));
+    return s.Run();
   }
 
   absl::StatusOr<bool> RecordInInbox(const std::string& consumer,

@@ -78,6 +78,10 @@ class PagingStore {
     // ones included).
     virtual absl::StatusOr<std::vector<PageRow>> ListPagesTo(const std::string& number,
                                                              absl::Time since, int limit) = 0;
+    // PENDING pages to an SMS or voice number (either kind), oldest first
+    // (create time, then id), at most limit; unreadable ones included.
+    virtual absl::StatusOr<std::vector<PageRow>> ListPendingPagesTo(const std::string& number,
+                                                                    int limit) = 0;
     // Ids of PENDING pages whose next attempt is due at `now`, most overdue
     // first, at most limit.
     virtual absl::StatusOr<std::vector<std::string>> DuePageIds(absl::Time now, int limit) = 0;
@@ -92,6 +96,21 @@ class PagingStore {
     virtual absl::StatusOr<std::vector<absl::Time>> WrongCodesSince(const std::string& source,
                                                                     absl::Time since) = 0;
     virtual absl::Status PruneWrongCodes(absl::Time before) = 0;
+
+    // Messages sent to a destination, for its rate limits: RecordSend notes
+    // attempt `attempt` of page_id to `destination` on channel kind `kind`
+    // ("sms", "voice") at `time`, when it is claimed (so deliveries in flight
+    // count); ForgetSend removes it again when that attempt failed;
+    // SendsSince lists the times of the destination's sends of that kind
+    // after `since` (exclusive), oldest first; PruneSends forgets every send
+    // at or before `before` and answers how many went.
+    virtual absl::Status RecordSend(const std::string& kind, const std::string& destination,
+                                    const std::string& page_id, int attempt, absl::Time time) = 0;
+    virtual absl::Status ForgetSend(const std::string& page_id, int attempt) = 0;
+    virtual absl::StatusOr<std::vector<absl::Time>> SendsSince(const std::string& kind,
+                                                               const std::string& destination,
+                                                               absl::Time since) = 0;
+    virtual absl::StatusOr<int64_t> PruneSends(absl::Time before) = 0;
 
     // Records that consumer applied event_id: true the first time, false if
     // it had been recorded before (skip the event).
