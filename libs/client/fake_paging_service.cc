@@ -71,9 +71,13 @@ grpc::Status FakePagingService::AcceptPage(grpc::ServerContext*,
                         absl::StrCat("accept code does not match page \"",
                                      request->page_id(), "\""));
   }
-  it->second.set_state(v1::PAGE_STATE_ACKNOWLEDGED);
-  it->second.set_acked_by(request->author());
-  it->second.mutable_ack_time()->set_seconds(kFakeNowSeconds + 300);
+  // As the service: the first acknowledgement stands; a later one answers
+  // the page as it is.
+  if (it->second.state() != v1::PAGE_STATE_ACKNOWLEDGED) {
+    it->second.set_state(v1::PAGE_STATE_ACKNOWLEDGED);
+    it->second.set_acked_by(request->author());
+    it->second.mutable_ack_time()->set_seconds(kFakeNowSeconds + 300);
+  }
   *response = it->second;
   return grpc::Status::OK;
 }

@@ -709,7 +709,10 @@ absl::Status EscalationCore::OnPageAcknowledged(Step& step, const Envelope& even
 absl::Status EscalationCore::OnPageFailed(Step& step, const Envelope& event) {
   ASSIGN_OR_RETURN(auto failed, events::Payload(event, events::kPageFailed));
   const paging::v1::Page& page = failed.page();
-  if (!failed.final() || page.engagement_id().empty()) return absl::OkStatus();
+  if (page.engagement_id().empty()) return absl::OkStatus();
+  // A failure that will be retried matters only when its provider is
+  // degraded (fall_through: the next channel now).
+  if (!failed.final() && !failed.fall_through()) return absl::OkStatus();
   ASSIGN_OR_RETURN(auto found, step.tx.GetEngagement(page.engagement_id()));
   if (!found.has_value() || found->state() != v1::ENGAGEMENT_STATE_ACTIVE) {
     return absl::OkStatus();
@@ -722,6 +725,9 @@ absl::Status EscalationCore::OnPageFailed(Step& step, const Envelope& event) {
   if (failed.fall_through() && e.next_stage() == page.stage() + 1) {
     RETURN_IF_ERROR(FallThrough(step, e, page));
   }
+  // The page itself goes on retrying in paging; a new page only once it
+  // failed for good.
+  if (!failed.final()) return absl::OkStatus();
   // Only while the page's stage lasts, and only if it lasts past the retry.
   if (e.next_stage() != page.stage() + 1 || !e.has_stage_end()) return absl::OkStatus();
   const std::vector<PersonalStagePlan> plan = EffectivePersonalPlan(contact);

@@ -147,7 +147,8 @@ class FallThroughTest : public ::testing::Test {
     return found;
   }
 
-  // page.failed, final, for the page as requested.
+  // page.failed for the page as requested: as paging sends them, a
+  // fall-through failure is not final (the page is retried), another is.
   absl::Status Fail(const std::string& event_id, const v1::PageRequested& requested,
                     bool fall_through = true) {
     paging::v1::PageFailed failed;
@@ -158,8 +159,8 @@ class FallThroughTest : public ::testing::Test {
     p->set_contact(requested.contact());
     *p->mutable_channel() = requested.channel();
     p->set_stage(requested.stage());
-    p->set_state(paging::v1::PAGE_STATE_FAILED);
-    failed.set_final(true);
+    p->set_state(fall_through ? paging::v1::PAGE_STATE_PENDING : paging::v1::PAGE_STATE_FAILED);
+    failed.set_final(!fall_through);
     failed.set_fall_through(fall_through);
     failed.set_error(fall_through ? "twilio is degraded (3 failures in 5m): paging alice's next "
                                     "channel"

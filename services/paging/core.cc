@@ -708,8 +708,10 @@ absl::Status PagingCore::RecordResult(const std::string& page_id, int number,
       RETURN_IF_ERROR(tx.Emit(NewEvent(events::kPageDelivered, *page, delivered)));
       return SettleDigest(tx, *page, true);
     }
-    const bool final =
-        IsPermanentFailure(result) || number >= options_.max_attempts || !fall_through.empty();
+    // A degraded provider does not end the page: it is retried as any other
+    // (the provider may recover, and a transient error never loses a page);
+    // fall_through tells escalation to page the person's next channel now.
+    const bool final = IsPermanentFailure(result) || number >= options_.max_attempts;
     if (final) {
       page->set_state(v1::PAGE_STATE_FAILED);
       page->clear_next_attempt();

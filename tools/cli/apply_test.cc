@@ -743,22 +743,30 @@ TEST(LoadManifestTest, OverrideMistakesAreErrors) {
               AllOf(HasSubstr("document 2 (Override \"r/b\"): "), HasSubstr("overlap")));
 }
 
-// Every YAML block of docs/oncall.md is a manifest the CLI loads, with the
+// Every YAML block of the feature docs is a manifest the CLI loads, with the
 // server's own checks of each object: the docs cannot drift from the parser.
-TEST(LoadManifestTest, EveryYamlExampleOfTheOnCallDocsLoads) {
-  const std::string doc = ReadFile("docs/oncall.md");
+void ExpectEveryYamlBlockLoads(const std::string& path, int at_least) {
+  const std::string doc = ReadFile(path);
   int blocks = 0;
   for (size_t at = doc.find("```yaml\n"); at != std::string::npos;
        at = doc.find("```yaml\n", at)) {
     const size_t start = at + 8;
     const size_t end = doc.find("```", start);
     ASSERT_NE(end, std::string::npos);
-    SCOPED_TRACE(doc.substr(start, 80));
+    SCOPED_TRACE(path + ": " + doc.substr(start, 80));
     EXPECT_OK(LoadManifest(doc.substr(start, end - start)).status());
     ++blocks;
     at = end + 3;
   }
-  EXPECT_GE(blocks, 5);
+  EXPECT_GE(blocks, at_least) << path;
+}
+
+TEST(LoadManifestTest, EveryYamlExampleOfTheOnCallDocsLoads) {
+  ExpectEveryYamlBlockLoads("docs/oncall.md", 5);
+}
+
+TEST(LoadManifestTest, EveryYamlExampleOfThePagingDocsLoads) {
+  ExpectEveryYamlBlockLoads("docs/paging.md", 6);
 }
 
 TEST(LoadManifestTest, LoadsTheFollowTheSunExample) {

@@ -146,9 +146,15 @@ struct AckParams {
 };
 
 absl::Status AcceptPage(const AckParams& params, const Context& context) {
+  const std::string author = CliAuthor(context.options);
   ASSIGN_OR_RETURN(v1::Page page,
-                   context.clients.paging->AcceptPage(
-                       params.id, params.code, CliAuthor(context.options)));
+                   context.clients.paging->AcceptPage(params.id, params.code, author));
+  // Someone was first: the page answers as it was acknowledged then.
+  if (!page.acked_by().empty() && page.acked_by() != author) {
+    context.out << "page/" << page.id() << " was already acknowledged by " << page.acked_by()
+                << " at " << FormatTimestamp(page.ack_time()) << "\n";
+    return absl::OkStatus();
+  }
   context.out << "page/" << page.id() << " acknowledged\n";
   return absl::OkStatus();
 }

@@ -314,6 +314,19 @@ TEST_F(PagesCommandsTest, PagesAckAcknowledgesWithTheCodeAsTheCliUser) {
   EXPECT_EQ(paging_.page("pg-2").state(), paging_v1::PAGE_STATE_ACKNOWLEDGED);
 }
 
+TEST_F(PagesCommandsTest, PagesAckAfterSomeoneElseSaysWhoWasFirst) {
+  AddThreePages();
+  ASSERT_EQ(Run({"pages", "ack", "pg-2", "--code", "code-pg-2"}).exit_code, kExitOk);
+  GlobalOptions bob = Defaults();
+  bob.author = "bob";
+
+  Result result = RunWith(bob, {"pages", "ack", "pg-2", "--code", "code-pg-2"});
+
+  ASSERT_EQ(result.exit_code, kExitOk) << result.err;
+  EXPECT_THAT(result.out, StartsWith("page/pg-2 was already acknowledged by cli:alice at "));
+  EXPECT_EQ(paging_.page("pg-2").acked_by(), "cli:alice");
+}
+
 TEST_F(PagesCommandsTest, PagesAckOfAnUnknownPageExitsOneWithNotFound) {
   AddThreePages();
 
