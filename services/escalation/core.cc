@@ -758,6 +758,11 @@ absl::Status EscalationCore::FallThrough(Step& step, const Engagement& e,
   const auto failed_kind = page.channel().destination_case();
   const std::string prefix = absl::StrCat(contact.name(), ", stage ", stage + 1, ": ",
                                           KindOf(page.channel()), " provider degraded; ");
+  // Once per failed page: its retries fail the same way while the provider
+  // is degraded, and must not walk through the person's later channels.
+  ASSIGN_OR_RETURN(bool first_for_page,
+                   step.tx.RecordInInbox(kFallThroughConsumer, absl::StrCat("page/", page.id())));
+  if (!first_for_page) return absl::OkStatus();
   absl::flat_hash_set<std::string> this_stage;
   for (const ChannelTargetPlan& t : plan[stage].targets) this_stage.insert(t.channel);
   absl::flat_hash_set<std::string> considered;

@@ -207,23 +207,30 @@ TEST_F(FallThroughTest, ADegradedProviderPagesTheNextChannelAtOnceNeverTwiceInAS
   // A redelivery changes nothing.
   ASSERT_OK(Fail("f1", PageTo("phone")));
   EXPECT_THAT(Paged(), ElementsAre("phone@0", "mail@10"));
-  // Another fall-through in the same stage: mail is not paged twice; call
-  // (voice) is the next of another kind.
+  // The same page failing again (its retries, the provider still
+  // degraded): nothing more.
+  At(15);
+  ASSERT_OK(Fail("f1b", PageTo("phone")));
+  EXPECT_THAT(Paged(), ElementsAre("phone@0", "mail@10"));
+  // The email provider degraded too: mail is not paged twice; phone2 (SMS,
+  // stage 2) is the next of another kind, then call (voice).
   At(20);
-  ASSERT_OK(Fail("f2", PageTo("phone")));
-  EXPECT_THAT(Paged(), ElementsAre("phone@0", "mail@10", "call@20"));
-  // Nothing is left: said on the timeline, and the plan goes on as before.
+  ASSERT_OK(Fail("f2", PageTo("mail")));
+  EXPECT_THAT(Paged(), ElementsAre("phone@0", "mail@10", "phone2@20"));
   At(30);
-  ASSERT_OK(Fail("f3", PageTo("phone")));
-  EXPECT_THAT(Paged(), ElementsAre("phone@0", "mail@10", "call@20"));
-  EXPECT_THAT(Details().back(),
-              HasSubstr("alice, stage 1: sms provider degraded; no other channel to page at "
-                        "once"));
+  ASSERT_OK(Fail("f3", PageTo("phone2")));
+  EXPECT_THAT(Paged(), ElementsAre("phone@0", "mail@10", "phone2@20", "call@30"));
+  // Nothing is left: said on the timeline, and the plan goes on as before.
+  At(40);
+  ASSERT_OK(Fail("f4", PageTo("call")));
+  EXPECT_THAT(Paged(), ElementsAre("phone@0", "mail@10", "phone2@20", "call@30"));
+  EXPECT_THAT(Details().back(), HasSubstr("no other channel to page at once"));
   EXPECT_THAT(Details().back(), HasSubstr("the plan goes on as before"));
   EXPECT_EQ(Engagement().state(), v1::ENGAGEMENT_STATE_ACTIVE);
   // The stages keep their timing: stage 2 at 5 min pages its own channels.
   At(300);
-  EXPECT_THAT(Paged(), ElementsAre("phone@0", "mail@10", "call@20", "phone2@300", "mail@300"));
+  EXPECT_THAT(Paged(), ElementsAre("phone@0", "mail@10", "phone2@20", "call@30", "phone2@300",
+                                   "mail@300"));
 }
 
 TEST_F(FallThroughTest, OnlyInTheCurrentStageAndOnlyForFallThroughFailures) {

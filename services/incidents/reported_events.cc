@@ -137,9 +137,9 @@ absl::StatusOr<v1::AddTimelineEventRequest> TimelineEntryFor(const Envelope& eve
   } else if (events::Is(event, events::kPageFailed)) {
     ASSIGN_OR_RETURN(auto e, events::Payload(event, events::kPageFailed));
     entry.set_message(absl::StrCat("Delivery of ", PageLabel(e.page()), " failed: ", e.error(),
-                                   e.fall_through() ? " (no more retries; paging the next channel)"
-                                   : e.final()      ? " (no more retries)"
-                                                    : " (will retry)"));
+                                   e.final()          ? " (no more retries)"
+                                   : e.fall_through() ? " (will retry; paging the next channel)"
+                                                      : " (will retry)"));
   } else if (events::Is(event, events::kPageAcknowledged)) {
     ASSIGN_OR_RETURN(auto e, events::Payload(event, events::kPageAcknowledged));
     entry.set_message(absl::StrCat("Acknowledged by ", e.page().acked_by().empty()

@@ -165,7 +165,7 @@ TEST_F(ReportedEventsTest, HeldPagesDigestsAndFallThroughsSayWhatHappens) {
   paging::v1::PageFailed fell;
   *fell.mutable_page() = held.page();
   fell.set_error("twilio is degraded (3 failures in 5m): paging alice's next channel");
-  fell.set_final(true);
+  fell.set_final(false);  // as paging sends it: retried
   fell.set_fall_through(true);
   ASSERT_OK(RecordReportedEvent(*core_, Event("h1", events::kPageHeld, held)));
   ASSERT_OK(RecordReportedEvent(*core_, Event("h2", events::kPageDelivered, in_digest)));
@@ -177,7 +177,7 @@ TEST_F(ReportedEventsTest, HeldPagesDigestsAndFallThroughsSayWhatHappens) {
                           "digest with page pg-1)",
                           "Delivery of page pg-3 to alice via phone (sms +81312345678) failed: "
                           "twilio is degraded (3 failures in 5m): paging alice's next channel "
-                          "(no more retries; paging the next channel)"));
+                          "(will retry; paging the next channel)"));
   EXPECT_THAT(ReportedPageTypes(), ::testing::Contains(std::string("page.held")));
 }
 

@@ -13,8 +13,9 @@ absl::Status Invalid(const v1::ChatChannel& channel, absl::string_view why) {
 }
 
 bool IsHttpUrl(absl::string_view url) {
-  return (absl::StartsWithIgnoreCase(url, "https://") && url.size() > 8) ||
-         (absl::StartsWithIgnoreCase(url, "http://") && url.size() > 7);
+  // Lower case, as the senders speak them.
+  return (absl::StartsWith(url, "https://") && url.size() > 8) ||
+         (absl::StartsWith(url, "http://") && url.size() > 7);
 }
 
 absl::Status CheckWebhook(const v1::ChatChannel& channel, absl::string_view platform,

@@ -18,8 +18,14 @@ namespace {
 
 using ::tocsin::events::v1::Envelope;
 
-// The incident an event is about: the envelope's, else its payload's.
-std::string IncidentIdOf(const Envelope& event) { return event.incident_id(); }
+// The incident an event is about: the envelope's, else the timeline
+// entry's.
+std::string IncidentIdOf(const Envelope& event) {
+  if (!event.incident_id().empty()) return event.incident_id();
+  absl::StatusOr<incidents::v1::TimelineAdded> added =
+      events::Payload(event, events::kTimelineAdded);
+  return added.ok() ? added->event().incident_id() : std::string();
+}
 
 v1::ChatPost NewPost(const std::string& id, const std::string& channel,
                      const v1::ChatIncident& incident, const std::string& kind, absl::Time now) {
@@ -151,8 +157,7 @@ absl::Status ChatCore::HandleEvent(const Envelope& event) {
   if (!events::Is(event, events::kTimelineAdded)) return absl::OkStatus();
   const std::string incident_id = IncidentIdOf(event);
   const absl::Time now = clock_->Now();
-  bool queued = false;
-  absl::Status status = store_->Write([&](ChatStore::Tx& tx) -> absl::Status {
+  return store_->Write([&](ChatStore::Tx& tx) -> absl::Status {
     ASSIGN_OR_RETURN(bool fresh, tx.RecordInInbox(kChatConsumer, event.event_id()));
     if (!fresh) return absl::OkStatus();
     std::optional<v1::ChatIncident> incident;
@@ -172,29 +177,27 @@ absl::Status ChatCore::HandleEvent(const Envelope& event) {
     for (const ChatUpdate& update : updates) {
       for (const std::string& channel : incident->channels()) {
         RETURN_IF_ERROR(Enqueue(tx, channel, *incident, update, event.event_id(), now));
-        queued = true;
       }
     }
     return absl::OkStatus();
   });
-  (void)queued;
-  return status;
 }
 
 absl::Status ChatCore::Enqueue(ChatStore::Tx& tx, const std::string& channel,
                                const v1::ChatIncident& incident, const ChatUpdate& update,
                                const std::string& event_id, absl::Time now) {
-  // Posts of other kinds waiting for their window go first, now.
-  ASSIGN_OR_RETURN(std::vector<v1::ChatPost> waiting,
-                   tx.WaitingPosts(channel, incident.id(), now));
+  // Folds waiting for their window (of this incident or another: they hold
+  // the channel's queue) go first, now; a fold of this kind and incident
+  // not tried yet takes this update.
+  ASSIGN_OR_RETURN(std::vector<v1::ChatPost> waiting, tx.WaitingPosts(channel, now));
   std::optional<v1::ChatPost> same_kind_waiting;
   for (v1::ChatPost& w : waiting) {
-    if (w.sending()) continue;
-    if (w.kind() == update.kind && w.folded() > 0) {
+    if (w.sending() || w.attempts() > 0 || w.folded() == 0) continue;
+    if (w.kind() == update.kind && w.incident_id() == incident.id()) {
       same_kind_waiting = w;
       continue;
     }
-    if (w.folded() > 0 && w.attempts() == 0) {
+    {
       *w.mutable_next_attempt() = ToProtoTime(now);
       *w.mutable_not_before() = ToProtoTime(now);
       RETURN_IF_ERROR(tx.UpdatePost(w));
@@ -283,12 +286,19 @@ absl::StatusOr<int> ChatCore::Dispatch(const std::shared_ptr<Pass>& pass) {
       *post.mutable_next_attempt() = ToProtoTime(now + options_.lease);
       RETURN_IF_ERROR(tx.UpdatePost(post));
       ASSIGN_OR_RETURN(std::string thread, tx.GetThread(post.channel(), post.incident_id()));
-      claimed.push_back({post, *std::move(channel), std::move(thread)});
+      ASSIGN_OR_RETURN(std::optional<v1::ChatIncident> now_incident,
+                       tx.GetIncident(post.incident_id()));
+      v1::ChatIncident current = now_incident.has_value() ? *now_incident : post.incident();
+      current.clear_channels();
+      claimed.push_back({post, *std::move(channel), std::move(thread), std::move(current)});
     }
     return absl::OkStatus();
   }));
   {
     absl::MutexLock lock(&mu_);
+    // Shutdown began while this pass claimed: the claimed posts are sent
+    // again after their lease, by this process or the next.
+    if (stopping_) return 0;
     for (Claimed& c : claimed) {
       busy_channels_.insert(c.post.channel());
       ++in_flight_;
@@ -315,20 +325,12 @@ absl::StatusOr<int> ChatCore::Dispatch(const std::shared_ptr<Pass>& pass) {
 
 void ChatCore::Deliver(const Claimed& claimed) {
   absl::StatusOr<ChatSent> sent = sender_->Post(claimed.channel, claimed.post, claimed.thread_id);
-  if (sent.ok() && !claimed.thread_id.empty()) {
-    absl::Status head = sender_->UpdateHead(claimed.channel, claimed.post, claimed.thread_id);
-    if (!head.ok()) {
-      posts_->Add({{"outcome", "head_update_failed"}}).Increment();
-      log::Warn("could not update the incident's first chat message",
-                {{"post_id", claimed.post.id()}, {"channel", claimed.post.channel()},
-                 {"incident_id", claimed.post.incident_id()},
-                 {"error", text::UntrustedLine(head.message(), text::kMaxDetailBytes)}});
-    }
-  }
+  // The result first (the shorter the window between the platform's answer
+  // and the record, the rarer a repeat after a crash), then the status edit.
   absl::Duration backoff = absl::Milliseconds(50);
   while (true) {
     absl::Status recorded = Record(claimed, sent);
-    if (recorded.ok()) return;
+    if (recorded.ok()) break;
     if (!IsTransient(recorded)) {
       log::Error("could not record a chat post's result",
                  {{"post_id", claimed.post.id()}, {"error", std::string(recorded.message())}});
@@ -340,6 +342,20 @@ void ChatCore::Deliver(const Claimed& claimed) {
     }
     absl::SleepFor(backoff);
     backoff = std::min(backoff * 2, absl::Seconds(2));
+  }
+  if (sent.ok() && !claimed.thread_id.empty()) {
+    // The first message shows the incident as it is now, not as this post
+    // (maybe a replayed old one) saw it.
+    v1::ChatPost head_view = claimed.post;
+    *head_view.mutable_incident() = claimed.incident_now;
+    absl::Status head = sender_->UpdateHead(claimed.channel, head_view, claimed.thread_id);
+    if (!head.ok()) {
+      posts_->Add({{"outcome", "head_update_failed"}}).Increment();
+      log::Warn("could not update the incident's first chat message",
+                {{"post_id", claimed.post.id()}, {"channel", claimed.post.channel()},
+                 {"incident_id", claimed.post.incident_id()},
+                 {"error", text::UntrustedLine(head.message(), text::kMaxDetailBytes)}});
+    }
   }
 }
 
@@ -357,7 +373,10 @@ absl::Status ChatCore::Record(const Claimed& claimed, const absl::StatusOr<ChatS
       *post.mutable_sent_time() = ToProtoTime(now);
       post.set_provider_id(text::Untrusted(result->provider_id, 512));
       posts_->Add({{"outcome", "sent"}}).Increment();
-      if (claimed.thread_id.empty() && !result->provider_id.empty()) {
+      // Only the opening message starts a thread: a later post (its opening
+      // set aside) stays on its own, so no edit ever replaces its text.
+      if (claimed.thread_id.empty() && !result->provider_id.empty() &&
+          post.kind() == kChatOpened) {
         RETURN_IF_ERROR(tx.PutThread(post.channel(), post.incident_id(), post.provider_id()));
       }
       return tx.UpdatePost(post);
@@ -392,7 +411,7 @@ absl::Duration ChatCore::RetryDelay(int attempts) {
   for (int i = 1; i < attempts && d < options_.retry_cap; ++i) d *= 2;
   d = std::min(d, options_.retry_cap);
   const int64_t ms = absl::ToInt64Milliseconds(d);
-  // Full jitter, but never less than half: a platform that asks for calm gets it.
+  // Jitter between half and the whole delay: spread out, never much sooner.
   return absl::Milliseconds(ms / 2 + static_cast<int64_t>(random_->Below(ms / 2 + 1)));
 }
 

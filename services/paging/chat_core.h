@@ -18,15 +18,16 @@
 // alarms joined", with the first fold_lines of what they said), so a channel
 // gets at most one post per update kind per incident per window. A folded
 // post waiting for its window goes out at once when an update of another
-// kind is queued behind it, so the order still holds.
+// kind (of any incident: it holds the channel's queue) is queued behind it,
+// so the order still holds. Updates fold only into a post not tried yet.
 //
 // Delivery: DispatchDueDeliveries (from a ticker) claims each idle channel's
 // due head (a transaction: attempts+1, sending, due again after `lease`) and
 // hands it to a worker, which calls the ChatSender outside any transaction
 // and records the result (SENT with the platform's id; a transient failure
-// retried after backoff with full jitter, at least the platform's
+// retried after backoff with jitter, at least the platform's
 // Retry-After; FAILED when permanent or after max_attempts). Slack app mode:
-// the first post of an incident to a channel starts its thread (the
+// the opening post of an incident to a channel starts its thread (the
 // platform's id is kept), later posts go into the thread and then the first
 // message is edited to show the incident's current status (UpdateHead; a
 // failure there is logged and counted, never retried: the next post edits it
@@ -132,6 +133,9 @@ class ChatCore {
     v1::ChatPost post;
     v1::ChatChannel channel;
     std::string thread_id;
+    // The incident as the chat side knows it at the claim (for the status
+    // edit of the first Slack message).
+    v1::ChatIncident incident_now;
   };
   struct Pass {
     absl::Mutex mu;

@@ -307,6 +307,56 @@ TEST_F(ChatCoreTest, AFoldWaitingGoesFirstWhenAnotherKindComes) {
                           "1 more alarm joined\n• Alarm joined: second", "Incident resolved"));
 }
 
+TEST_F(ChatCoreTest, AnotherIncidentNeverWaitsBehindAStormsFold) {
+  ASSERT_OK(core_->HandleEvent(Opened("e1", "inc-1", {"ops"})));
+  ASSERT_OK(core_->HandleEvent(Timeline("a1", "inc-1", "alarm", "first")));
+  ASSERT_OK(core_->HandleEvent(Timeline("a2", "inc-1", "alarm", "second")));
+  Drain();
+  ASSERT_EQ(sender_.calls().size(), 2u);  // the fold waits for its minute
+  ASSERT_OK(core_->HandleEvent(Opened("e2", "inc-2", {"ops"})));
+  Drain();
+  EXPECT_THAT(sender_.texts("ops"),
+              ElementsAre("Incident opened: Checkout errors", "Alarm joined: first",
+                          "1 more alarm joined\n• Alarm joined: second",
+                          "Incident opened: Checkout errors"));
+}
+
+TEST_F(ChatCoreTest, OnlyTheOpeningPostStartsAThread) {
+  ASSERT_OK(core_->HandleEvent(Opened("e1", "inc-1", {"ops"})));
+  ASSERT_OK(core_->HandleEvent(Timeline("e2", "inc-1", "note", "one")));
+  ASSERT_OK(core_->HandleEvent(Timeline("e3", "inc-1", "engagement.started", "Engaging alice")));
+  sender_.FailNext(absl::FailedPreconditionError("HTTP 404"));
+  Drain();
+  // The opening was set aside: the notes stand on their own, and no edit
+  // ever replaces a note's text.
+  std::vector<FakeSender::Call> calls = sender_.calls();
+  ASSERT_EQ(calls.size(), 3u);
+  EXPECT_EQ(calls[1].thread, "");
+  EXPECT_EQ(calls[2].thread, "");
+  EXPECT_TRUE(sender_.heads().empty());
+}
+
+TEST_F(ChatCoreTest, AReplayedOldPostLeavesTheFirstMessageShowingTheStatusNow) {
+  ASSERT_OK(core_->HandleEvent(Opened("e1", "inc-1", {"ops"})));
+  ASSERT_OK(core_->HandleEvent(Timeline("e2", "inc-1", "engagement.started", "Engaging alice")));
+  Drain();
+  sender_.FailNext(absl::FailedPreconditionError("HTTP 403"));
+  ASSERT_OK(core_->HandleEvent(Timeline("e3", "inc-1", "note", "set aside")));
+  Drain();
+  ASSERT_OK(core_->HandleEvent(Resolved("e4", "inc-1")));
+  Drain();
+  ASSERT_OK_AND_ASSIGN(std::vector<v1::ChatPost> posts, core_->ListPosts("ops", "inc-1", 10));
+  std::string failed;
+  for (const auto& p : posts) {
+    if (p.state() == v1::CHAT_POST_STATE_FAILED) failed = p.id();
+  }
+  ASSERT_FALSE(failed.empty());
+  ASSERT_OK(core_->RetryPost(failed).status());
+  Drain();
+  EXPECT_EQ(sender_.texts("ops").back(), "Note by cli:bob: set aside");
+  EXPECT_EQ(sender_.heads().back(), "ts-1 RESOLVED");
+}
+
 TEST_F(ChatCoreTest, ChannelsAreValidatedAndSecretsNeverAnswered) {
   v1::ChatChannel bad;
   bad.set_name("x");

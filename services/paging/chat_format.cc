@@ -157,7 +157,9 @@ json SlackBlocks(const v1::ChatPost& post, bool include_text, bool buttons) {
                       {"text", Mrkdwn(absl::StrCat("<", url, "|Open incident ",
                                                    SlackEscape(incident.id(), kMaxIdBytes), ">"))}});
   }
-  if (buttons && !incident.id().empty() && !ChatIncidentResolved(incident)) {
+  // A test message stands for no incident: nothing to press.
+  if (buttons && post.kind() != "test" && !incident.id().empty() &&
+      !ChatIncidentResolved(incident)) {
     const std::string id = text::UntrustedLine(incident.id(), kMaxIdBytes);
     json elements = json::array();
     if (!ChatIncidentAcknowledged(incident)) {

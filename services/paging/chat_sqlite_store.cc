@@ -61,6 +61,8 @@ CREATE TABLE chat_posts (
   body BLOB NOT NULL
 );
 CREATE INDEX chat_posts_channel ON chat_posts(channel, state, seq);
+-- The heads of every channel's queue, without reading the posts done.
+CREATE INDEX chat_posts_state ON chat_posts(state, channel, seq);
 CREATE INDEX chat_posts_incident ON chat_posts(channel, incident_id, kind, seq);
 CREATE INDEX chat_posts_by_incident ON chat_posts(incident_id, seq);
 CREATE TABLE chat_threads (
@@ -114,6 +116,10 @@ class SqliteChatStore::SqliteTx final : public ChatStore::Tx {
     ASSIGN_OR_RETURN(Statement s, db_.Prepare("DELETE FROM chat_channels WHERE name = ?"));
     RETURN_IF_ERROR(s.BindAll(name));
     ASSIGN_OR_RETURN(int64_t n, s.Run());
+    // A channel made again later starts new threads (maybe elsewhere).
+    ASSIGN_OR_RETURN(Statement threads, db_.Prepare("DELETE FROM chat_threads WHERE channel = ?"));
+    RETURN_IF_ERROR(threads.BindAll(name));
+    RETURN_IF_ERROR(threads.Run().status());
     return n > 0;
   }
 
@@ -181,13 +187,11 @@ class SqliteChatStore::SqliteTx final : public ChatStore::Tx {
   }
 
   absl::StatusOr<std::vector<v1::ChatPost>> WaitingPosts(const std::string& channel,
-                                                         const std::string& incident_id,
                                                          absl::Time now) override {
     ASSIGN_OR_RETURN(Statement s, db_.Prepare(
-        "SELECT id, body FROM chat_posts WHERE channel = ? AND incident_id = ? AND state = ? "
+        "SELECT id, body FROM chat_posts WHERE channel = ? AND state = ? "
         "AND next_attempt > ? ORDER BY seq"));
-    RETURN_IF_ERROR(
-        s.BindAll(channel, incident_id, static_cast<int>(v1::CHAT_POST_STATE_PENDING), now));
+    RETURN_IF_ERROR(s.BindAll(channel, static_cast<int>(v1::CHAT_POST_STATE_PENDING), now));
     return ReadPosts(s);
   }
 

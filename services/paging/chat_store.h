@@ -37,6 +37,7 @@ class ChatStore {
     virtual absl::StatusOr<std::optional<v1::ChatChannel>> GetChannel(const std::string& name) = 0;
     virtual absl::StatusOr<std::vector<v1::ChatChannel>> ListChannels() = 0;
     virtual absl::Status PutChannel(const v1::ChatChannel& channel) = 0;
+    // Its Slack threads go with it.
     virtual absl::StatusOr<bool> DeleteChannel(const std::string& name) = 0;
 
     // What the chat side knows of an incident, by id.
@@ -53,10 +54,10 @@ class ChatStore {
     virtual absl::StatusOr<std::optional<v1::ChatPost>> LastPost(const std::string& channel,
                                                                  const std::string& incident_id,
                                                                  const std::string& kind) = 0;
-    // PENDING posts to (channel, incident) whose next attempt is after now
-    // (folds waiting for their minute), oldest first.
-    virtual absl::StatusOr<std::vector<v1::ChatPost>> WaitingPosts(
-        const std::string& channel, const std::string& incident_id, absl::Time now) = 0;
+    // PENDING posts to channel (of any incident) whose next attempt is after
+    // now (folds waiting for their minute, retries), oldest first.
+    virtual absl::StatusOr<std::vector<v1::ChatPost>> WaitingPosts(const std::string& channel,
+                                                                   absl::Time now) = 0;
     // Each channel's head (its oldest PENDING post) whose next attempt is
     // due at now, at most limit, channels in `busy` left out.
     virtual absl::StatusOr<std::vector<v1::ChatPost>> DueHeads(

@@ -75,9 +75,9 @@
 //                        within degraded_window, with no success since, is
 //                        degraded: gauge tocsin_paging_provider_degraded,
 //                        DegradedProviders() for /readyz. It is still tried
-//                        for each page (a success clears it), but while it
-//                        is degraded a failure is final at once: page.failed
-//                        with fall_through, "twilio is degraded (3 failures
+//                        for each page (a success clears it), and while it
+//                        is degraded a failure (still retried as any other)
+//                        is a page.failed with fall_through, "twilio is degraded (3 failures
 //                        in 5m): paging alice's next channel", so escalation
 //                        pages the person's next channel without waiting.
 //   AcceptPage           acknowledges with the link's token or the short
@@ -372,8 +372,8 @@ class PagingCore {
   void Deliver(const Claimed& claimed);
   // Records the result of attempt `number`.
   // accepted: the attempt's detail when result is OK.
-  // fall_through: the provider is degraded; a failure is final with this
-  // error.
+  // fall_through: the provider is degraded; a failure carries this error
+  // and fall_through (it is still retried).
   absl::Status RecordResult(const std::string& page_id, int number, const absl::Status& result,
                             const std::string& accepted = kAcceptedByTheChannel,
                             const std::string& fall_through = "");
