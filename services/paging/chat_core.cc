@@ -497,6 +497,20 @@ absl::StatusOr<v1::ChatPost> ChatCore::RetryPost(const std::string& post_id) {
   return out;
 }
 
+absl::StatusOr<int64_t> ChatCore::Prune(absl::Time before) {
+  // In batches, so the database is never held for long.
+  int64_t total = 0;
+  while (true) {
+    int64_t n = 0;
+    RETURN_IF_ERROR(store_->Write([&](ChatStore::Tx& tx) -> absl::Status {
+      ASSIGN_OR_RETURN(n, tx.PruneBefore(before));
+      return absl::OkStatus();
+    }));
+    total += n;
+    if (n < 1000) return total;
+  }
+}
+
 absl::StatusOr<double> ChatCore::CountPostsWaiting() {
   int64_t n = 0;
   RETURN_IF_ERROR(store_->Read([&](ChatStore::Tx& tx) -> absl::Status {

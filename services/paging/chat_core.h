@@ -125,6 +125,9 @@ class ChatCore {
   // A FAILED post queued again at the end of its channel. NotFound;
   // FailedPrecondition when it is not FAILED.
   absl::StatusOr<v1::ChatPost> RetryPost(const std::string& post_id);
+  // Retention (the host's pruner): posts done before `before`, and what only
+  // they needed; how many rows went.
+  absl::StatusOr<int64_t> Prune(absl::Time before);
   // PENDING posts, for the tocsin_chat_posts_waiting gauge.
   absl::StatusOr<double> CountPostsWaiting();
 

@@ -357,6 +357,22 @@ TEST_F(ChatCoreTest, AReplayedOldPostLeavesTheFirstMessageShowingTheStatusNow) {
   EXPECT_EQ(sender_.heads().back(), "ts-1 RESOLVED");
 }
 
+TEST_F(ChatCoreTest, RetentionPrunesPostsDoneAndKeepsWhatWaits) {
+  ASSERT_OK(core_->HandleEvent(Opened("e1", "inc-1", {"ops"})));
+  Drain();
+  ASSERT_OK(core_->HandleEvent(Opened("e2", "inc-2", {"nowhere"})));  // FAILED: no channel
+  sender_.FailNext(absl::UnavailableError("HTTP 503"));
+  ASSERT_OK(core_->HandleEvent(Opened("e3", "inc-3", {"ops"})));
+  Drain();  // inc-3's post waits for its retry
+  clock_.Advance(absl::Hours(1));
+  ASSERT_OK_AND_ASSIGN(int64_t pruned, core_->Prune(clock_.Now()));
+  EXPECT_GT(pruned, 0);
+  ASSERT_OK_AND_ASSIGN(std::vector<v1::ChatPost> left, core_->ListPosts("", "", 10));
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].incident_id(), "inc-3");
+  EXPECT_EQ(left[0].state(), v1::CHAT_POST_STATE_PENDING);
+}
+
 TEST_F(ChatCoreTest, ChannelsAreValidatedAndSecretsNeverAnswered) {
   v1::ChatChannel bad;
   bad.set_name("x");

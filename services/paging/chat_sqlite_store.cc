@@ -58,6 +58,7 @@ CREATE TABLE chat_posts (
   kind TEXT NOT NULL,
   state INTEGER NOT NULL,
   next_attempt INTEGER,
+  create_time INTEGER NOT NULL,
   body BLOB NOT NULL
 );
 CREATE INDEX chat_posts_channel ON chat_posts(channel, state, seq);
@@ -145,9 +146,10 @@ class SqliteChatStore::SqliteTx final : public ChatStore::Tx {
 
   absl::Status InsertPost(const v1::ChatPost& post) override {
     ASSIGN_OR_RETURN(Statement s, db_.Prepare(
-        "INSERT INTO chat_posts(id, channel, incident_id, kind, state, next_attempt, body) "
-        "VALUES(?, ?, ?, ?, ?, ?, ?)"));
+        "INSERT INTO chat_posts(id, channel, incident_id, kind, state, next_attempt, body, "
+        "create_time) VALUES(?, ?, ?, ?, ?, ?, ?, ?)"));
     RETURN_IF_ERROR(BindPost(s, post, /*first=*/1));
+    RETURN_IF_ERROR(s.Bind(8, FromProtoTime(post.create_time())));
     absl::Status status = s.Run().status();
     if (absl::IsAlreadyExists(status) || absl::IsFailedPrecondition(status)) {
       return absl::AlreadyExistsError(absl::StrCat("chat post ", post.id(), " exists"));
@@ -255,6 +257,23 @@ class SqliteChatStore::SqliteTx final : public ChatStore::Tx {
   absl::StatusOr<bool> RecordInInbox(const std::string& consumer,
                                      const std::string& event_id) override {
     return store::RecordInInbox(db_, consumer, event_id, clock_.Now());
+  }
+
+  absl::StatusOr<int64_t> PruneBefore(absl::Time before) override {
+    ASSIGN_OR_RETURN(Statement posts, db_.Prepare(
+        "DELETE FROM chat_posts WHERE seq IN (SELECT seq FROM chat_posts WHERE state IN (?, ?) "
+        "AND create_time < ? LIMIT 1000)"));
+    RETURN_IF_ERROR(posts.BindAll(static_cast<int>(v1::CHAT_POST_STATE_SENT),
+                                  static_cast<int>(v1::CHAT_POST_STATE_FAILED), before));
+    ASSIGN_OR_RETURN(int64_t n, posts.Run());
+    // What only those posts needed: the incident's chat state and threads.
+    ASSIGN_OR_RETURN(Statement incidents, db_.Prepare(
+        "DELETE FROM chat_incidents WHERE id NOT IN (SELECT incident_id FROM chat_posts)"));
+    RETURN_IF_ERROR(incidents.Run().status());
+    ASSIGN_OR_RETURN(Statement threads, db_.Prepare(
+        "DELETE FROM chat_threads WHERE incident_id NOT IN (SELECT incident_id FROM chat_posts)"));
+    RETURN_IF_ERROR(threads.Run().status());
+    return n;
   }
 
  private:

@@ -75,6 +75,11 @@ class ChatStore {
     virtual absl::Status PutThread(const std::string& channel, const std::string& incident_id,
                                    const std::string& provider_id) = 0;
 
+    // Deletes up to 1,000 SENT and FAILED posts created before `before`,
+    // then the chat state and threads of incidents with no post left; how
+    // many posts went.
+    virtual absl::StatusOr<int64_t> PruneBefore(absl::Time before) = 0;
+
     // Records that consumer applied event_id: true the first time.
     virtual absl::StatusOr<bool> RecordInInbox(const std::string& consumer,
                                                const std::string& event_id) = 0;

@@ -297,6 +297,7 @@ absl::StatusOr<ChatCore*> WireChat(service::ServiceHost& host, SqlitePagingStore
     return absl::OkStatus();
   });
   AddChatConsumer(host, chat, posts);
+  host.AddPruner("chat_posts", [chat](absl::Time before) { return chat->Prune(before); });
   host.AddGrpcService(host.Own(std::make_unique<ChatServiceImpl>(chat)));
   host.OnShutdown([chat, grace = absl::Seconds(absl::GetFlag(FLAGS_shutdown_grace_seconds))] {
     chat->Shutdown(grace);
