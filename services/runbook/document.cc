@@ -113,7 +113,8 @@ absl::string_view JsonKind(const Json& value) {
 
 bool IsSingleReference(const Json& value) {
   if (!value.is_string()) return false;
-  absl::string_view text = absl::StripAsciiWhitespace(value.get<std::string>());
+  const std::string& whole = value.get_ref<const std::string&>();
+  const absl::string_view text = absl::StripAsciiWhitespace(whole);
   if (!absl::StartsWith(text, "{{") || !absl::EndsWith(text, "}}")) return false;
   return ReferencesIn(text).size() == 1 && text.find("{{", 2) == absl::string_view::npos;
 }
@@ -717,13 +718,13 @@ absl::Status ValidateParameter(const Parameter& parameter) {
   const absl::string_view type = ValueTypeName(parameter.type);
   for (const Json& value : parameter.allowed_values) {
     if (!HasType(value, parameter.type)) {
-      return Invalid(where, "allowedValues entry ", value.dump(), " is not a ", type);
+      return Invalid(where, "allowedValues entry ", value.dump(), " is not of type ", type);
     }
   }
   if (parameter.default_value) {
     const Json& value = *parameter.default_value;
     if (!HasType(value, parameter.type)) {
-      return Invalid(where, "default ", value.dump(), " is not a ", type);
+      return Invalid(where, "default ", value.dump(), " is not of type ", type);
     }
     if (!parameter.allowed_values.empty() &&
         std::find(parameter.allowed_values.begin(), parameter.allowed_values.end(), value) ==
