@@ -279,7 +279,8 @@ absl::StatusOr<Step> BuildStep(size_t index, const Json& spec) {
       step.on_failure.mode = OnFailure::Mode::kStep;
       step.on_failure.step = text.substr(5);
     } else {
-      return Invalid(where, "onFailure ", on_failure.dump(), " must be Abort, Continue or step:NAME");
+      return Invalid(where, "onFailure ", on_failure.dump(),
+                     " must be Abort, Continue or step:NAME");
     }
   }
   if (spec.contains("outputs")) {
@@ -428,7 +429,9 @@ class InputChecker {
   absl::Status StepTarget(absl::string_view field, const Json& value) {
     if (!value.is_string()) return Invalid(prefix_, field, " must be a step name");
     const std::string target = value.get<std::string>();
-    if (!steps_.contains(target)) return Invalid(prefix_, field, " ", Quote(target), " is not a step");
+    if (!steps_.contains(target)) {
+      return Invalid(prefix_, field, " ", Quote(target), " is not a step");
+    }
     return absl::OkStatus();
   }
 
@@ -470,7 +473,9 @@ class InputChecker {
         }
         const std::string name = approver.get<std::string>();
         if (name == "cli:") return Invalid(prefix_, at, " \"cli:\" needs a user: cli:USER");
-        if (!seen.insert(name).second) return Invalid(prefix_, at, " ", Quote(name), " is listed twice");
+        if (!seen.insert(name).second) {
+          return Invalid(prefix_, at, " ", Quote(name), " is listed twice");
+        }
       }
       count = static_cast<int64_t>(approvers.size());
     }
@@ -609,7 +614,8 @@ class InputChecker {
           new std::vector<std::string>{"GET", "POST", "PUT", "PATCH", "DELETE"};
       if (!method.is_string() || std::find(kMethods->begin(), kMethods->end(),
                                            method.get<std::string>()) == kMethods->end()) {
-        return Invalid(prefix_, "Method ", method.dump(), " must be GET, POST, PUT, PATCH or DELETE");
+        return Invalid(prefix_, "Method ", method.dump(),
+                       " must be GET, POST, PUT, PATCH or DELETE");
       }
     }
     RETURN_IF_ERROR(Require("Url"));
@@ -622,7 +628,9 @@ class InputChecker {
     }
     if (Has("Headers")) {
       const Json& headers = Get("Headers");
-      if (!headers.is_object()) return Invalid(prefix_, "Headers must be a mapping of name to value");
+      if (!headers.is_object()) {
+        return Invalid(prefix_, "Headers must be a mapping of name to value");
+      }
       for (const auto& [name, value] : headers.items()) {
         if (!value.is_string()) {
           return Invalid(prefix_, "Headers.", name, " must be a string, not ", JsonKind(value));
@@ -821,7 +829,9 @@ absl::Status ValidateAndFill(RunbookDocument& document) {
                        " }} is not a parameter or an output of an earlier step");
       }
     }
-    for (const Output& output : step.outputs) known.insert(absl::StrCat(step.name, ".", output.name));
+    for (const Output& output : step.outputs) {
+      known.insert(absl::StrCat(step.name, ".", output.name));
+    }
   }
   for (const std::string& output : document.outputs) {
     if (!known.contains(output) || parameter_names.contains(output)) {

@@ -39,6 +39,15 @@
 //     mainSteps (none after the last). aws:branch: every Choice's NextStep and Default, or the
 //     next step when there is no Default (as SSM does). onFailure step:NAME adds NAME. Every
 //     step must be reachable from the first.
+//   - Parameter types: String a string, Integer an integer, Boolean true/false, StringList a list
+//     of strings, StringMap a mapping of string to string. RunbookDocument::parameters are
+//     sorted by name (not in document order); mainSteps keep their order.
+//   - aws:approve Approvers are contact names or CLI identities "cli:USER"; tocsin:http Method
+//     is GET (default), POST, PUT, PATCH or DELETE, Url starts with http:// or https:// (or a
+//     reference), Body is a mapping (sent as JSON) or a string, ExpectedStatus an HTTP status
+//     or a list of them; tocsin:command Command is one program name (no spaces) and Args a list
+//     of scalars, never a shell string; tocsin:updateIncident Impact is 1..5 and at least one of
+//     Impact, Title, Note, Resolve is given.
 //   - Unknown keys (top level, step, input, output, parameter) are errors, so typos do not pass
 //     silently. The top level also accepts SSM's `assumeRole` and `outputs` (list of
 //     "step.Output"), kept for porting; assumeRole is not used.

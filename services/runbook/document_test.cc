@@ -344,7 +344,8 @@ std::vector<BadCase> BadCases() {
            "    outputs: [{Name: Verdict, Selector: $.body.v, Type: String}]\n"),
        "step \"notify\": {{ check.Verdict }} is not a parameter or an output of an earlier step"},
       {"unknown incident field",
-       Doc("  - name: n\n    action: tocsin:notify\n    inputs: {Message: \"{{ incident.owner }}\"}\n"),
+       Doc("  - name: n\n    action: tocsin:notify\n"
+           "    inputs: {Message: \"{{ incident.owner }}\"}\n"),
        "step \"n\": {{ incident.owner }} is not a parameter"},
       {"reference in a nested body",
        Doc("  - name: call\n    action: tocsin:http\n"
@@ -509,7 +510,8 @@ std::vector<BadCase> BadCases() {
        Doc(kTriage, "  N: {type: Integer, allowedValues: [1, two]}\n"),
        "parameter \"N\": allowedValues entry \"two\" is not of type Integer"},
       {"parameter unknown type", Doc(kTriage, "  Env: {type: Text}\n"),
-       "parameter \"Env\": type \"Text\" must be String, Integer, Boolean, StringList or StringMap"},
+       "parameter \"Env\": type \"Text\" must be String, Integer, Boolean, StringList or "
+       "StringMap"},
       {"parameter missing type", Doc(kTriage, "  Env: {default: a}\n"),
        "parameter \"Env\": missing type"},
       {"parameter reserved name", Doc(kTriage, "  incident: {type: String}\n"),
