@@ -40,8 +40,8 @@
 //     next step when there is no Default (as SSM does). onFailure step:NAME adds NAME. Every
 //     step must be reachable from the first.
 //   - Parameter types: String a string, Integer an integer, Boolean true/false, StringList a list
-//     of strings, StringMap a mapping of string to string. RunbookDocument::parameters are
-//     sorted by name (not in document order); mainSteps keep their order.
+//     of strings, StringMap a mapping of string to string. RunbookDocument::parameters and
+//     mainSteps keep the document's order.
 //   - aws:approve Approvers are contact names or CLI identities "cli:USER"; tocsin:http Method
 //     is GET (default), POST, PUT, PATCH or DELETE, Url starts with http:// or https:// (or a
 //     reference), Body is a mapping (sent as JSON) or a string, ExpectedStatus an HTTP status

@@ -181,6 +181,15 @@ TEST(ParseRunbookDocumentTest, PortedSsmDocument) {
   EXPECT_EQ(document.main_steps[9].on_failure.mode, OnFailure::Mode::kContinue);
   EXPECT_TRUE(document.main_steps[9].inputs["Body"].is_object());
 
+  std::vector<std::string> parameter_names;
+  for (const Parameter& p : document.parameters) parameter_names.push_back(p.name);
+  EXPECT_THAT(parameter_names,
+              ElementsAre("AutomationAssumeRole", "Service", "Approvers", "Retries", "DryRun"));
+  EXPECT_EQ(document.parameters[1].allowed_values,
+            std::vector<nlohmann::json>({"checkout", "cart"}));
+  EXPECT_EQ(document.parameters[2].type, ValueType::kStringList);
+  EXPECT_EQ(document.parameters[0].description, "kept from the SSM original");
+
   const Parameter* retries = nullptr;
   for (const Parameter& p : document.parameters) {
     if (p.name == "Retries") retries = &p;
@@ -232,6 +241,20 @@ TEST(ValidateRunbookDocumentTest, DocumentBuiltInCode) {
   step.inputs = {{"Message", "hello"}};
   document.main_steps.push_back(step);
   EXPECT_OK(ValidateRunbookDocument(document));
+  // Typed fields are derived from inputs, so a code-built branch needs only its inputs.
+  Step branch;
+  branch.name = "pick";
+  branch.action = "aws:branch";
+  branch.inputs = nlohmann::json::parse(
+      R"({"Choices": [{"NextStep": "only", "Variable": "{{ incident.impact }}",
+                       "NumericGreater": 2}]})");
+  document.main_steps.insert(document.main_steps.begin(), branch);
+  EXPECT_OK(ValidateRunbookDocument(document));
+  document.main_steps[0].inputs["Choices"][0]["NextStep"] = "gone";
+  EXPECT_THAT(ValidateRunbookDocument(document),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("step \"pick\": aws:branch: Choices[0].NextStep \"gone\"")));
+  document.main_steps.erase(document.main_steps.begin());
   document.main_steps[0].max_attempts = 0;
   EXPECT_THAT(ValidateRunbookDocument(document),
               StatusIs(absl::StatusCode::kInvalidArgument,
