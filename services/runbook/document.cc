@@ -978,10 +978,13 @@ absl::StatusOr<RunbookDocument> ParseRunbookDocument(absl::string_view yaml_or_j
   ASSIGN_OR_RETURN(Json json, ToJson(root, ""));
   ASSIGN_OR_RETURN(RunbookDocument document, BuildDocument(json));
   // JSON objects sort their keys; keep the parameters in the order the document gives them.
-  const YAML::Node& const_root = root;  // const: operator[] must not add the key
-  if (const YAML::Node parameters = const_root["parameters"]; parameters.IsMap()) {
+  // (BuildDocument accepted root as a mapping of scalar keys.)
+  for (const auto& entry : root) {
+    if (entry.first.Scalar() != "parameters" || !entry.second.IsMap()) continue;
     absl::flat_hash_map<std::string, size_t> order;
-    for (const auto& entry : parameters) order.emplace(entry.first.Scalar(), order.size());
+    for (const auto& parameter : entry.second) {
+      order.emplace(parameter.first.Scalar(), order.size());
+    }
     std::stable_sort(document.parameters.begin(), document.parameters.end(),
                      [&](const Parameter& a, const Parameter& b) {
                        return order[a.name] < order[b.name];
