@@ -974,6 +974,10 @@ absl::StatusOr<RunbookDocument> ParseRunbookDocument(absl::string_view yaml_or_j
   } catch (const YAML::Exception& e) {
     return Invalid("the runbook document is not valid YAML or JSON: ", e.what());
   }
+  return ParseRunbookDocumentNode(root);
+}
+
+absl::StatusOr<RunbookDocument> ParseRunbookDocumentNode(const YAML::Node& root) {
   if (!root.IsDefined() || root.IsNull()) return Invalid("the runbook document is empty");
   ASSIGN_OR_RETURN(Json json, ToJson(root, ""));
   ASSIGN_OR_RETURN(RunbookDocument document, BuildDocument(json));

@@ -73,6 +73,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "nlohmann/json.hpp"
+#include "yaml-cpp/yaml.h"
 
 namespace tocsin::runbook {
 
@@ -162,6 +163,9 @@ struct RunbookDocument {
 // Parses and validates a YAML or JSON document. InvalidArgument on any error (syntax or
 // validation), naming the step and the field.
 absl::StatusOr<RunbookDocument> ParseRunbookDocument(absl::string_view yaml_or_json);
+// The same for a document already loaded, e.g. the `document` mapping of a `kind: Runbook`
+// object (quoted scalars stay strings, as in the text).
+absl::StatusOr<RunbookDocument> ParseRunbookDocumentNode(const YAML::Node& root);
 
 // Checks a document built in code (ParseRunbookDocument calls it). The typed fields
 // (Step::choices, default_step, duration) are derived from inputs and ignored here.

@@ -10,6 +10,7 @@ void AddAllCommands(CommandTable& table) {
   AddEngagementsCommands(table);
   AddPagesCommands(table);
   AddChatCommands(table);
+  AddRunbooksCommands(table);
   AddApplyCommand(table);
   AddDeadLettersCommands(table);
 }

@@ -12,6 +12,7 @@
 //   engagements_commands.cc  engage; engagements list|show|stop
 //   pages_commands.cc        pages list|show|ack
 //   chat_commands.cc         chat list|show|test|retry|delete
+//   runbooks_commands.cc     runbooks validate
 //   apply_command.cc         apply
 //   deadletters_commands.cc  deadletters list|replay
 #ifndef TOCSIN_TOOLS_CLI_COMMANDS_H_
@@ -34,6 +35,7 @@ void AddOnCallCommands(CommandTable& table);
 void AddEngagementsCommands(CommandTable& table);
 void AddPagesCommands(CommandTable& table);
 void AddChatCommands(CommandTable& table);
+void AddRunbooksCommands(CommandTable& table);
 void AddApplyCommand(CommandTable& table);
 void AddDeadLettersCommands(CommandTable& table);
 
