@@ -2,6 +2,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -19,6 +20,8 @@ absl::StatusOr<std::string> ChatActions::Acknowledge(const std::string& incident
   if (!pages.ok()) return pages.status();
   // The first acknowledgement, if there was one.
   std::optional<Page> first_ack;
+  // Engagements someone acknowledged: over.
+  std::set<std::string> acked;
   // Per engagement, its newest page that can still be acknowledged.
   std::map<std::string, Page> newest;
   bool resolved = false;
@@ -26,6 +29,7 @@ absl::StatusOr<std::string> ChatActions::Acknowledge(const std::string& incident
     if (page.purpose() == escalation::v1::PAGE_PURPOSE_ACTIVATION) continue;
     if (page.incident_resolved()) resolved = true;
     if (page.state() == v1::PAGE_STATE_ACKNOWLEDGED) {
+      acked.insert(page.engagement_id());
       if (!first_ack.has_value() ||
           FromProtoTime(page.ack_time()) < FromProtoTime(first_ack->ack_time())) {
         first_ack = page;
@@ -46,21 +50,8 @@ absl::StatusOr<std::string> ChatActions::Acknowledge(const std::string& incident
     return absl::FailedPreconditionError(
         absl::StrCat(incident_id, " is resolved; nothing to acknowledge"));
   }
-  // Engagements whose pages were all acknowledged are over: only the ones
-  // still paging are acknowledged now.
-  if (first_ack.has_value()) {
-    std::map<std::string, Page> still;
-    for (auto& [engagement, page] : newest) {
-      bool acked = false;
-      for (const Page& p : *pages) {
-        if (p.engagement_id() == engagement && p.state() == v1::PAGE_STATE_ACKNOWLEDGED) {
-          acked = true;
-        }
-      }
-      if (!acked) still.emplace(engagement, page);
-    }
-    newest = std::move(still);
-  }
+  // Only the engagements still paging are acknowledged now.
+  for (const std::string& engagement : acked) newest.erase(engagement);
   if (newest.empty()) {
     if (first_ack.has_value()) {
       return absl::StrCat(incident_id, " was already acknowledged by ",

@@ -1,7 +1,5 @@
 #include "services/paging/chat_senders.h"
 
-#include <fstream>
-#include <sstream>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -10,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "libs/config/config.h"
 #include "libs/http/redact.h"
 #include "libs/text/text.h"
 #include "nlohmann/json.hpp"
@@ -169,24 +168,18 @@ absl::Status WithRetryAfter(absl::Status status, absl::Duration delay) {
 }
 
 absl::StatusOr<std::string> ReadChatSecretFile(const std::string& path, absl::string_view what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  // Unreadable is the channel's fault, not a passing one: InvalidArgument.
+  absl::StatusOr<std::string> content = config::ReadSecretFile(path);
+  if (!content.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat(what, ": cannot read the file ", QuotedPath(path)));
   }
-  std::string content(static_cast<size_t>(kMaxSecretFileBytes) + 1, '\0');
-  in.read(content.data(), kMaxSecretFileBytes + 1);
-  if (in.bad()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, ": cannot read the file ", QuotedPath(path)));
-  }
-  content.resize(static_cast<size_t>(in.gcount()));
-  if (content.size() > static_cast<size_t>(kMaxSecretFileBytes)) {
+  if (content->size() > static_cast<size_t>(kMaxSecretFileBytes)) {
     return absl::InvalidArgumentError(absl::StrCat(what, ": the file ", QuotedPath(path),
                                                    " is larger than ", kMaxSecretFileBytes,
                                                    " bytes"));
   }
-  std::string secret(absl::StripAsciiWhitespace(content));
+  std::string secret(absl::StripAsciiWhitespace(*content));
   if (secret.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(what, ": the file ", QuotedPath(path),
                                                    " is empty"));
