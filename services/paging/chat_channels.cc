@@ -12,11 +12,6 @@ absl::Status Invalid(const v1::ChatChannel& channel, absl::string_view why) {
   return absl::InvalidArgumentError(absl::StrCat("chat channel \"", channel.name(), "\": ", why));
 }
 
-bool IsHttpUrl(absl::string_view url) {
-  // Lower case, as the senders speak them.
-  return (absl::StartsWith(url, "https://") && url.size() > 8) ||
-         (absl::StartsWith(url, "http://") && url.size() > 7);
-}
 
 absl::Status CheckWebhook(const v1::ChatChannel& channel, absl::string_view platform,
                           const std::string& url, const std::string& file) {
@@ -24,7 +19,7 @@ absl::Status CheckWebhook(const v1::ChatChannel& channel, absl::string_view plat
     return Invalid(channel, absl::StrCat(platform, ": give exactly one of webhookUrl and "
                                                    "webhookUrlFile"));
   }
-  if (!url.empty() && !IsHttpUrl(url)) {
+  if (!url.empty() && !IsChatWebhookUrl(url)) {
     return Invalid(channel, absl::StrCat(platform, ".webhookUrl must be an http:// or https:// "
                                                    "URL"));
   }
@@ -44,6 +39,11 @@ std::string WebhookLabel(absl::string_view platform, const std::string& url,
 }
 
 }  // namespace
+
+bool IsChatWebhookUrl(absl::string_view url) {
+  return (absl::StartsWith(url, "https://") && url.size() > 8) ||
+         (absl::StartsWith(url, "http://") && url.size() > 7);
+}
 
 absl::Status ValidateChatChannel(const v1::ChatChannel& channel) {
   const std::string& name = channel.name();

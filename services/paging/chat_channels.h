@@ -5,6 +5,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "tocsin/paging/v1/chat.pb.h"
 
 namespace tocsin::paging {
@@ -16,6 +17,10 @@ namespace tocsin::paging {
 // webhookUrlFile; Slack app mode both botTokenFile and channel, and not
 // with a webhook; a description of at most 1024 bytes.
 absl::Status ValidateChatChannel(const v1::ChatChannel& channel);
+
+// Whether url is one a chat webhook may have: lower-case http:// or
+// https:// and something after it. The senders check the same.
+bool IsChatWebhookUrl(absl::string_view url);
 
 // "slack", "slack-app", "teams", "chime", "mattermost"; "" when none is set.
 std::string ChatPlatformName(const v1::ChatChannel& channel);

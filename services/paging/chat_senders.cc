@@ -12,6 +12,7 @@
 #include "libs/http/redact.h"
 #include "libs/text/text.h"
 #include "nlohmann/json.hpp"
+#include "services/paging/chat_channels.h"
 #include "services/paging/chat_format.h"
 #include "services/paging/code_limiter.h"
 
@@ -26,10 +27,6 @@ constexpr size_t kMaxIdleClients = 8;
 constexpr std::streamsize kMaxSecretFileBytes = 16 * 1024;
 // Longest Retry-After honoured (a day).
 constexpr int64_t kMaxRetryAfterSeconds = 24 * 3600;
-
-bool IsHttpUrl(absl::string_view url) {
-  return absl::StartsWith(url, "http://") || absl::StartsWith(url, "https://");
-}
 
 std::string Quoted(absl::string_view s, size_t max_bytes = 128) {
   return absl::StrCat("\"", text::UntrustedLine(s, max_bytes), "\"");
@@ -235,7 +232,7 @@ absl::StatusOr<ChatSent> HttpChatSender::PostWebhook(const v1::ChatChannel& chan
         absl::StrCat("chat channel ", Quoted(channel.name()),
                      " has no webhook URL (webhook_url or webhook_url_file)"));
   }
-  if (!IsHttpUrl(url)) {
+  if (!IsChatWebhookUrl(url)) {
     return absl::InvalidArgumentError(
         absl::StrCat(of, ": the URL is not http:// or https://"));
   }
