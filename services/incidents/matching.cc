@@ -195,6 +195,25 @@ absl::Status ValidatePlan(const ResponsePlan& plan) {
           absl::StrCat("response plan \"", plan.name(), "\": ", s.message()));
     }
   }
+  if (plan.has_runbook()) {
+    const auto& runbook = plan.runbook();
+    if (absl::Status s = ValidateName("runbook", runbook.name()); !s.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("response plan \"", plan.name(), "\": ", s.message()));
+    }
+    if (runbook.version() < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "response plan \"", plan.name(), "\": runbook.version must be 1 or more (or unset for ",
+          "the latest), got ", runbook.version()));
+    }
+    for (const auto& [name, value] : runbook.parameters()) {
+      if (name.empty() || name.size() > 64 || value.size() > 16 * 1024) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "response plan \"", plan.name(), "\": runbook.parameters: \"", name.substr(0, 64),
+            "\" needs a name of 1 to 64 characters and a value of at most 16 KiB"));
+      }
+    }
+  }
   return absl::OkStatus();
 }
 
