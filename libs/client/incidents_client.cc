@@ -55,6 +55,29 @@ absl::StatusOr<v1::Incident> IncidentsClient::ResolveIncident(
               options_.deadline);
 }
 
+absl::StatusOr<v1::Incident> IncidentsClient::UpdateIncident(
+    const v1::UpdateIncidentRequest& request) const {
+  return Call(*incidents_, &v1::IncidentService::Stub::UpdateIncident, request,
+              options_.deadline);
+}
+
+absl::StatusOr<v1::TimelineEvent> IncidentsClient::AddTimelineEvent(
+    const v1::AddTimelineEventRequest& request) const {
+  return Call(*incidents_, &v1::IncidentService::Stub::AddTimelineEvent, request,
+              options_.deadline);
+}
+
+absl::StatusOr<std::vector<v1::IncidentAlarm>> IncidentsClient::ListIncidentAlarms(
+    const std::string& incident_id, int page_size) const {
+  v1::ListIncidentAlarmsRequest request;
+  request.set_incident_id(incident_id);
+  request.set_page_size(page_size);
+  ASSIGN_OR_RETURN(v1::ListIncidentAlarmsResponse response,
+                   Call(*incidents_, &v1::IncidentService::Stub::ListIncidentAlarms, request,
+                        options_.deadline));
+  return std::vector<v1::IncidentAlarm>(response.alarms().begin(), response.alarms().end());
+}
+
 absl::StatusOr<std::vector<v1::TimelineEvent>> IncidentsClient::ListTimeline(
     const std::string& incident_id) const {
   v1::ListTimelineEventsRequest request;

@@ -50,6 +50,16 @@ class IncidentsClient {
   absl::StatusOr<incidents::v1::Incident> ResolveIncident(
       const std::string& id, const std::string& note,
       const std::string& author) const;
+  // Sets the request's optional title/impact/summary.
+  absl::StatusOr<incidents::v1::Incident> UpdateIncident(
+      const incidents::v1::UpdateIncidentRequest& request) const;
+  // Once per (incident, source_event_id, type) when source_event_id is set.
+  absl::StatusOr<incidents::v1::TimelineEvent> AddTimelineEvent(
+      const incidents::v1::AddTimelineEventRequest& request) const;
+  // The alarms that opened or joined the incident, in the order received;
+  // at most one page (page_size alarms).
+  absl::StatusOr<std::vector<incidents::v1::IncidentAlarm>> ListIncidentAlarms(
+      const std::string& incident_id, int page_size) const;
   absl::StatusOr<std::vector<incidents::v1::TimelineEvent>> ListTimeline(
       const std::string& incident_id) const;
   // Alarms that matched no response plan.

@@ -16,10 +16,11 @@ using store::Statement;
 
 // received_events sorts by rowid, the order events were recorded in (rows
 // are never deleted, so rowids only grow).
-std::vector<store::Migration> Migrations() {
+std::vector<store::Migration> Migrations(const std::vector<store::Migration>& service) {
   // The outbox and dead letters are the service host's (its announcements of
-  // dead letters, and the service's own events later).
-  std::vector<store::Migration> m = store::OutboxMigrations();
+  // dead letters, and the service's own events).
+  std::vector<store::Migration> m = service;
+  for (const store::Migration& outbox : store::OutboxMigrations()) m.push_back(outbox);
   for (const store::Migration& inbox : store::InboxMigrations()) m.push_back(inbox);
   m.push_back({1200, "received_events", R"sql(
 CREATE TABLE received_events (
@@ -36,12 +37,13 @@ CREATE INDEX received_events_incident ON received_events(incident_id);
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<EventRecord>> EventRecord::Open(const std::string& path,
-                                                               const Clock* clock) {
+absl::StatusOr<std::unique_ptr<EventRecord>> EventRecord::Open(
+    const std::string& path, const Clock* clock,
+    const std::vector<store::Migration>& service_migrations) {
   store::DatabaseOptions options;
   options.path = path;
   ASSIGN_OR_RETURN(std::unique_ptr<store::Database> db, store::Database::Open(options));
-  RETURN_IF_ERROR(store::Migrate(*db, Migrations(), *clock));
+  RETURN_IF_ERROR(store::Migrate(*db, Migrations(service_migrations), *clock));
   return std::unique_ptr<EventRecord>(new EventRecord(std::move(db), clock));
 }
 

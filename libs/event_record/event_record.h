@@ -28,6 +28,7 @@
 #include "libs/clock/clock.h"
 #include "libs/proto/time.h"
 #include "libs/store/database.h"
+#include "libs/store/migrations.h"
 
 namespace tocsin::event_record {
 
@@ -45,9 +46,12 @@ inline constexpr int kMaxListed = 1000;
 class EventRecord {
  public:
   // Opens (creating if needed) the SQLite file at path and migrates it.
-  // receive_time of recorded events is read from clock.
-  static absl::StatusOr<std::unique_ptr<EventRecord>> Open(const std::string& path,
-                                                           const Clock* clock);
+  // receive_time of recorded events is read from clock. A service that keeps
+  // its own tables in the same file passes their migrations (versions 1-999),
+  // applied first; its store then works on database().
+  static absl::StatusOr<std::unique_ptr<EventRecord>> Open(
+      const std::string& path, const Clock* clock,
+      const std::vector<store::Migration>& service_migrations = {});
 
   // Records event (its id, type and incident id) for consumer, unless
   // consumer recorded it before. true when newly recorded, false for a

@@ -9,6 +9,7 @@
 #include "tocsin/escalation/v1/escalation.pb.h"
 #include "tocsin/incidents/v1/incidents.pb.h"
 #include "tocsin/paging/v1/paging.pb.h"
+#include "tocsin/runbook/v1/runbook.pb.h"
 
 namespace tocsin::events {
 
@@ -36,6 +37,14 @@ inline constexpr EventType<paging::v1::PageDelivered> kPageDelivered{"page.deliv
 inline constexpr EventType<paging::v1::PageFailed> kPageFailed{"page.failed"};
 inline constexpr EventType<paging::v1::PageHeld> kPageHeld{"page.held"};
 inline constexpr EventType<paging::v1::PageAcknowledged> kPageAcknowledged{"page.acknowledged"};
+
+// runbook: published by the runbook service.
+inline constexpr EventType<runbook::v1::ExecutionStarted> kRunbookExecutionStarted{
+    "runbook.execution.started"};
+inline constexpr EventType<runbook::v1::StepChanged> kRunbookStepChanged{"runbook.step.changed"};
+inline constexpr EventType<runbook::v1::ExecutionFinished> kRunbookExecutionFinished{
+    "runbook.execution.finished"};
+inline constexpr EventType<runbook::v1::Notified> kRunbookNotified{"runbook.notified"};
 
 // system: published by every service's host.
 inline constexpr EventType<admin::v1::DeadLettered> kDeadLettered{"system.dead_lettered"};

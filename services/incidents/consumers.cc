@@ -9,6 +9,8 @@ void AddConsumers(service::ConsumerRegistry& consumers, IncidentsCore* core) {
   consumers.AddConsumer({.durable_name = kEngagementsConsumer, .types = ReportedEngagementTypes()},
                         record);
   consumers.AddConsumer({.durable_name = kPagesConsumer, .types = ReportedPageTypes()}, record);
+  consumers.AddConsumer({.durable_name = kRunbooksConsumer, .types = ReportedRunbookTypes()},
+                        record);
   consumers.AddConsumer({.durable_name = kSystemConsumer, .types = ReportedSystemTypes()},
                         record);
 }

@@ -14,8 +14,9 @@ namespace tocsin::incidents {
 inline constexpr char kEngagementsConsumer[] = "incidents-engagements";
 inline constexpr char kPagesConsumer[] = "incidents-pages";
 inline constexpr char kSystemConsumer[] = "incidents-system";
+inline constexpr char kRunbooksConsumer[] = "incidents-runbooks";
 
-// Adds the three consumers; core must outlive them.
+// Adds the four consumers; core must outlive them.
 void AddConsumers(service::ConsumerRegistry& consumers, IncidentsCore* core);
 
 }  // namespace tocsin::incidents

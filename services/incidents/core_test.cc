@@ -249,7 +249,10 @@ class CoreTest : public ::testing::Test {
 };
 
 TEST_F(CoreTest, AlarmOpensIncidentFromPlanTemplate) {
-  ASSERT_OK(core_->CreatePlan(CpuPlan()));
+  ResponsePlan plan = CpuPlan();
+  plan.mutable_runbook()->set_name("db-failover");
+  (*plan.mutable_runbook()->mutable_parameters())["Cluster"] = "orders";
+  ASSERT_OK(core_->CreatePlan(plan));
   ASSERT_OK_AND_ASSIGN(auto r, core_->IngestAlarm(CpuAlarm("e1")));
   EXPECT_EQ(r.outcome(), v1::INGEST_OUTCOME_OPENED);
   EXPECT_EQ(r.response_plan(), "cpu");
@@ -262,6 +265,9 @@ TEST_F(CoreTest, AlarmOpensIncidentFromPlanTemplate) {
   EXPECT_EQ(i.dedupe_string(), CpuAlarm("x").alarm_arn());
   EXPECT_EQ(i.source(), "aws.cloudwatch");
   EXPECT_THAT(i.engagements(), ElementsAre("alice"));
+  // The plan's runbook travels with the incident (the runbook service starts it).
+  EXPECT_EQ(i.runbook().name(), "db-failover");
+  EXPECT_EQ(i.runbook().parameters().at("Cluster"), "orders");
   EXPECT_EQ(FromProtoTime(i.create_time()), clock_.Now());
   ASSERT_GE(i.related_items_size(), 2);
   EXPECT_EQ(i.related_items(0).value(), CpuAlarm("x").alarm_arn());

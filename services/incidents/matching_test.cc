@@ -111,6 +111,17 @@ TEST(ValidatePlan, NamesTheProblem) {
   p.add_engagements("alice smith");
   EXPECT_THAT(ValidatePlan(p), StatusIs(absl::StatusCode::kInvalidArgument,
                                         HasSubstr("engagement contact")));
+  p = Plan("cpu", "*");
+  p.mutable_runbook()->set_name("db-failover");
+  (*p.mutable_runbook()->mutable_parameters())["Cluster"] = "orders";
+  EXPECT_OK(ValidatePlan(p));
+  p.mutable_runbook()->set_name("db failover");
+  EXPECT_THAT(ValidatePlan(p), StatusIs(absl::StatusCode::kInvalidArgument,
+                                        HasSubstr("runbook name \"db failover\"")));
+  p.mutable_runbook()->set_name("db");
+  p.mutable_runbook()->set_version(-1);
+  EXPECT_THAT(ValidatePlan(p), StatusIs(absl::StatusCode::kInvalidArgument,
+                                        HasSubstr("runbook.version")));
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "libs/status/status_macros.h"
 #include "tocsin/escalation/v1/escalation.pb.h"
 #include "tocsin/paging/v1/paging.pb.h"
+#include "tocsin/runbook/v1/runbook.pb.h"
 
 namespace tocsin::incidents {
 namespace {
@@ -73,6 +74,13 @@ const std::vector<std::string>& ReportedPageTypes() {
   static const auto* types = new std::vector<std::string>{
       events::kPageSent.name, events::kPageDelivered.name, events::kPageFailed.name,
       events::kPageHeld.name, events::kPageAcknowledged.name};
+  return *types;
+}
+
+const std::vector<std::string>& ReportedRunbookTypes() {
+  static const auto* types = new std::vector<std::string>{
+      events::kRunbookExecutionStarted.name, events::kRunbookStepChanged.name,
+      events::kRunbookExecutionFinished.name, events::kRunbookNotified.name};
   return *types;
 }
 
@@ -146,6 +154,34 @@ absl::StatusOr<v1::AddTimelineEventRequest> TimelineEntryFor(const Envelope& eve
                                                            ? std::string("someone")
                                                            : e.page().acked_by(),
                                    " (", PageLabel(e.page()), ")"));
+  } else if (events::Is(event, events::kRunbookExecutionStarted)) {
+    ASSIGN_OR_RETURN(auto e, events::Payload(event, events::kRunbookExecutionStarted));
+    const auto& x = e.execution();
+    entry.set_message(absl::StrCat("Runbook ", x.runbook(), " v", x.version(), " started by ",
+                                   x.started_by(), " (execution ", x.id(), ", ",
+                                   x.steps_size(), " steps)"));
+  } else if (events::Is(event, events::kRunbookStepChanged)) {
+    ASSIGN_OR_RETURN(auto e, events::Payload(event, events::kRunbookStepChanged));
+    entry.set_message(e.summary().empty()
+                          ? absl::StrCat("Runbook ", e.runbook(), " step ", e.step().name(),
+                                         " changed")
+                          : e.summary());
+  } else if (events::Is(event, events::kRunbookExecutionFinished)) {
+    ASSIGN_OR_RETURN(auto e, events::Payload(event, events::kRunbookExecutionFinished));
+    const auto& x = e.execution();
+    const char* how = "ended";
+    switch (x.state()) {
+      case runbook::v1::EXECUTION_STATE_SUCCESS: how = "succeeded"; break;
+      case runbook::v1::EXECUTION_STATE_FAILED: how = "failed"; break;
+      case runbook::v1::EXECUTION_STATE_TIMED_OUT: how = "timed out"; break;
+      case runbook::v1::EXECUTION_STATE_CANCELLED: how = "was cancelled"; break;
+      default: break;
+    }
+    entry.set_message(absl::StrCat("Runbook ", x.runbook(), " v", x.version(), " (", x.id(),
+                                   ") ", how, x.error().empty() ? "" : ": ", x.error()));
+  } else if (events::Is(event, events::kRunbookNotified)) {
+    ASSIGN_OR_RETURN(auto e, events::Payload(event, events::kRunbookNotified));
+    entry.set_message(e.message());
   } else if (events::Is(event, events::kDeadLettered)) {
     ASSIGN_OR_RETURN(auto e, events::Payload(event, events::kDeadLettered));
     const auto& d = e.dead_letter();

@@ -1,7 +1,8 @@
 // What other services report about an incident, written onto its timeline.
 //
 // The incidents service consumes engagement.* (escalation), page.* (paging:
-// sent, delivered, failed, held by a rate limit, acknowledged)
+// sent, delivered, failed, held by a rate limit, acknowledged), runbook.*
+// (runbook: executions started and finished, step changes, notifications)
 // and system.dead_lettered (every service) events and turns each into one timeline entry, keyed by the
 // event's id: a redelivered event finds its entry and adds nothing.
 #ifndef TOCSIN_SERVICES_INCIDENTS_REPORTED_EVENTS_H_
@@ -20,6 +21,9 @@ namespace tocsin::incidents {
 // The event types written to the timeline, by consumer (one domain each).
 const std::vector<std::string>& ReportedEngagementTypes();
 const std::vector<std::string>& ReportedPageTypes();
+// runbook.execution.started|finished, runbook.step.changed, runbook.notified
+// (the runbook service): each step change, once.
+const std::vector<std::string>& ReportedRunbookTypes();
 // system.dead_lettered from every service: "this service set aside an event
 // of this incident" goes onto its timeline.
 const std::vector<std::string>& ReportedSystemTypes();

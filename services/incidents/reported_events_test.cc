@@ -194,5 +194,33 @@ TEST_F(ReportedEventsTest, EventsAboutNoIncidentAreOnNoTimelineAndNeverBlock) {
   EXPECT_TRUE(Messages().empty());
 }
 
+TEST_F(ReportedEventsTest, RunbookProgressIsOnTheTimeline) {
+  runbook::v1::ExecutionStarted started;
+  auto* x = started.mutable_execution();
+  x->set_id("exe-1");
+  x->set_runbook("db");
+  x->set_version(2);
+  x->set_started_by("plan:web");
+  x->add_steps()->set_name("assess");
+  runbook::v1::StepChanged changed;
+  changed.set_summary("Runbook db step assess (tocsin:manual) waits for a person: look");
+  runbook::v1::Notified notified;
+  notified.set_message("Failing over");
+  runbook::v1::ExecutionFinished finished;
+  *finished.mutable_execution() = *x;
+  finished.mutable_execution()->set_state(runbook::v1::EXECUTION_STATE_FAILED);
+  finished.mutable_execution()->set_error("step assess timed out");
+  ASSERT_OK(RecordReportedEvent(*core_, Event("r1", events::kRunbookExecutionStarted, started)));
+  ASSERT_OK(RecordReportedEvent(*core_, Event("r2", events::kRunbookStepChanged, changed)));
+  ASSERT_OK(RecordReportedEvent(*core_, Event("r2", events::kRunbookStepChanged, changed)));
+  ASSERT_OK(RecordReportedEvent(*core_, Event("r3", events::kRunbookNotified, notified)));
+  ASSERT_OK(RecordReportedEvent(*core_, Event("r4", events::kRunbookExecutionFinished, finished)));
+  EXPECT_THAT(Messages(),
+              ElementsAre("Runbook db v2 started by plan:web (execution exe-1, 1 steps)",
+                          "Runbook db step assess (tocsin:manual) waits for a person: look",
+                          "Failing over",
+                          "Runbook db v2 (exe-1) failed: step assess timed out"));
+}
+
 }  // namespace
 }  // namespace tocsin::incidents

@@ -120,7 +120,14 @@ absl::StatusOr<std::vector<ChatUpdate>> ChatUpdatesFor(const Envelope& event,
     out.push_back({kChatResolved, Bounded(absl::StrCat("Incident resolved",
                                                        message.empty() ? ""
                                                                        : absl::StrCat(": ", message)))});
-  } else if (e.type() == "note") {
+  } else if (e.type() == events::kRunbookExecutionStarted.name ||
+             e.type() == events::kRunbookStepChanged.name ||
+             e.type() == events::kRunbookExecutionFinished.name ||
+             e.type() == "runbook.start_failed") {
+    out.push_back({kChatRunbook, message});
+  } else if (e.type() == events::kRunbookNotified.name) {
+    out.push_back({kChatNotify, message});
+  } else if (e.type() == "note" || e.type() == "runbook.note") {
     out.push_back({kChatNote, Bounded(absl::StrCat(
                                   "Note", e.author().empty() ? "" : absl::StrCat(" by ", e.author()),
                                   ": ", message))});
@@ -163,6 +170,10 @@ std::string FoldedText(const std::string& kind, int count, const std::vector<std
     head = absl::StrCat(count, " more acknowledgement", one ? "" : "s");
   } else if (kind == kChatEscalated) {
     head = absl::StrCat(count, " more escalation", one ? "" : "s");
+  } else if (kind == kChatRunbook) {
+    head = absl::StrCat(count, " more runbook update", one ? "" : "s");
+  } else if (kind == kChatNotify) {
+    head = absl::StrCat(count, " more runbook message", one ? "" : "s");
   } else {
     head = absl::StrCat(count, " more update", one ? "" : "s");
   }

@@ -13,7 +13,11 @@
 //   acknowledged  page.acknowledged (by whom, how);
 //   escalated     engagement.stage_started past the first stage;
 //   alarms        alarm (an alarm joined the open incident);
-//   resolved      incident.resolved.
+//   resolved      incident.resolved;
+//   runbook       runbook.execution.started|finished, runbook.step.changed,
+//                 runbook.start_failed (a runbook's progress, step by step);
+//   notify        runbook.notified (a tocsin:notify step's message);
+//                 runbook.note (tocsin:updateIncident Note) posts as a note.
 // Anything else (page.sent, page.delivered, ...) is not posted. Text taken
 // from events is made valid UTF-8 and bounded.
 #ifndef TOCSIN_SERVICES_PAGING_CHAT_UPDATES_H_
@@ -38,6 +42,8 @@ inline constexpr char kChatEscalated[] = "escalated";
 inline constexpr char kChatAlarms[] = "alarms";
 inline constexpr char kChatResolved[] = "resolved";
 inline constexpr char kChatTest[] = "test";
+inline constexpr char kChatRunbook[] = "runbook";
+inline constexpr char kChatNotify[] = "notify";
 
 // The longest text of one update (a digest lists several).
 inline constexpr size_t kMaxChatTextBytes = 2000;

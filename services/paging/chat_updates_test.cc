@@ -140,5 +140,27 @@ TEST(FoldedTextTest, SaysHowManyAndWhat) {
   EXPECT_TRUE(IsFoldable(kChatNote));
 }
 
+TEST(ChatUpdatesTest, RunbookProgressAndMessagesArePosted) {
+  std::optional<v1::ChatIncident> state;
+  ASSERT_OK_AND_ASSIGN(auto u, ChatUpdatesFor(Entry("incident.opened", "Opened"), state, {}));
+  for (const char* type : {"runbook.execution.started", "runbook.step.changed",
+                           "runbook.execution.finished", "runbook.start_failed"}) {
+    ASSERT_OK_AND_ASSIGN(u, ChatUpdatesFor(Entry(type, "Runbook db step check succeeded"), state,
+                                           {}));
+    ASSERT_THAT(u, SizeIs(1)) << type;
+    EXPECT_EQ(u[0].kind, kChatRunbook);
+    EXPECT_EQ(u[0].text, "Runbook db step check succeeded");
+  }
+  ASSERT_OK_AND_ASSIGN(u, ChatUpdatesFor(Entry("runbook.notified", "Failing over now"), state,
+                                         {}));
+  ASSERT_THAT(u, SizeIs(1));
+  EXPECT_EQ(u[0].kind, kChatNotify);
+  EXPECT_EQ(u[0].text, "Failing over now");
+  ASSERT_OK_AND_ASSIGN(u, ChatUpdatesFor(Entry("runbook.note", "lag is 3 s"), state, {}));
+  ASSERT_THAT(u, SizeIs(1));
+  EXPECT_EQ(u[0].kind, kChatNote);
+  EXPECT_THAT(FoldedText(kChatRunbook, 3, {"a", "b"}), HasSubstr("3 more runbook updates"));
+}
+
 }  // namespace
 }  // namespace tocsin::paging
