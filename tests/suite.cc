@@ -175,6 +175,10 @@ absl::Status Suite::StartService(const std::string& name) {
   } else {
     args.push_back("--http_port=0");
   }
+  if (name == "runbook") {
+    // Incident fields and tocsin:updateIncident go through the incidents API.
+    args.push_back("--incidents_address=" + incidents_addr_);
+  }
   if (name == "escalation") {
     args.push_back(std::string("--channel_activation=") +
                    (options_.channel_activation ? "required" : "off"));

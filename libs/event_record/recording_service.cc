@@ -9,8 +9,6 @@
 #include "prometheus/counter.h"
 
 namespace tocsin::event_record {
-namespace {
-
 // Counts and logs each delivery the consumer handled.
 DeliveryObserver ObserveDeliveries(const std::string& service, prometheus::Registry& registry) {
   auto* received = &prometheus::BuildCounter()
@@ -33,8 +31,6 @@ DeliveryObserver ObserveDeliveries(const std::string& service, prometheus::Regis
     }
   };
 }
-
-}  // namespace
 
 absl::Status WireRecordingService(service::ServiceHost& host, const std::string& durable_name,
                                   const GrpcServiceFactory& make_grpc_service) {

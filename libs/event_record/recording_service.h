@@ -22,9 +22,15 @@
 
 #include "grpcpp/impl/service_type.h"
 #include "libs/event_record/event_record.h"
+#include "libs/event_record/recording_consumer.h"
+#include "prometheus/registry.h"
 #include "libs/service/host.h"
 
 namespace tocsin::event_record {
+
+// Counts (tocsin_<service>_events_received_total) and logs each delivery a
+// recording consumer handled; for services that wire the consumer themselves.
+DeliveryObserver ObserveDeliveries(const std::string& service, prometheus::Registry& registry);
 
 // Builds the service's gRPC API over the record (which outlives it).
 using GrpcServiceFactory = std::function<std::unique_ptr<grpc::Service>(EventRecord* record)>;
