@@ -14,6 +14,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "libs/status/status_macros.h"
 #include "yaml-cpp/yaml.h"
@@ -70,6 +71,48 @@ Json ScalarToJson(const YAML::Node& node) {
   double decimal;
   if (IsDecimalText(text) && absl::SimpleAtod(text, &decimal)) return decimal;
   return text;
+}
+
+// Whether `text` reads back the same from a literal block (|): several lines, none starting
+// or ending with white space, no control characters, at most one final newline.
+bool LiteralBlockSafe(absl::string_view text) {
+  if (text.find('\n') == absl::string_view::npos || absl::EndsWith(text, "\n\n")) return false;
+  for (absl::string_view line : absl::StrSplit(absl::StripSuffix(text, "\n"), '\n')) {
+    if (line.empty()) continue;
+    if (line.front() == ' ' || line.back() == ' ') return false;
+    for (char c : line) {
+      if (static_cast<unsigned char>(c) < 0x20) return false;
+    }
+  }
+  return true;
+}
+
+void EmitNode(const YAML::Node& node, YAML::Emitter& out) {
+  if (node.IsMap()) {
+    out << YAML::BeginMap;
+    for (const auto& entry : node) {
+      out << YAML::Key;
+      EmitNode(entry.first, out);
+      out << YAML::Value;
+      EmitNode(entry.second, out);
+    }
+    out << YAML::EndMap;
+  } else if (node.IsSequence()) {
+    out << YAML::BeginSeq;
+    for (const YAML::Node& item : node) EmitNode(item, out);
+    out << YAML::EndSeq;
+  } else if (node.IsScalar()) {
+    const std::string& text = node.Scalar();
+    if (node.Tag() == "?") {
+      out << text;  // the emitter quotes it only where plain would not parse
+    } else if (LiteralBlockSafe(text)) {
+      out << YAML::Literal << text;
+    } else {
+      out << YAML::DoubleQuoted << text;
+    }
+  } else {
+    out << YAML::Null;
+  }
 }
 
 absl::StatusOr<Json> ToJson(const YAML::Node& node, absl::string_view path) {
@@ -723,6 +766,9 @@ absl::Status ValidateParameter(const Parameter& parameter) {
   if (parameter.name == "incident" || parameter.name == "alarm") {
     return Invalid(where, "the name is reserved for the incident's fields");
   }
+  if (parameter.name == "secret") {
+    return Invalid(where, "the name is reserved for {{ secret.NAME }} (files of --secrets_dir)");
+  }
   const absl::string_view type = ValueTypeName(parameter.type);
   for (const Json& value : parameter.allowed_values) {
     if (!HasType(value, parameter.type)) {
@@ -1001,6 +1047,13 @@ absl::StatusOr<RunbookDocument> ParseRunbookDocumentNode(const YAML::Node& root)
 absl::Status ValidateRunbookDocument(const RunbookDocument& document) {
   RunbookDocument copy = document;
   return ValidateAndFill(copy);
+}
+
+std::string DocumentYaml(const YAML::Node& root) {
+  YAML::Emitter out;
+  out.SetIndent(2);
+  EmitNode(root, out);
+  return std::string(out.c_str()) + "\n";
 }
 
 }  // namespace tocsin::runbook

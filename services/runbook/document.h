@@ -167,6 +167,12 @@ absl::StatusOr<RunbookDocument> ParseRunbookDocument(absl::string_view yaml_or_j
 // object (quoted scalars stay strings, as in the text).
 absl::StatusOr<RunbookDocument> ParseRunbookDocumentNode(const YAML::Node& root);
 
+// The YAML text of a document already loaded (the `document` mapping of a `kind: Runbook`
+// object), as the service saves it and `runbooks show` prints it: block style, multi-line
+// strings as literal blocks, and every scalar that was quoted or tagged in the source quoted,
+// so it parses back to the same values (comments are not kept).
+std::string DocumentYaml(const YAML::Node& root);
+
 // Checks a document built in code (ParseRunbookDocument calls it). The typed fields
 // (Step::choices, default_step, duration) are derived from inputs and ignored here.
 absl::Status ValidateRunbookDocument(const RunbookDocument& document);

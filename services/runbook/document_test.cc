@@ -7,6 +7,7 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "yaml-cpp/yaml.h"
 #include "libs/status/status_matchers.h"
 #include "services/runbook/builtin_template.h"
 
@@ -539,6 +540,8 @@ std::vector<BadCase> BadCases() {
        "parameter \"Env\": missing type"},
       {"parameter reserved name", Doc(kTriage, "  incident: {type: String}\n"),
        "parameter \"incident\": the name is reserved"},
+      {"parameter named secret", Doc(kTriage, "  secret: {type: String}\n"),
+       "parameter \"secret\": the name is reserved"},
       {"parameter unknown field", Doc(kTriage, "  Env: {type: String, allowedPattern: x}\n"),
        "parameter \"Env\": unknown field \"allowedPattern\""},
   };
@@ -649,6 +652,49 @@ TEST(ParseIsoDurationTest, RejectsTheRest) {
     EXPECT_THAT(ParseIsoDuration(bad.text),
                 StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(bad.error)));
   }
+}
+
+}  // namespace
+}  // namespace tocsin::runbook
+
+namespace tocsin::runbook {
+namespace {
+
+// Every value survives DocumentYaml and a parse: quoted numbers stay strings, Markdown keeps its
+// lines, awkward strings are quoted.
+TEST(DocumentYamlTest, ReadsBackToTheSameValues) {
+  const std::string source = R"yaml(
+schemaVersion: "0.3"
+description: |
+  Restart the service.
+
+  * check the dashboard
+parameters:
+  Port: {type: String, default: "8080"}
+  Count: {type: Integer, default: 3}
+  Odd: {type: String, default: "  leading spaces\nand: a colon\ttab"}
+  Empty: {type: String, default: ""}
+mainSteps:
+  - name: look
+    action: tocsin:manual
+    inputs: {Message: "Is {{ Port }} open? # not a comment"}
+    isEnd: true
+)yaml";
+  YAML::Node node = YAML::Load(source);
+  const std::string emitted = DocumentYaml(node);
+  YAML::Node again = YAML::Load(emitted);
+  EXPECT_EQ(again["schemaVersion"].Tag(), "!") << emitted;
+  EXPECT_EQ(again["schemaVersion"].Scalar(), "0.3");
+  EXPECT_EQ(again["description"].Scalar(), node["description"].Scalar());
+  EXPECT_EQ(again["parameters"]["Port"]["default"].Tag(), "!") << emitted;
+  EXPECT_EQ(again["parameters"]["Count"]["default"].Tag(), "?");
+  EXPECT_EQ(again["parameters"]["Odd"]["default"].Scalar(),
+            "  leading spaces\nand: a colon\ttab");
+  EXPECT_EQ(again["parameters"]["Empty"]["default"].Scalar(), "");
+  EXPECT_EQ(again["mainSteps"][0]["inputs"]["Message"].Scalar(),
+            "Is {{ Port }} open? # not a comment");
+  ASSERT_OK(ParseRunbookDocument(emitted).status()) << emitted;
+  EXPECT_EQ(DocumentYaml(again), emitted);
 }
 
 }  // namespace

@@ -27,9 +27,11 @@
 #include "services/escalation/oncall_convert.h"
 #include "services/incidents/matching.h"
 #include "services/paging/chat_channels.h"
+#include "services/runbook/document.h"
 #include "tocsin/escalation/v1/escalation.pb.h"
 #include "tocsin/incidents/v1/incidents.pb.h"
 #include "tocsin/paging/v1/chat.pb.h"
+#include "tocsin/runbook/v1/runbook.pb.h"
 #include "yaml-cpp/yaml.h"
 
 namespace tocsin::cli {
@@ -50,6 +52,8 @@ using ::tocsin::escalation::v1::RotationOverride;
 using ::tocsin::escalation::v1::SchedulePlan;
 using ::tocsin::incidents::v1::ResponsePlan;
 using ::tocsin::paging::v1::ChatChannel;
+using ::tocsin::runbook::v1::ApplyRunbookRequest;
+using ::tocsin::runbook::v1::ApplyRunbookResponse;
 // Keeps the manifest's key order, so errors report the first problem in it.
 using Json = nlohmann::ordered_json;
 
@@ -87,13 +91,25 @@ enum class Store {
   // The paging service, object by object (PutChatChannel, after a dry run
   // of each).
   kPaging,
+  // The runbook service, object by object (ApplyRunbook, after a dry run of
+  // each).
+  kRunbook,
 };
+
+// Whether a kind's objects are written before the response plans, which may
+// name them.
+bool WrittenBeforePlans(Store store) {
+  return store == Store::kPaging || store == Store::kRunbook;
+}
 
 // A kind of object that manifests can declare. Its message has a string field
 // `name` that identifies the object.
 struct Kind {
   absl::string_view name;
   std::unique_ptr<Message> (*new_message)();
+  // Replaces the fields that are kept as YAML text (a runbook's `document`)
+  // with that text, from the document's YAML node. nullptr: none.
+  absl::Status (*from_yaml)(const YAML::Node& node, Json& fields);
   // Turns the fields that a manifest spells differently from protobuf JSON
   // (a contact's `plan`, a rotation's hand-off times) into protobuf JSON,
   // checking them; errors name the manifest's field path. nullptr: none.
@@ -547,18 +563,83 @@ std::string OverrideName(const Message& object) {
   return absl::StrCat(override_.rotation(), "/", override_.name());
 }
 
+// ---- Runbook ----
+
+// `document` is the SSM-style document as a mapping; the runbook service
+// takes it as YAML text, which keeps its strings strings.
+absl::Status RunbookDocumentToText(const YAML::Node& node, Json& fields) {
+  // Not const: a const lookup of a missing key is an invalid node.
+  YAML::Node copy = node;
+  YAML::Node document = copy["document"];
+  if (!document.IsDefined() || document.IsNull()) {
+    return absl::InvalidArgumentError(
+        "missing \"document\", the SSM-style document as a mapping");
+  }
+  if (!document.IsMap()) {
+    return absl::InvalidArgumentError(
+        "field \"document\": expected the SSM-style document as a mapping "
+        "(schemaVersion, parameters, mainSteps)");
+  }
+  fields["document"] = runbook::DocumentYaml(document);
+  return absl::OkStatus();
+}
+
+absl::Status ValidateRunbook(const Message& object) {
+  const auto& runbook = static_cast<const ApplyRunbookRequest&>(object);
+  if (!runbook.author().empty() || runbook.dry_run()) {
+    return absl::InvalidArgumentError(
+        "only name and document are fields of a Runbook");
+  }
+  return runbook::ParseRunbookDocument(runbook.document()).status();
+}
+
+absl::StatusOr<Change> PlanRunbook(const Message& object,
+                                   const Clients& clients) {
+  const auto& desired = static_cast<const ApplyRunbookRequest&>(object);
+  if (clients.runbook == nullptr) {
+    return absl::FailedPreconditionError(
+        "runbooks need the runbook service (no client given)");
+  }
+  const client::RunbookClient& runbooks = *clients.runbook;
+  // The service's dry run says what the save would do, and checks the
+  // document with every rule, storing nothing.
+  ASSIGN_OR_RETURN(ApplyRunbookResponse would,
+                   runbooks.ApplyRunbook(desired.name(), desired.document(),
+                                         clients.author, /*dry_run=*/true));
+  switch (would.outcome()) {
+    case runbook::v1::APPLY_OUTCOME_UNCHANGED:
+      return Change{Outcome::kUnchanged, nullptr};
+    case runbook::v1::APPLY_OUTCOME_CREATED:
+    case runbook::v1::APPLY_OUTCOME_UPDATED:
+      break;
+    default:
+      return absl::InternalError("the runbook service gave no outcome");
+  }
+  const std::string author = clients.author;
+  return Change{would.outcome() == runbook::v1::APPLY_OUTCOME_CREATED
+                    ? Outcome::kCreated
+                    : Outcome::kUpdated,
+                [&runbooks, &desired, author] {
+                  return runbooks
+                      .ApplyRunbook(desired.name(), desired.document(), author)
+                      .status();
+                }};
+}
+
 // Every kind a manifest may declare.
 constexpr Kind kKinds[] = {
-    {"ResponsePlan", New<ResponsePlan>, nullptr, ValidateResponsePlan,
+    {"ResponsePlan", New<ResponsePlan>, nullptr, nullptr, ValidateResponsePlan,
      Store::kIncidents, PlanResponsePlan, nullptr},
-    {"Contact", New<Contact>, ContactToProtoJson, ValidateContact,
+    {"Contact", New<Contact>, nullptr, ContactToProtoJson, ValidateContact,
      Store::kEscalation, nullptr, nullptr},
-    {"Rotation", New<Rotation>, RotationToProtoJson, ValidateRotation,
+    {"Rotation", New<Rotation>, nullptr, RotationToProtoJson, ValidateRotation,
      Store::kEscalation, nullptr, nullptr},
-    {"Override", New<RotationOverride>, nullptr, ValidateOverride,
+    {"Override", New<RotationOverride>, nullptr, nullptr, ValidateOverride,
      Store::kEscalation, nullptr, OverrideName},
-    {"ChatChannel", New<ChatChannel>, nullptr, ValidateChatChannelObject,
-     Store::kPaging, PlanChatChannel, nullptr},
+    {"ChatChannel", New<ChatChannel>, nullptr, nullptr,
+     ValidateChatChannelObject, Store::kPaging, PlanChatChannel, nullptr},
+    {"Runbook", New<ApplyRunbookRequest>, RunbookDocumentToText, nullptr,
+     ValidateRunbook, Store::kRunbook, PlanRunbook, nullptr},
 };
 
 const Kind* FindKind(absl::string_view name) {
@@ -825,6 +906,9 @@ absl::StatusOr<ManifestObject> LoadDocument(const YAML::Node& node,
           : Where(object);
 
   object.message = kind->new_message();
+  if (kind->from_yaml != nullptr) {
+    RETURN_IF_ERROR(Annotate(where, kind->from_yaml(node, fields)));
+  }
   if (kind->to_proto_json != nullptr) {
     RETURN_IF_ERROR(Annotate(where, kind->to_proto_json(fields)));
   }
@@ -972,16 +1056,16 @@ absl::Status ApplyManifest(const std::vector<ManifestObject>& objects,
                                : "applied";
     }
   }
-  // Chat channels before the plans, which may name them.
+  // Chat channels and runbooks before the plans, which may name them.
   for (size_t i = 0; i < objects.size(); ++i) {
-    if (FindKind(objects[i].kind)->store != Store::kPaging) continue;
+    if (!WrittenBeforePlans(FindKind(objects[i].kind)->store)) continue;
     if (changes[i]->make) {
       RETURN_IF_ERROR(Annotate(Where(objects[i]), changes[i]->make()));
     }
   }
   for (size_t i = 0; i < objects.size(); ++i) {
     if (changes[i].has_value()) {
-      const bool made = FindKind(objects[i].kind)->store == Store::kPaging;
+      const bool made = WrittenBeforePlans(FindKind(objects[i].kind)->store);
       if (changes[i]->make && !made) {
         RETURN_IF_ERROR(Annotate(Where(objects[i]), changes[i]->make()));
       }

@@ -36,6 +36,12 @@
 //     slack: {webhookUrlFile: /etc/tocsin/slack-payments-webhook}
 //   slack {webhookUrl | webhookUrlFile | botTokenFile + channel}, teams,
 //   chime, mattermost {webhookUrl | webhookUrlFile}.
+// - Runbook: a name and the SSM-style `document` inline as a mapping
+//   (docs/runbooks.md), checked with services/runbook/document.h and sent
+//   as YAML text (runbook::DocumentYaml):
+//     kind: Runbook
+//     name: restart-web
+//     document: {schemaVersion: "0.3", mainSteps: [...]}
 // Times (startTime, start, end) are RFC 3339 strings.
 //
 // Unquoted scalars keep their YAML type: true/false are booleans, integers
@@ -62,6 +68,7 @@
 #include "libs/client/escalation_client.h"
 #include "libs/client/incidents_client.h"
 #include "libs/client/paging_client.h"
+#include "libs/client/runbook_client.h"
 
 namespace tocsin::cli {
 
@@ -69,19 +76,21 @@ namespace tocsin::cli {
 struct ManifestObject {
   // 1-based position of its document in the manifest.
   int document = 0;
-  // "ResponsePlan", "Contact", "Rotation", "Override" or "ChatChannel".
+  // "ResponsePlan", "Contact", "Rotation", "Override", "ChatChannel" or
+  // "Runbook".
   std::string kind;
   // Its name; "ROTATION/NAME" for an Override.
   std::string name;
   // The kind's message: incidents::v1::ResponsePlan for ResponsePlan,
-  // escalation::v1::Contact, Rotation and RotationOverride, and
-  // paging::v1::ChatChannel for the others.
+  // escalation::v1::Contact, Rotation and RotationOverride,
+  // paging::v1::ChatChannel, and runbook::v1::ApplyRunbookRequest (name and
+  // document) for a Runbook.
   std::unique_ptr<google::protobuf::Message> message;
 };
 
 // "responseplan/NAME", "contact/NAME", "rotation/NAME",
-// "override/ROTATION/NAME", "chatchannel/NAME": how output lines refer to the
-// object.
+// "override/ROTATION/NAME", "chatchannel/NAME", "runbook/NAME": how output
+// lines refer to the object.
 std::string ObjectLabel(const ManifestObject& object);
 
 // The APIs that objects are applied through, one client per service.
@@ -93,6 +102,10 @@ struct Clients {
   // Chat channels (its ChatService); may be null for a manifest without
   // any (FailedPrecondition otherwise).
   const client::PagingClient* paging = nullptr;
+  // Runbooks; may be null for a manifest without any.
+  const client::RunbookClient* runbook = nullptr;
+  // Who saves runbooks ("cli:alice"), recorded with each version.
+  std::string author;
 };
 
 // Parses and checks every document of a manifest, with the rules of the
@@ -113,14 +126,19 @@ absl::StatusOr<std::vector<ManifestObject>> LoadManifest(
 // missing; unchanged (nothing sent) when the service's answer equals the
 // manifest's channel, which can only be told when the channel gives no
 // inline webhook URL (answers redact URLs to their scheme and host; files
-// and Slack app mode compare); otherwise updated (put again).
+// and Slack app mode compare); otherwise updated (put again). Runbooks go
+// to the runbook service, one ApplyRunbook each, after a dry run that says
+// whether the document is new (created), differs from the latest version
+// (updated: a new version) or equals it (unchanged: nothing saved).
 //
 // Order: every plan's and chat channel's state is read; the escalation
-// objects are checked by an Apply with dry_run and each chat channel to put
-// by a PutChatChannel with dry_run (so a reference, cycle, overlap or
-// channel a service refuses changes nothing anywhere); then the escalation
-// objects are applied, then the chat channels put, then the plans written
-// (plans may name chat channels). Prints one line per object, in the
+// objects are checked by an Apply with dry_run, each chat channel to put
+// by a PutChatChannel with dry_run and each runbook by an ApplyRunbook with
+// dry_run (so a reference, cycle, overlap, channel or document a service
+// refuses changes nothing anywhere); then the escalation objects are
+// applied, then the chat channels put and the runbooks saved, in the
+// manifest's order, then the plans written (plans may name chat channels and
+// runbooks). Prints one line per object, in the
 // manifest's order: "contact/NAME created|updated|unchanged" (the escalation
 // service's outcome). A write that fails after an earlier one succeeded
 // leaves the earlier ones applied (three services, no common transaction);

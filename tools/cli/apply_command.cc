@@ -17,7 +17,11 @@ absl::Status Apply(const std::string& path, const Context& context) {
   return ApplyManifest(objects,
                        Clients{context.clients.incidents.get(),
                                context.clients.escalation.get(),
-                               context.clients.paging.get()},
+                               context.clients.paging.get(),
+                               context.clients.runbook.get(),
+                               context.options.author.empty()
+                                   ? std::string("cli")
+                                   : CliAuthor(context.options)},
                        context.out);
 }
 
@@ -31,8 +35,8 @@ void AddApplyCommand(CommandTable& table) {
           "Create or update every object that FILE declares (\"-\": stdin).",
           [path](const Context& context) { return Apply(*path, context); })
       ->add_option("-f", *path,
-                   "a YAML manifest of ResponsePlan, Contact, Rotation, Override and "
-                   "ChatChannel objects")
+                   "a YAML manifest of ResponsePlan, Contact, Rotation, Override, "
+                   "ChatChannel and Runbook objects")
       ->required()
       ->type_name("FILE");
 }

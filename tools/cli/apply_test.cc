@@ -244,7 +244,7 @@ TEST(LoadManifestTest, MissingKind) {
 TEST(LoadManifestTest, UnsupportedKindListsTheSupportedOnes) {
   EXPECT_EQ(LoadError("kind: Foo\nname: x\n"),
             "document 1: unsupported kind \"Foo\" (supported: ResponsePlan, "
-            "Contact, Rotation, Override, ChatChannel)");
+            "Contact, Rotation, Override, ChatChannel, Runbook)");
 }
 
 TEST(LoadManifestTest, MissingName) {

@@ -44,6 +44,8 @@ ServiceClients ConnectInsecure(const GlobalOptions& options) {
           client::EscalationClient::Create(channel, call_options);
     } else if (service.service == "paging") {
       clients.paging = client::PagingClient::Create(channel, call_options);
+    } else if (service.service == "runbook") {
+      clients.runbook = client::RunbookClient::Create(channel, call_options);
     }
     clients.admin[service.service] =
         client::AdminClient::Create(channel, call_options);
@@ -280,6 +282,8 @@ std::string RepeatedFlag(const std::vector<const CLI::App*>& path) {
   for (const CLI::App* app : path) {
     for (const CLI::Option* option : UsageOptions(*app)) {
       if (option->get_positional() || option->count() <= 1) continue;
+      // A flag meant to repeat (executions start --param).
+      if (option->get_multi_option_policy() == CLI::MultiOptionPolicy::TakeAll) continue;
       const std::vector<std::string>& names = option->get_lnames();
       if (names.size() <= 1) {
         return absl::StrFormat("flag %s given more than once",

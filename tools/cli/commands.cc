@@ -11,6 +11,7 @@ void AddAllCommands(CommandTable& table) {
   AddPagesCommands(table);
   AddChatCommands(table);
   AddRunbooksCommands(table);
+  AddExecutionsCommands(table);
   AddApplyCommand(table);
   AddDeadLettersCommands(table);
 }

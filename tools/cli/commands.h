@@ -12,7 +12,9 @@
 //   engagements_commands.cc  engage; engagements list|show|stop
 //   pages_commands.cc        pages list|show|ack
 //   chat_commands.cc         chat list|show|test|retry|delete
-//   runbooks_commands.cc     runbooks validate
+//   runbooks_commands.cc     runbooks validate|apply|list|show|versions
+//   executions_commands.cc   executions start|list|show|complete-step|
+//                            approve|reject|retry|skip|cancel
 //   apply_command.cc         apply
 //   deadletters_commands.cc  deadletters list|replay
 #ifndef TOCSIN_TOOLS_CLI_COMMANDS_H_
@@ -21,6 +23,8 @@
 #include <ostream>
 #include <string>
 #include <vector>
+
+#include "absl/strings/string_view.h"
 
 #include "tocsin/escalation/v1/escalation.pb.h"
 #include "tocsin/paging/v1/paging.pb.h"
@@ -36,6 +40,7 @@ void AddEngagementsCommands(CommandTable& table);
 void AddPagesCommands(CommandTable& table);
 void AddChatCommands(CommandTable& table);
 void AddRunbooksCommands(CommandTable& table);
+void AddExecutionsCommands(CommandTable& table);
 void AddApplyCommand(CommandTable& table);
 void AddDeadLettersCommands(CommandTable& table);
 
@@ -52,6 +57,10 @@ void PrintPages(const std::vector<paging::v1::Page>& pages, std::ostream& out);
 // Where a channel pages: "email alice@example.com", "webhook https://...",
 // "-" (contacts show, pages show).
 std::string Destination(const escalation::v1::ContactChannel& channel);
+
+// The first line of `text` for a table cell ("..." after it when more
+// follows), "-" when empty (runbooks list, executions show).
+std::string FirstLine(absl::string_view text);
 
 }  // namespace tocsin::cli
 
