@@ -449,7 +449,7 @@ absl::StatusOr<v1::Execution> RunbookEngine::StartFor(
   const absl::Time now = clock_->Now();
   ExecutionRow row;
   v1::Execution& e = row.execution;
-  e.set_id(ids_->Next("exe-"));
+  e.set_id(ids_->Next("exe"));
   e.set_runbook(runbook.name());
   e.set_version(runbook.version());
   e.set_incident_id(incident.id());

@@ -79,7 +79,10 @@ TEST_F(ExecutionsCommandsTest, APersonCompletesAStepAndAnApproverApproves) {
   ASSERT_EQ(list.exit_code, kExitOk) << list.err;
   EXPECT_THAT(list.out, StartsWith("ID"));
   EXPECT_THAT(list.out, HasSubstr("db-failover  1        inc-1     Waiting  assess"));
-  const std::string id = list.out.substr(list.out.find("exe-"), list.out.find(' ', list.out.find("exe-")) - list.out.find("exe-"));
+  Result listed = As("alice", {"executions", "list", "--output", "json"});
+  ASSERT_EQ(listed.exit_code, kExitOk) << listed.err;
+  const std::string id = nlohmann::json::parse(listed.out)[0]["id"];
+  EXPECT_THAT(list.out, HasSubstr(id + "  db-failover"));
 
   Result show = As("alice", {"executions", "show", id});
   ASSERT_EQ(show.exit_code, kExitOk) << show.err;
