@@ -87,6 +87,14 @@ absl::StatusOr<std::vector<v1::TimelineEvent>> IncidentsClient::ListTimeline(
       &v1::ListTimelineEventsResponse::mutable_events, options_.deadline);
 }
 
+absl::StatusOr<std::vector<v1::IncidentAlarm>> IncidentsClient::ListAllIncidentAlarms(
+    const std::string& incident_id) const {
+  v1::ListIncidentAlarmsRequest request;
+  request.set_incident_id(incident_id);
+  return CallAllPages(*incidents_, &v1::IncidentService::Stub::ListIncidentAlarms, request,
+                      &v1::ListIncidentAlarmsResponse::mutable_alarms, options_.deadline);
+}
+
 absl::StatusOr<std::vector<v1::UnmatchedAlarm>> IncidentsClient::ListUnmatched()
     const {
   return CallAllPages(

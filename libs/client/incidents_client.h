@@ -62,6 +62,9 @@ class IncidentsClient {
       const std::string& incident_id, int page_size) const;
   absl::StatusOr<std::vector<incidents::v1::TimelineEvent>> ListTimeline(
       const std::string& incident_id) const;
+  // Every alarm of the incident, all pages (each page at most about 2 MiB).
+  absl::StatusOr<std::vector<incidents::v1::IncidentAlarm>> ListAllIncidentAlarms(
+      const std::string& incident_id) const;
   // Alarms that matched no response plan.
   absl::StatusOr<std::vector<incidents::v1::UnmatchedAlarm>> ListUnmatched()
       const;

@@ -147,6 +147,7 @@ absl::Status IncidentsCore::OpenIncident(IncidentStore::Tx& tx, const ResponsePl
   *incident.mutable_engagements() = plan.engagements();
   *incident.mutable_chat_channels() = plan.chat_channels();
   if (plan.has_runbook()) *incident.mutable_runbook() = plan.runbook();
+  incident.set_post_incident_template(plan.post_incident_template());
   incident.set_version(1);
   incident.set_alarm_count(1);
   if (!alarm.alarm_arn().empty()) {
@@ -439,6 +440,7 @@ absl::StatusOr<Incident> IncidentsCore::StartIncident(const v1::StartIncidentReq
     *incident.mutable_engagements() = plan->engagements();
     *incident.mutable_chat_channels() = plan->chat_channels();
     if (plan->has_runbook()) *incident.mutable_runbook() = plan->runbook();
+    incident.set_post_incident_template(plan->post_incident_template());
     incident.set_version(1);
     RETURN_IF_ERROR(tx.InsertIncident(incident));
     RETURN_IF_ERROR(tx.PutClientToken(request.client_token(), incident.id()));

@@ -195,6 +195,13 @@ absl::Status ValidatePlan(const ResponsePlan& plan) {
           absl::StrCat("response plan \"", plan.name(), "\": ", s.message()));
     }
   }
+  if (!plan.post_incident_template().empty()) {
+    if (absl::Status s = ValidateName("postIncidentTemplate", plan.post_incident_template());
+        !s.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("response plan \"", plan.name(), "\": ", s.message()));
+    }
+  }
   if (plan.has_runbook()) {
     const auto& runbook = plan.runbook();
     if (absl::Status s = ValidateName("runbook", runbook.name()); !s.ok()) {

@@ -6,6 +6,7 @@
 #include "libs/log/log.h"
 #include "libs/proto/time.h"
 #include "libs/status/status_macros.h"
+#include "nlohmann/json.hpp"
 #include "tocsin/escalation/v1/escalation.pb.h"
 #include "tocsin/paging/v1/paging.pb.h"
 #include "tocsin/runbook/v1/runbook.pb.h"
@@ -56,6 +57,27 @@ std::string EndedAs(const esc::Engagement& e) {
   }
 }
 
+// The kind of channel, as docs and the postmortem service name it.
+const char* ChannelKind(const esc::ContactChannel& channel) {
+  if (channel.has_email()) return "email";
+  if (channel.has_webhook()) return "webhook";
+  if (channel.has_sms()) return "sms";
+  if (channel.has_voice()) return "voice";
+  return "other";
+}
+
+// The structured part of a page's entry (what post-incident metrics read).
+nlohmann::json PageData(const pg::Page& page) {
+  nlohmann::json data = {{"page_id", page.id()},
+                         {"engagement_id", page.engagement_id()},
+                         {"contact", page.contact()},
+                         {"channel", page.channel().name()},
+                         {"channel_kind", ChannelKind(page.channel())},
+                         {"stage", page.stage()}};
+  if (!page.acked_by().empty()) data["acked_by"] = page.acked_by();
+  return data;
+}
+
 std::string PageLabel(const pg::Page& page) {
   return absl::StrCat("page ", page.id(), " to ", page.contact(), " via ",
                       ChannelLabel(page.channel()));
@@ -96,9 +118,14 @@ absl::StatusOr<v1::AddTimelineEventRequest> TimelineEntryFor(const Envelope& eve
   entry.set_source_event_id(event.event_id());
   entry.set_author(event.source());
   const std::string& type = event.type();
+  // Every entry also says, as data, what it is about and when it happened
+  // (the event's own time: the entry is written when the event arrives,
+  // which may be later).
+  nlohmann::json data = nlohmann::json::object();
   if (events::Is(event, events::kEngagementStarted)) {
     ASSIGN_OR_RETURN(auto e, events::Payload(event, events::kEngagementStarted));
     const esc::Engagement& g = e.engagement();
+    data = {{"engagement_id", g.id()}, {"contact", g.contact()}};
     std::string message = absl::StrCat("Engaging ", EngagedLabel(g));
     if (!g.sender().empty()) {
       absl::StrAppend(&message, ", by hand by ", g.sender());
@@ -111,6 +138,8 @@ absl::StatusOr<v1::AddTimelineEventRequest> TimelineEntryFor(const Envelope& eve
     entry.set_message(message);
   } else if (events::Is(event, events::kEngagementStageStarted)) {
     ASSIGN_OR_RETURN(auto e, events::Payload(event, events::kEngagementStageStarted));
+    data = {{"engagement_id", e.engagement().id()}, {"contact", e.engagement().contact()},
+            {"stage", e.stage()}, {"channel", e.channel()}, {"page_id", e.page_id()}};
     if (!e.detail().empty()) {
       // The escalation service's own line: who is paged or engaged, and why
       // anyone who could have been is not.
@@ -123,15 +152,19 @@ absl::StatusOr<v1::AddTimelineEventRequest> TimelineEntryFor(const Envelope& eve
     }
   } else if (events::Is(event, events::kEngagementStopped)) {
     ASSIGN_OR_RETURN(auto e, events::Payload(event, events::kEngagementStopped));
+    data = {{"engagement_id", e.engagement().id()}, {"contact", e.engagement().contact()}};
     entry.set_message(absl::StrCat("Engagement of ", e.engagement().contact(), " ",
                                    EndedAs(e.engagement()), ": ",
                                    e.engagement().stop_reason()));
   } else if (events::Is(event, events::kPageSent)) {
     ASSIGN_OR_RETURN(auto e, events::Payload(event, events::kPageSent));
+    data = PageData(e.page());
+    data["attempt"] = e.attempt();
     entry.set_message(absl::StrCat("Sending ", PageLabel(e.page()), " (attempt ", e.attempt(),
                                    ")"));
   } else if (events::Is(event, events::kPageDelivered)) {
     ASSIGN_OR_RETURN(auto e, events::Payload(event, events::kPageDelivered));
+    data = PageData(e.page());
     entry.set_message(absl::StrCat(
         "Delivered ", PageLabel(e.page()),
         e.page().digest_of().empty() ? std::string()
@@ -139,17 +172,21 @@ absl::StatusOr<v1::AddTimelineEventRequest> TimelineEntryFor(const Envelope& eve
                                                     e.page().digest_of(), ")")));
   } else if (events::Is(event, events::kPageHeld)) {
     ASSIGN_OR_RETURN(auto e, events::Payload(event, events::kPageHeld));
+    data = PageData(e.page());
     entry.set_message(absl::StrCat(
         "Holding ", PageLabel(e.page()), ": ", e.reason(), "; sends with what else is held at ",
         absl::FormatTime("%H:%M UTC", FromProtoTime(e.until()), absl::UTCTimeZone())));
   } else if (events::Is(event, events::kPageFailed)) {
     ASSIGN_OR_RETURN(auto e, events::Payload(event, events::kPageFailed));
+    data = PageData(e.page());
+    data["final"] = e.final();
     entry.set_message(absl::StrCat("Delivery of ", PageLabel(e.page()), " failed: ", e.error(),
                                    e.final()          ? " (no more retries)"
                                    : e.fall_through() ? " (will retry; paging the next channel)"
                                                       : " (will retry)"));
   } else if (events::Is(event, events::kPageAcknowledged)) {
     ASSIGN_OR_RETURN(auto e, events::Payload(event, events::kPageAcknowledged));
+    data = PageData(e.page());
     entry.set_message(absl::StrCat("Acknowledged by ", e.page().acked_by().empty()
                                                            ? std::string("someone")
                                                            : e.page().acked_by(),
@@ -157,11 +194,17 @@ absl::StatusOr<v1::AddTimelineEventRequest> TimelineEntryFor(const Envelope& eve
   } else if (events::Is(event, events::kRunbookExecutionStarted)) {
     ASSIGN_OR_RETURN(auto e, events::Payload(event, events::kRunbookExecutionStarted));
     const auto& x = e.execution();
+    data = {{"execution_id", x.id()}, {"runbook", x.runbook()}, {"version", x.version()}};
     entry.set_message(absl::StrCat("Runbook ", x.runbook(), " v", x.version(), " started by ",
                                    x.started_by(), " (execution ", x.id(), ", ",
                                    x.steps_size(), " steps)"));
   } else if (events::Is(event, events::kRunbookStepChanged)) {
     ASSIGN_OR_RETURN(auto e, events::Payload(event, events::kRunbookStepChanged));
+    data = {{"execution_id", e.execution_id()},
+            {"runbook", e.runbook()},
+            {"step", e.step().name()},
+            {"action", e.step().action()},
+            {"state", runbook::v1::StepState_Name(e.step().state())}};
     entry.set_message(e.summary().empty()
                           ? absl::StrCat("Runbook ", e.runbook(), " step ", e.step().name(),
                                          " changed")
@@ -169,6 +212,10 @@ absl::StatusOr<v1::AddTimelineEventRequest> TimelineEntryFor(const Envelope& eve
   } else if (events::Is(event, events::kRunbookExecutionFinished)) {
     ASSIGN_OR_RETURN(auto e, events::Payload(event, events::kRunbookExecutionFinished));
     const auto& x = e.execution();
+    data = {{"execution_id", x.id()},
+            {"runbook", x.runbook()},
+            {"version", x.version()},
+            {"state", runbook::v1::ExecutionState_Name(x.state())}};
     const char* how = "ended";
     switch (x.state()) {
       case runbook::v1::EXECUTION_STATE_SUCCESS: how = "succeeded"; break;
@@ -181,10 +228,12 @@ absl::StatusOr<v1::AddTimelineEventRequest> TimelineEntryFor(const Envelope& eve
                                    ") ", how, x.error().empty() ? "" : ": ", x.error()));
   } else if (events::Is(event, events::kRunbookNotified)) {
     ASSIGN_OR_RETURN(auto e, events::Payload(event, events::kRunbookNotified));
+    data = {{"execution_id", e.execution_id()}, {"step", e.step()}};
     entry.set_message(e.message());
   } else if (events::Is(event, events::kDeadLettered)) {
     ASSIGN_OR_RETURN(auto e, events::Payload(event, events::kDeadLettered));
     const auto& d = e.dead_letter();
+    data = {{"dead_letter_id", d.id()}, {"service", d.service()}};
     entry.set_message(absl::StrCat(
         "The ", d.service(), " service set aside ",
         d.event_type().empty() ? std::string("an event") : d.event_type(),
@@ -196,6 +245,11 @@ absl::StatusOr<v1::AddTimelineEventRequest> TimelineEntryFor(const Envelope& eve
     return absl::InvalidArgumentError(
         absl::StrCat("event type ", type, " is not one the timeline records"));
   }
+  if (event.has_time()) {
+    data["occurred"] = absl::FormatTime(absl::RFC3339_full, FromProtoTime(event.time()),
+                                        absl::UTCTimeZone());
+  }
+  entry.set_data_json(data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   return entry;
 }
 

@@ -1,13 +1,16 @@
 // tocsin incidents list|show|resolve|unmatched
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "libs/status/status_macros.h"
+#include "nlohmann/json.hpp"
 #include "tocsin/incidents/v1/incidents.pb.h"
 #include "tocsin/paging/v1/paging.pb.h"
 #include "tools/cli/commands.h"
@@ -129,6 +132,42 @@ absl::Status ResolveIncident(const ResolveParams& params,
   return absl::OkStatus();
 }
 
+struct MarkParams {
+  std::string id;
+  std::string mark;
+  std::string note;
+};
+
+// A mark is a moment people name on the timeline ("mitigated": what the
+// post-incident analysis's time to mitigate reads). One entry per mark and
+// incident: marking again keeps the first time.
+absl::Status MarkIncident(const MarkParams& params, const Context& context) {
+  const bool valid_name =
+      !params.mark.empty() && params.mark.size() <= 32 && absl::ascii_islower(params.mark[0]) &&
+      std::all_of(params.mark.begin(), params.mark.end(), [](char c) {
+        return absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '-';
+      });
+  if (!valid_name) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "mark \"", params.mark, "\" must be a lower-case word of letters, digits and '-' "
+        "(1 to 32 characters), e.g. mitigated"));
+  }
+  v1::AddTimelineEventRequest request;
+  request.set_incident_id(params.id);
+  request.set_type("mark");
+  request.set_message(params.note.empty()
+                          ? absl::StrCat("Marked ", params.mark)
+                          : absl::StrCat("Marked ", params.mark, ": ", params.note));
+  request.set_data_json(nlohmann::json{{"mark", params.mark}}.dump());
+  request.set_source_event_id(absl::StrCat("mark:", params.mark));
+  request.set_author(CliAuthor(context.options));
+  ASSIGN_OR_RETURN(v1::TimelineEvent entry,
+                   context.clients.incidents->AddTimelineEvent(request));
+  context.out << "incident/" << params.id << " marked " << params.mark << " at "
+              << FormatTimestamp(entry.event_time()) << "\n";
+  return absl::OkStatus();
+}
+
 absl::Status ListUnmatched(const Context& context) {
   ASSIGN_OR_RETURN(std::vector<v1::UnmatchedAlarm> unmatched,
                    context.clients.incidents->ListUnmatched());
@@ -193,6 +232,17 @@ void AddIncidentsCommands(CommandTable& table) {
   resolve_command
       ->add_option("--note", resolve->note, "why, recorded on the timeline")
       ->type_name("TEXT");
+
+  auto mark = std::make_shared<MarkParams>();
+  CLI::App* mark_command = table.AddCommand(
+      incidents, "mark",
+      "Mark a moment on an incident's timeline (mitigated: the time to mitigate of its "
+      "post-incident analysis).",
+      [mark](const Context& context) { return MarkIncident(*mark, context); },
+      /*records_author=*/true);
+  mark_command->add_option("ID", mark->id, "the incident")->required()->type_name("");
+  mark_command->add_option("MARK", mark->mark, "e.g. mitigated")->required()->type_name("");
+  mark_command->add_option("--note", mark->note, "recorded with the mark")->type_name("TEXT");
 
   table.AddCommand(incidents, "unmatched",
                    "List alarms that matched no response plan.", ListUnmatched);
