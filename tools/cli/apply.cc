@@ -27,10 +27,12 @@
 #include "services/escalation/oncall_convert.h"
 #include "services/incidents/matching.h"
 #include "services/paging/chat_channels.h"
+#include "services/postmortem/templates.h"
 #include "services/runbook/document.h"
 #include "tocsin/escalation/v1/escalation.pb.h"
 #include "tocsin/incidents/v1/incidents.pb.h"
 #include "tocsin/paging/v1/chat.pb.h"
+#include "tocsin/postmortem/v1/postmortem.pb.h"
 #include "tocsin/runbook/v1/runbook.pb.h"
 #include "yaml-cpp/yaml.h"
 
@@ -52,6 +54,8 @@ using ::tocsin::escalation::v1::RotationOverride;
 using ::tocsin::escalation::v1::SchedulePlan;
 using ::tocsin::incidents::v1::ResponsePlan;
 using ::tocsin::paging::v1::ChatChannel;
+using ::tocsin::postmortem::v1::SaveTemplateResponse;
+using AnalysisTemplate = ::tocsin::postmortem::v1::Template;
 using ::tocsin::runbook::v1::ApplyRunbookRequest;
 using ::tocsin::runbook::v1::ApplyRunbookResponse;
 // Keeps the manifest's key order, so errors report the first problem in it.
@@ -94,12 +98,16 @@ enum class Store {
   // The runbook service, object by object (ApplyRunbook, after a dry run of
   // each).
   kRunbook,
+  // The postmortem service, object by object (SaveTemplate, after a dry run
+  // of each).
+  kPostmortem,
 };
 
 // Whether a kind's objects are written before the response plans, which may
 // name them.
 bool WrittenBeforePlans(Store store) {
-  return store == Store::kPaging || store == Store::kRunbook;
+  return store == Store::kPaging || store == Store::kRunbook ||
+         store == Store::kPostmortem;
 }
 
 // A kind of object that manifests can declare. Its message has a string field
@@ -118,7 +126,7 @@ struct Kind {
   // the server sets).
   absl::Status (*validate)(const Message& object);
   Store store;
-  // For kIncidents and kPaging: what applying the object changes.
+  // For every store but kEscalation: what applying the object changes.
   absl::StatusOr<Change> (*plan)(const Message& desired,
                                  const Clients& clients);
   // How output lines and errors name the object (nullptr: its name).
@@ -626,6 +634,88 @@ absl::StatusOr<Change> PlanRunbook(const Message& object,
                 }};
 }
 
+// ---- AnalysisTemplate ----
+
+// Each question's `type` in its YAML spelling (text, yes-no, single-choice,
+// multiple-choice, number: templates.h) as the QuestionType's protobuf JSON.
+// Sections and questions of the wrong shape are left to the schema check,
+// which names them.
+absl::Status TemplateToProtoJson(Json& fields) {
+  auto sections = fields.find("sections");
+  if (sections == fields.end() || !sections->is_array()) return absl::OkStatus();
+  for (size_t i = 0; i < sections->size(); ++i) {
+    Json& section = (*sections)[i];
+    if (!section.is_object()) continue;
+    auto questions = section.find("questions");
+    if (questions == section.end() || !questions->is_array()) continue;
+    for (size_t j = 0; j < questions->size(); ++j) {
+      Json& question = (*questions)[j];
+      if (!question.is_object()) continue;
+      auto type = question.find("type");
+      if (type == question.end() || type->is_null()) continue;
+      const std::string at =
+          absl::StrFormat("sections[%d].questions[%d].type", i, j);
+      if (!type->is_string()) {
+        return TypeError(at,
+                         "one of text, yes-no, single-choice, "
+                         "multiple-choice, number",
+                         *type);
+      }
+      absl::StatusOr<postmortem::v1::QuestionType> parsed =
+          postmortem::ParseQuestionType(type->get<std::string>());
+      if (!parsed.ok()) {
+        return absl::InvalidArgumentError(absl::StrFormat(
+            "field \"%s\": %s", at, parsed.status().message()));
+      }
+      *type = postmortem::v1::QuestionType_Name(*parsed);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateAnalysisTemplate(const Message& object) {
+  const auto& t = static_cast<const AnalysisTemplate&>(object);
+  RETURN_IF_ERROR(RejectFieldsSetByServer(
+      t, {AnalysisTemplate::kBuiltinFieldNumber,
+          AnalysisTemplate::kVersionFieldNumber,
+          AnalysisTemplate::kUpdateTimeFieldNumber,
+          AnalysisTemplate::kAuthorFieldNumber}));
+  // The postmortem service's own rules (services/postmortem/templates.h),
+  // before anything is sent.
+  return postmortem::ValidateTemplate(t);
+}
+
+absl::StatusOr<Change> PlanAnalysisTemplate(const Message& object,
+                                            const Clients& clients) {
+  const auto& desired = static_cast<const AnalysisTemplate&>(object);
+  if (clients.postmortem == nullptr) {
+    return absl::FailedPreconditionError(
+        "analysis templates need the postmortem service (no client given)");
+  }
+  const client::PostmortemClient& postmortems = *clients.postmortem;
+  // The service's dry run says what the save would do (an identical
+  // template is unchanged) and checks it, saving nothing.
+  ASSIGN_OR_RETURN(SaveTemplateResponse would,
+                   postmortems.SaveTemplate(desired, clients.author,
+                                            /*dry_run=*/true));
+  switch (would.outcome()) {
+    case postmortem::v1::SAVE_OUTCOME_UNCHANGED:
+      return Change{Outcome::kUnchanged, nullptr};
+    case postmortem::v1::SAVE_OUTCOME_CREATED:
+    case postmortem::v1::SAVE_OUTCOME_UPDATED:
+      break;
+    default:
+      return absl::InternalError("the postmortem service gave no outcome");
+  }
+  const std::string author = clients.author;
+  return Change{would.outcome() == postmortem::v1::SAVE_OUTCOME_CREATED
+                    ? Outcome::kCreated
+                    : Outcome::kUpdated,
+                [&postmortems, &desired, author] {
+                  return postmortems.SaveTemplate(desired, author).status();
+                }};
+}
+
 // Every kind a manifest may declare.
 constexpr Kind kKinds[] = {
     {"ResponsePlan", New<ResponsePlan>, nullptr, nullptr, ValidateResponsePlan,
@@ -640,6 +730,9 @@ constexpr Kind kKinds[] = {
      ValidateChatChannelObject, Store::kPaging, PlanChatChannel, nullptr},
     {"Runbook", New<ApplyRunbookRequest>, RunbookDocumentToText, nullptr,
      ValidateRunbook, Store::kRunbook, PlanRunbook, nullptr},
+    {"AnalysisTemplate", New<AnalysisTemplate>, nullptr, TemplateToProtoJson,
+     ValidateAnalysisTemplate, Store::kPostmortem, PlanAnalysisTemplate,
+     nullptr},
 };
 
 const Kind* FindKind(absl::string_view name) {
@@ -1056,7 +1149,8 @@ absl::Status ApplyManifest(const std::vector<ManifestObject>& objects,
                                : "applied";
     }
   }
-  // Chat channels and runbooks before the plans, which may name them.
+  // Chat channels, runbooks and analysis templates before the plans, which
+  // may name them.
   for (size_t i = 0; i < objects.size(); ++i) {
     if (!WrittenBeforePlans(FindKind(objects[i].kind)->store)) continue;
     if (changes[i]->make) {

@@ -42,6 +42,22 @@
 //     kind: Runbook
 //     name: restart-web
 //     document: {schemaVersion: "0.3", mainSteps: [...]}
+// - AnalysisTemplate: postmortem.v1.Template (postmortem.proto), a
+//   question's `type` in the spelling of services/postmortem/templates.h:
+//     kind: AnalysisTemplate
+//     name: payments-review
+//     description: For payments incidents
+//     sections:
+//       - id: impact
+//         title: Impact
+//         questions:
+//           - {id: customers, text: "How many customers?", type: number}
+//           - id: who
+//             text: Who noticed first?
+//             type: single-choice    # text | yes-no | single-choice |
+//             choices: [An alarm, A customer]   # multiple-choice | number
+//   checked with services/postmortem/templates.h; a response plan names it
+//   in `postIncidentTemplate`.
 // Times (startTime, start, end) are RFC 3339 strings.
 //
 // Unquoted scalars keep their YAML type: true/false are booleans, integers
@@ -68,6 +84,7 @@
 #include "libs/client/escalation_client.h"
 #include "libs/client/incidents_client.h"
 #include "libs/client/paging_client.h"
+#include "libs/client/postmortem_client.h"
 #include "libs/client/runbook_client.h"
 
 namespace tocsin::cli {
@@ -76,21 +93,22 @@ namespace tocsin::cli {
 struct ManifestObject {
   // 1-based position of its document in the manifest.
   int document = 0;
-  // "ResponsePlan", "Contact", "Rotation", "Override", "ChatChannel" or
-  // "Runbook".
+  // "ResponsePlan", "Contact", "Rotation", "Override", "ChatChannel",
+  // "Runbook" or "AnalysisTemplate".
   std::string kind;
   // Its name; "ROTATION/NAME" for an Override.
   std::string name;
   // The kind's message: incidents::v1::ResponsePlan for ResponsePlan,
   // escalation::v1::Contact, Rotation and RotationOverride,
-  // paging::v1::ChatChannel, and runbook::v1::ApplyRunbookRequest (name and
-  // document) for a Runbook.
+  // paging::v1::ChatChannel, runbook::v1::ApplyRunbookRequest (name and
+  // document) for a Runbook, and postmortem::v1::Template for an
+  // AnalysisTemplate.
   std::unique_ptr<google::protobuf::Message> message;
 };
 
 // "responseplan/NAME", "contact/NAME", "rotation/NAME",
-// "override/ROTATION/NAME", "chatchannel/NAME", "runbook/NAME": how output
-// lines refer to the object.
+// "override/ROTATION/NAME", "chatchannel/NAME", "runbook/NAME",
+// "analysistemplate/NAME": how output lines refer to the object.
 std::string ObjectLabel(const ManifestObject& object);
 
 // The APIs that objects are applied through, one client per service.
@@ -104,7 +122,10 @@ struct Clients {
   const client::PagingClient* paging = nullptr;
   // Runbooks; may be null for a manifest without any.
   const client::RunbookClient* runbook = nullptr;
-  // Who saves runbooks ("cli:alice"), recorded with each version.
+  // Analysis templates; may be null for a manifest without any.
+  const client::PostmortemClient* postmortem = nullptr;
+  // Who saves runbooks and analysis templates ("cli:alice"), recorded with
+  // each version.
   std::string author;
 };
 
@@ -112,7 +133,9 @@ struct Clients {
 // services that store them where the CLI has them (response plans:
 // services/incidents/matching.h; persons: services/escalation/contacts.h;
 // rotations and overrides: libs/oncall, also overrides of one rotation that
-// overlap; chat channels: services/paging/chat_channels.h). Empty documents are skipped; a manifest with no object, or that
+// overlap; chat channels: services/paging/chat_channels.h; analysis
+// templates: services/postmortem/templates.h). Empty documents are skipped;
+// a manifest with no object, or that
 // declares one object twice, is an error.
 absl::StatusOr<std::vector<ManifestObject>> LoadManifest(
     absl::string_view yaml);
@@ -130,15 +153,18 @@ absl::StatusOr<std::vector<ManifestObject>> LoadManifest(
 // to the runbook service, one ApplyRunbook each, after a dry run that says
 // whether the document is new (created), differs from the latest version
 // (updated: a new version) or equals it (unchanged: nothing saved).
+// Analysis templates go to the postmortem service the same way, one
+// SaveTemplate each after its dry run.
 //
 // Order: every plan's and chat channel's state is read; the escalation
 // objects are checked by an Apply with dry_run, each chat channel to put
-// by a PutChatChannel with dry_run and each runbook by an ApplyRunbook with
-// dry_run (so a reference, cycle, overlap, channel or document a service
-// refuses changes nothing anywhere); then the escalation objects are
-// applied, then the chat channels put and the runbooks saved, in the
-// manifest's order, then the plans written (plans may name chat channels and
-// runbooks). Prints one line per object, in the
+// by a PutChatChannel with dry_run, each runbook by an ApplyRunbook with
+// dry_run and each analysis template by a SaveTemplate with dry_run (so a
+// reference, cycle, overlap, channel, document or template a service refuses
+// changes nothing anywhere); then the escalation objects are applied, then
+// the chat channels put, the runbooks and analysis templates saved, in the
+// manifest's order, then the plans written (plans may name chat channels,
+// runbooks and analysis templates). Prints one line per object, in the
 // manifest's order: "contact/NAME created|updated|unchanged" (the escalation
 // service's outcome). A write that fails after an earlier one succeeded
 // leaves the earlier ones applied (three services, no common transaction);

@@ -19,6 +19,7 @@ absl::Status Apply(const std::string& path, const Context& context) {
                                context.clients.escalation.get(),
                                context.clients.paging.get(),
                                context.clients.runbook.get(),
+                               context.clients.postmortem.get(),
                                context.options.author.empty()
                                    ? std::string("cli")
                                    : CliAuthor(context.options)},
@@ -36,7 +37,7 @@ void AddApplyCommand(CommandTable& table) {
           [path](const Context& context) { return Apply(*path, context); })
       ->add_option("-f", *path,
                    "a YAML manifest of ResponsePlan, Contact, Rotation, Override, "
-                   "ChatChannel and Runbook objects")
+                   "ChatChannel, Runbook and AnalysisTemplate objects")
       ->required()
       ->type_name("FILE");
 }

@@ -13,6 +13,7 @@
 #include "tocsin/escalation/v1/escalation.pb.h"
 #include "tocsin/incidents/v1/incidents.pb.h"
 #include "tocsin/paging/v1/chat.pb.h"
+#include "tocsin/postmortem/v1/postmortem.pb.h"
 
 namespace tocsin::cli {
 namespace {
@@ -244,7 +245,8 @@ TEST(LoadManifestTest, MissingKind) {
 TEST(LoadManifestTest, UnsupportedKindListsTheSupportedOnes) {
   EXPECT_EQ(LoadError("kind: Foo\nname: x\n"),
             "document 1: unsupported kind \"Foo\" (supported: ResponsePlan, "
-            "Contact, Rotation, Override, ChatChannel, Runbook)");
+            "Contact, Rotation, Override, ChatChannel, Runbook, "
+            "AnalysisTemplate)");
 }
 
 TEST(LoadManifestTest, MissingName) {
@@ -860,6 +862,109 @@ TEST(LoadManifestTest, LoadsTheChatExample) {
                                   "chatchannel/platform-mattermost"));
   EXPECT_EQ(MessageOf<ChatChannel>(objects[1]).slack().channel(),
             "C0123456789");
+}
+
+constexpr char kAnalysisTemplate[] = R"yaml(
+kind: AnalysisTemplate
+name: payments-review
+description: For payments incidents
+sections:
+  - id: impact
+    title: Impact
+    help: Who was hurt.
+    questions:
+      - id: customers
+        text: How many customers were affected?
+        help: An estimate is fine.
+        type: number
+      - id: who
+        text: Who noticed first?
+        type: single-choice
+        choices: [An alarm, A customer]
+)yaml";
+
+TEST(LoadManifestTest, LoadsAnAnalysisTemplateWithItsQuestionTypes) {
+  ASSERT_OK_AND_ASSIGN(std::vector<ManifestObject> objects, LoadManifest(kAnalysisTemplate));
+  ASSERT_EQ(objects.size(), 1u);
+  EXPECT_EQ(ObjectLabel(objects[0]), "analysistemplate/payments-review");
+  const auto& t = MessageOf<postmortem::v1::Template>(objects[0]);
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
+      t, ParseText<postmortem::v1::Template>(R"pb(
+        name: "payments-review"
+        description: "For payments incidents"
+        sections {
+          id: "impact"
+          title: "Impact"
+          help: "Who was hurt."
+          questions {
+            id: "customers"
+            text: "How many customers were affected?"
+            help: "An estimate is fine."
+            type: QUESTION_TYPE_NUMBER
+          }
+          questions {
+            id: "who"
+            text: "Who noticed first?"
+            type: QUESTION_TYPE_SINGLE_CHOICE
+            choices: [ "An alarm", "A customer" ]
+          }
+        }
+      )pb")))
+      << t.DebugString();
+}
+
+TEST(LoadManifestTest, AnalysisTemplateMistakesAreErrors) {
+  auto with = [](const std::string& from, const std::string& to) {
+    std::string yaml = kAnalysisTemplate;
+    yaml.replace(yaml.find(from), from.size(), to);
+    return yaml;
+  };
+  const std::string where = "document 1 (AnalysisTemplate \"payments-review\"): ";
+  EXPECT_EQ(LoadError(with("type: number", "type: numeric")),
+            where + "field \"sections[0].questions[0].type\": question type \"numeric\" is "
+                    "not one of text, yes-no, single-choice, multiple-choice, number");
+  // One spelling: the protobuf enum's names are not it.
+  EXPECT_EQ(LoadError(with("type: number", "type: QUESTION_TYPE_NUMBER")),
+            where + "field \"sections[0].questions[0].type\": question type "
+                    "\"QUESTION_TYPE_NUMBER\" is not one of text, yes-no, single-choice, "
+                    "multiple-choice, number");
+  EXPECT_EQ(LoadError(with("type: number", "type: 5")),
+            where + "field \"sections[0].questions[0].type\" must be one of text, yes-no, "
+                    "single-choice, multiple-choice, number, got number 5");
+  EXPECT_EQ(LoadError(with("help: An estimate", "hint: An estimate")),
+            where + "unknown field \"sections[0].questions[0].hint\"");
+  EXPECT_EQ(LoadError(with("description:", "version: 3\ndescription:")),
+            where + "field \"version\" is set by the server");
+  EXPECT_EQ(LoadError(with("        type: number\n", "")),
+            where + "sections[0] (impact) questions[0] (customers): type is required: text, "
+                    "yes-no, single-choice, multiple-choice or number");
+  EXPECT_EQ(LoadError(with("type: single-choice", "type: text")),
+            where + "sections[0] (impact) questions[1] (who): only single-choice and "
+                    "multiple-choice questions have choices, this one is text");
+}
+
+TEST(LoadManifestTest, APlanNamesItsPostIncidentTemplate) {
+  ASSERT_OK_AND_ASSIGN(std::vector<ManifestObject> objects,
+                       LoadManifest("kind: ResponsePlan\nname: payments\n"
+                                    "incidentTemplate: {title: Payments down}\n"
+                                    "postIncidentTemplate: payments-review\n"));
+  EXPECT_EQ(PlanOf(objects[0]).post_incident_template(), "payments-review");
+  EXPECT_THAT(LoadManifest("kind: ResponsePlan\nname: payments\n"
+                           "incidentTemplate: {title: Payments down}\n"
+                           "postIncidentTemplate: \"no spaces\"\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("postIncidentTemplate")));
+}
+
+TEST(LoadManifestTest, LoadsTheAnalysisTemplateExample) {
+  ASSERT_OK_AND_ASSIGN(std::vector<ManifestObject> objects,
+                       LoadManifest(ReadFile("tools/cli/examples/analysis-template.yaml")));
+  std::vector<std::string> labels;
+  for (const ManifestObject& object : objects) labels.push_back(ObjectLabel(object));
+  EXPECT_THAT(labels, ElementsAre("analysistemplate/payments-review",
+                                  "responseplan/payments-latency"));
+  EXPECT_EQ(PlanOf(objects[1]).post_incident_template(), "payments-review");
+  EXPECT_EQ(MessageOf<postmortem::v1::Template>(objects[0]).sections(1).questions(1).type(),
+            postmortem::v1::QUESTION_TYPE_MULTIPLE_CHOICE);
 }
 
 }  // namespace

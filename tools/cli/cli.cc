@@ -46,6 +46,9 @@ ServiceClients ConnectInsecure(const GlobalOptions& options) {
       clients.paging = client::PagingClient::Create(channel, call_options);
     } else if (service.service == "runbook") {
       clients.runbook = client::RunbookClient::Create(channel, call_options);
+    } else if (service.service == "postmortem") {
+      clients.postmortem =
+          client::PostmortemClient::Create(channel, call_options);
     }
     clients.admin[service.service] =
         client::AdminClient::Create(channel, call_options);

@@ -37,6 +37,7 @@
 #include "libs/client/escalation_client.h"
 #include "libs/client/incidents_client.h"
 #include "libs/client/paging_client.h"
+#include "libs/client/postmortem_client.h"
 #include "libs/client/runbook_client.h"
 
 namespace tocsin::cli {
@@ -81,6 +82,7 @@ struct ServiceClients {
   std::unique_ptr<client::EscalationClient> escalation;
   std::unique_ptr<client::PagingClient> paging;
   std::unique_ptr<client::RunbookClient> runbook;
+  std::unique_ptr<client::PostmortemClient> postmortem;
   // AdminService of each service of ServiceAddresses(), by service name.
   std::map<std::string, std::unique_ptr<client::AdminClient>> admin;
 };

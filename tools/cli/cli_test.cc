@@ -159,7 +159,7 @@ TEST_F(CliTest, CommandLineMistakesAreOneLineAndAHintToHelp) {
           {{"bogus"}, "unknown command \"bogus\"", ""},
           {{"--output", "json", "bogus"}, "unknown command \"bogus\"", ""},
           {{"incidents"},
-           "\"incidents\" needs one of: list, show, resolve, unmatched",
+           "\"incidents\" needs one of: list, show, resolve, mark, unmatched",
            "incidents"},
           {{"incidents", "close"},
            "unknown command \"incidents close\"",

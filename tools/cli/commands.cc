@@ -12,6 +12,7 @@ void AddAllCommands(CommandTable& table) {
   AddChatCommands(table);
   AddRunbooksCommands(table);
   AddExecutionsCommands(table);
+  AddPostmortemsCommands(table);
   AddApplyCommand(table);
   AddDeadLettersCommands(table);
 }

@@ -15,6 +15,9 @@
 //   runbooks_commands.cc     runbooks validate|apply|list|show|versions
 //   executions_commands.cc   executions start|list|show|complete-step|
 //                            approve|reject|retry|skip|cancel
+//   postmortems_commands.cc  postmortems list|show|create|answer|action-add|
+//                            status|export|metrics; actions list|done;
+//                            templates list|show
 //   apply_command.cc         apply
 //   deadletters_commands.cc  deadletters list|replay
 #ifndef TOCSIN_TOOLS_CLI_COMMANDS_H_
@@ -41,6 +44,7 @@ void AddPagesCommands(CommandTable& table);
 void AddChatCommands(CommandTable& table);
 void AddRunbooksCommands(CommandTable& table);
 void AddExecutionsCommands(CommandTable& table);
+void AddPostmortemsCommands(CommandTable& table);
 void AddApplyCommand(CommandTable& table);
 void AddDeadLettersCommands(CommandTable& table);
 

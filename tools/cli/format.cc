@@ -11,6 +11,17 @@
 #include "google/protobuf/util/json_util.h"
 
 namespace tocsin::cli {
+namespace {
+
+// The characters of UTF-8 `text` (its bytes that do not continue a
+// character), so a cell of "—" or "é" pads like one character.
+size_t Width(absl::string_view text) {
+  return std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  });
+}
+
+}  // namespace
 
 void Table::AddRow(std::vector<std::string> cells) {
   rows_.push_back(std::move(cells));
@@ -22,14 +33,14 @@ void Table::Print(std::ostream& out) const {
   std::vector<size_t> widths(columns, 0);
   for (const auto& row : rows_) {
     for (size_t i = 0; i < columns; ++i) {
-      widths[i] = std::max(widths[i], row[i].size());
+      widths[i] = std::max(widths[i], Width(row[i]));
     }
   }
   for (const auto& row : rows_) {
     std::string line;
     for (size_t i = 0; i + 1 < columns; ++i) {
       absl::StrAppend(&line, row[i],
-                      std::string(widths[i] - row[i].size() + 2, ' '));
+                      std::string(widths[i] - Width(row[i]) + 2, ' '));
     }
     absl::StrAppend(&line, row[columns - 1]);
     out << absl::StripTrailingAsciiWhitespace(line) << "\n";

@@ -26,7 +26,8 @@
 namespace tocsin::cli {
 
 // Rows of cells (a header is the first row) printed in columns two spaces
-// apart. The last column is not padded, so it may hold free text.
+// apart, widths counted in characters (UTF-8: "—" is one). The last column is
+// not padded, so it may hold free text.
 class Table {
  public:
   // Every row has as many cells as the first.

@@ -28,6 +28,21 @@ TEST(TableTest, AlignsColumnsAndLeavesTheLastUnpadded) {
             "inc-22  resolved\n");
 }
 
+TEST(TableTest, CountsCharactersNotBytes) {
+  Table table;
+  table.AddRow({"METRIC", "VALUE", "NOTE"});
+  table.AddRow({"détecté", "—", "x"});
+  table.AddRow({"resolve", "4m 10s", "y"});
+  std::ostringstream out;
+
+  table.Print(out);
+
+  EXPECT_EQ(out.str(),
+            "METRIC   VALUE   NOTE\n"
+            "détecté  —       x\n"
+            "resolve  4m 10s  y\n");
+}
+
 TEST(PrintFieldsTest, AlignsValues) {
   std::ostringstream out;
 

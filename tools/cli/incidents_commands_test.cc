@@ -230,5 +230,13 @@ TEST_F(IncidentsCommandsTest, IncidentsUnmatchedListsEveryAlarm) {
             "eu-west-1  cpu-high\n");
 }
 
+TEST_F(IncidentsCommandsTest, IncidentsMarkRefusesANameThatIsNotAWordBeforeAsking) {
+  for (const char* bad : {"Mitigated", "mitigated now", "a_b", "9lives"}) {
+    Result result = Run({"incidents", "mark", "inc-1", bad});
+    EXPECT_NE(result.exit_code, kExitOk) << bad << ": " << result.err;
+    EXPECT_THAT(result.err, HasSubstr("must be a lower-case word")) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace tocsin::cli
