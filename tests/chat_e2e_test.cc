@@ -34,18 +34,6 @@ using ::testing::HasSubstr;
 namespace ev1 = ::tocsin::escalation::v1;
 namespace pv1 = ::tocsin::paging::v1;
 
-std::unique_ptr<grpc::ClientContext> Ctx() {
-  auto c = std::make_unique<grpc::ClientContext>();
-  c->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  return c;
-}
-
-std::string AlarmEvent(const std::string& id) {
-  auto j = nlohmann::json::parse(ReadFixture("eventbridge/single-metric-alarm.json"));
-  j["id"] = id;
-  return j.dump();
-}
-
 // A stand-in for Slack's Web API: chat.postMessage answers a ts of its own,
 // chat.update ok; every call is recorded.
 class FakeSlackApi {

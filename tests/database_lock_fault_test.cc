@@ -19,12 +19,6 @@ namespace {
 
 constexpr absl::Duration kHold = absl::Seconds(40);
 
-std::unique_ptr<grpc::ClientContext> Ctx() {
-  auto c = std::make_unique<grpc::ClientContext>();
-  c->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  return c;
-}
-
 // How often the runbook or postmortem service recorded incident.opened for
 // the incident; -1 when it could not be asked.
 int OpenedSeenBy(Suite& suite, const std::string& service, const std::string& incident) {

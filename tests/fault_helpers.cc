@@ -17,12 +17,6 @@
 namespace tocsin::e2e::faults {
 namespace {
 
-std::unique_ptr<grpc::ClientContext> Ctx() {
-  auto c = std::make_unique<grpc::ClientContext>();
-  c->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  return c;
-}
-
 bool Settled(const paging::v1::Page& page) {
   if (page.state() != paging::v1::PAGE_STATE_DELIVERED &&
       page.state() != paging::v1::PAGE_STATE_ACKNOWLEDGED) {

@@ -24,18 +24,6 @@ namespace {
 using ::testing::HasSubstr;
 namespace ev1 = ::tocsin::escalation::v1;
 
-std::unique_ptr<grpc::ClientContext> Ctx() {
-  auto c = std::make_unique<grpc::ClientContext>();
-  c->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  return c;
-}
-
-std::string AlarmEvent(const std::string& id) {
-  auto j = nlohmann::json::parse(ReadFixture("eventbridge/single-metric-alarm.json"));
-  j["id"] = id;
-  return j.dump();
-}
-
 ev1::Contact Person(const std::string& name, const std::string& url) {
   ev1::Contact c;
   c.set_name(name);

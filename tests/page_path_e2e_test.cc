@@ -22,12 +22,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-std::unique_ptr<grpc::ClientContext> Ctx() {
-  auto c = std::make_unique<grpc::ClientContext>();
-  c->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  return c;
-}
-
 std::string AlarmEvent(const std::string& id, const std::string& state = "ALARM") {
   auto j = nlohmann::json::parse(ReadFixture("eventbridge/single-metric-alarm.json"));
   j["id"] = id;

@@ -27,18 +27,6 @@ namespace {
 using ::testing::HasSubstr;
 namespace ev1 = ::tocsin::escalation::v1;
 
-std::unique_ptr<grpc::ClientContext> Ctx() {
-  auto c = std::make_unique<grpc::ClientContext>();
-  c->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  return c;
-}
-
-std::string AlarmEvent(const std::string& id) {
-  auto j = nlohmann::json::parse(ReadFixture("eventbridge/single-metric-alarm.json"));
-  j["id"] = id;
-  return j.dump();
-}
-
 class PhoneE2E : public ::testing::Test {
  protected:
   // Twilio's API played by a receiver of `path` under /2010-04-01/Accounts/ACe2e.

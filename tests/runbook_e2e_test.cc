@@ -27,18 +27,6 @@ using ::testing::HasSubstr;
 namespace rv1 = ::tocsin::runbook::v1;
 namespace pv1 = ::tocsin::paging::v1;
 
-std::unique_ptr<grpc::ClientContext> Ctx() {
-  auto c = std::make_unique<grpc::ClientContext>();
-  c->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  return c;
-}
-
-std::string AlarmEvent(const std::string& id) {
-  auto j = nlohmann::json::parse(ReadFixture("eventbridge/single-metric-alarm.json"));
-  j["id"] = id;
-  return j.dump();
-}
-
 class RunbookE2E : public ::testing::Test {
  protected:
   void SetUp() override {

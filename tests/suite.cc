@@ -2,6 +2,7 @@
 
 #include <sys/wait.h>
 
+#include <chrono>
 #include <fstream>
 #include <sstream>
 
@@ -43,6 +44,18 @@ std::shared_ptr<grpc::Channel> QuickChannel(const std::string& addr) {
 
 std::string ReadFixture(const std::string& relative) {
   return Slurp(testing::RunfilePath("testdata/fixtures/" + relative));
+}
+
+std::unique_ptr<grpc::ClientContext> Ctx() {
+  auto c = std::make_unique<grpc::ClientContext>();
+  c->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  return c;
+}
+
+std::string AlarmEvent(const std::string& id) {
+  auto j = nlohmann::json::parse(ReadFixture("eventbridge/single-metric-alarm.json"));
+  j["id"] = id;
+  return j.dump();
 }
 
 absl::StatusOr<std::unique_ptr<BusObserver>> BusObserver::Start(const std::string& nats_url,
@@ -175,8 +188,9 @@ absl::Status Suite::StartService(const std::string& name) {
   } else {
     args.push_back("--http_port=0");
   }
-  if (name == "runbook") {
-    // Incident fields and tocsin:updateIncident go through the incidents API.
+  if (name == "runbook" || name == "postmortem") {
+    // Incident fields and tocsin:updateIncident (runbook), the incident's
+    // facts for its analysis (postmortem) come from the incidents API.
     args.push_back("--incidents_address=" + incidents_addr_);
   }
   if (name == "escalation") {

@@ -185,6 +185,13 @@ std::shared_ptr<grpc::Channel> QuickChannel(const std::string& addr);
 // A fixture file's content (testdata/fixtures/...).
 std::string ReadFixture(const std::string& relative);
 
+// A client context for one call to a suite's service: a 10 s deadline.
+std::unique_ptr<grpc::ClientContext> Ctx();
+
+// The fixture eventbridge/single-metric-alarm.json (ServerCpuTooHigh in
+// ALARM) as the gateway receives it, with its event id set to id.
+std::string AlarmEvent(const std::string& id);
+
 }  // namespace tocsin::e2e
 
 #endif  // TOCSIN_TESTS_SUITE_H_
