@@ -463,8 +463,8 @@ TEST_F(CoreTest, ExportsMarkdownAndJsonWithMissingAsNull) {
   request.set_format(v1::EXPORT_FORMAT_JSON);
   ASSERT_OK_AND_ASSIGN(auto js, core_->Export(request));
   nlohmann::json doc = nlohmann::json::parse(js.content());
-  EXPECT_TRUE(doc["metrics"]["time_to_mitigate_seconds"].is_null());
-  EXPECT_EQ(doc["metrics"]["time_to_acknowledge_seconds"], 180);
+  EXPECT_TRUE(doc["metrics"]["timeToMitigateSeconds"].is_null());
+  EXPECT_EQ(doc["metrics"]["timeToAcknowledgeSeconds"], 180);
 }
 
 }  // namespace

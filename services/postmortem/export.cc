@@ -440,11 +440,11 @@ Json ExportJson(const v1::Analysis& analysis) {
   const v1::Metrics& metrics = analysis.metrics();
   Json doc = Json::object();
   doc["id"] = analysis.id();
-  doc["incident_id"] = analysis.incident_id();
+  doc["incidentId"] = analysis.incident_id();
   doc["state"] = StateJson(analysis.state());
-  doc["created_by"] = analysis.created_by();
-  doc["create_time"] = JsonTime(analysis.has_create_time(), analysis.create_time());
-  doc["update_time"] = JsonTime(analysis.has_update_time(), analysis.update_time());
+  doc["createdBy"] = analysis.created_by();
+  doc["createTime"] = JsonTime(analysis.has_create_time(), analysis.create_time());
+  doc["updateTime"] = JsonTime(analysis.has_update_time(), analysis.update_time());
   doc["revision"] = analysis.revision();
 
   doc["incident"] = {
@@ -453,29 +453,29 @@ Json ExportJson(const v1::Analysis& analysis) {
       {"summary", incident.summary()},
       {"impact", incident.impact()},
       {"status", IncidentStatusJson(incident.status())},
-      {"response_plan", incident.response_plan()},
-      {"create_time", JsonTime(incident.has_create_time(), incident.create_time())},
-      {"resolve_time", JsonTime(incident.has_resolve_time(), incident.resolve_time())},
+      {"responsePlan", incident.response_plan()},
+      {"createTime", JsonTime(incident.has_create_time(), incident.create_time())},
+      {"resolveTime", JsonTime(incident.has_resolve_time(), incident.resolve_time())},
   };
   doc["template"] = {{"name", analysis.template_().name()},
                      {"version", analysis.template_().version()}};
   doc["metrics"] = {
-      {"time_to_detect_seconds",
+      {"timeToDetectSeconds",
        NumberOrNull(metrics.has_time_to_detect_seconds(), metrics.time_to_detect_seconds())},
-      {"time_to_engage_seconds",
+      {"timeToEngageSeconds",
        NumberOrNull(metrics.has_time_to_engage_seconds(), metrics.time_to_engage_seconds())},
-      {"time_to_acknowledge_seconds", NumberOrNull(metrics.has_time_to_acknowledge_seconds(),
+      {"timeToAcknowledgeSeconds", NumberOrNull(metrics.has_time_to_acknowledge_seconds(),
                                                    metrics.time_to_acknowledge_seconds())},
-      {"time_to_mitigate_seconds",
+      {"timeToMitigateSeconds",
        NumberOrNull(metrics.has_time_to_mitigate_seconds(), metrics.time_to_mitigate_seconds())},
-      {"time_to_resolve_seconds",
+      {"timeToResolveSeconds",
        NumberOrNull(metrics.has_time_to_resolve_seconds(), metrics.time_to_resolve_seconds())},
       {"pages", metrics.pages()},
-      {"people_engaged", metrics.people_engaged()},
-      {"stages_reached", metrics.stages_reached()},
+      {"peopleEngaged", metrics.people_engaged()},
+      {"stagesReached", metrics.stages_reached()},
       {"alarms", metrics.alarms()},
   };
-  doc["first_alarm_time"] = JsonTime(analysis.has_first_alarm_time(), analysis.first_alarm_time());
+  doc["firstAlarmTime"] = JsonTime(analysis.has_first_alarm_time(), analysis.first_alarm_time());
 
   Json people = Json::array();
   for (const v1::PersonEngaged& person : analysis.people()) {
@@ -484,9 +484,9 @@ Json ExportJson(const v1::Analysis& analysis) {
         {"channels",
          Json(std::vector<std::string>(person.channels().begin(), person.channels().end()))},
         {"pages", person.pages()},
-        {"first_paged", JsonTime(person.has_first_paged(), person.first_paged())},
+        {"firstPaged", JsonTime(person.has_first_paged(), person.first_paged())},
         {"acknowledged", JsonTime(person.has_acknowledged(), person.acknowledged())},
-        {"acknowledged_by", person.acknowledged_by()},
+        {"acknowledgedBy", person.acknowledged_by()},
     });
   }
   doc["people"] = std::move(people);
@@ -497,7 +497,7 @@ Json ExportJson(const v1::Analysis& analysis) {
                        {"title", item.title()},
                        {"value", item.value()}});
   }
-  doc["related_items"] = std::move(related);
+  doc["relatedItems"] = std::move(related);
 
   Json timeline = Json::array();
   for (const inc::TimelineEvent* entry : SortedTimeline(analysis)) {
@@ -526,14 +526,14 @@ Json ExportJson(const v1::Analysis& analysis) {
     const v1::Answer* answer = it == answers.end() ? nullptr : it->second;
     questions.push_back({
         {"section", section},
-        {"section_title", section_title},
+        {"sectionTitle", section_title},
         {"id", id},
         {"text", text},
         {"type", type},
         {"choices", choices},
         {"answer", answer == nullptr ? Json(nullptr) : Json(answer->text())},
-        {"answered_by", answer == nullptr ? Json(nullptr) : Json(answer->author())},
-        {"answered_at", answer == nullptr
+        {"answeredBy", answer == nullptr ? Json(nullptr) : Json(answer->author())},
+        {"answeredAt", answer == nullptr
                             ? Json(nullptr)
                             : JsonTime(answer->has_update_time(), answer->update_time())},
     });
@@ -559,18 +559,18 @@ Json ExportJson(const v1::Analysis& analysis) {
         {"id", item.id()},
         {"title", item.title()},
         {"owner", item.owner()},
-        {"due_date", item.due_date()},
+        {"dueDate", item.due_date()},
         {"priority", item.priority()},
         {"state", IsDone(item) ? "done" : "open"},
         {"link", item.link()},
         {"overdue", !IsDone(item) && item.overdue()},
-        {"create_time", JsonTime(item.has_create_time(), item.create_time())},
+        {"createTime", JsonTime(item.has_create_time(), item.create_time())},
         {"author", item.author()},
-        {"done_time", JsonTime(item.has_done_time(), item.done_time())},
-        {"done_by", item.done_by()},
+        {"doneTime", JsonTime(item.has_done_time(), item.done_time())},
+        {"doneBy", item.done_by()},
     });
   }
-  doc["action_items"] = std::move(action_items);
+  doc["actionItems"] = std::move(action_items);
 
   Json history = Json::array();
   for (const v1::HistoryEntry& entry : analysis.history()) {

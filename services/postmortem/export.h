@@ -1,7 +1,8 @@
 // Exports of a post-incident analysis: Markdown for people (title, summary,
 // impact, metrics table, people engaged, timeline, questions and answers,
 // action items, history) and a JSON document for tools (every field of the
-// analysis; a missing metric is null). Pure functions: the same analysis
+// analysis, keys in camelCase as every other JSON of the suite; a missing
+// metric is null). Pure functions: the same analysis
 // always exports to the same bytes, so tests compare with expected files.
 //
 // Times are printed in UTC ("2026-03-01 14:05:09 UTC"), durations as

@@ -356,20 +356,20 @@ TEST(FormatDurationTest, Forms) {
 TEST(ExportJsonTest, MissingMetricIsNullOthersAreNumbers) {
   const Json doc = ExportJson(FullAnalysis());
   const Json& metrics = doc["metrics"];
-  EXPECT_TRUE(metrics["time_to_mitigate_seconds"].is_null());
-  EXPECT_TRUE(metrics["time_to_detect_seconds"].is_number());
-  EXPECT_EQ(metrics["time_to_detect_seconds"], 250);
-  EXPECT_EQ(metrics["time_to_engage_seconds"], 12.7);
-  EXPECT_EQ(metrics["time_to_resolve_seconds"], 3725);
+  EXPECT_TRUE(metrics["timeToMitigateSeconds"].is_null());
+  EXPECT_TRUE(metrics["timeToDetectSeconds"].is_number());
+  EXPECT_EQ(metrics["timeToDetectSeconds"], 250);
+  EXPECT_EQ(metrics["timeToEngageSeconds"], 12.7);
+  EXPECT_EQ(metrics["timeToResolveSeconds"], 3725);
   EXPECT_EQ(metrics["pages"], 3);
-  EXPECT_EQ(metrics["people_engaged"], 2);
-  EXPECT_EQ(metrics["stages_reached"], 2);
+  EXPECT_EQ(metrics["peopleEngaged"], 2);
+  EXPECT_EQ(metrics["stagesReached"], 2);
   EXPECT_EQ(metrics["alarms"], 1);
 
   const Json minimal = ExportJson(MinimalAnalysis())["metrics"];
   for (const char* key :
-       {"time_to_detect_seconds", "time_to_engage_seconds", "time_to_acknowledge_seconds",
-        "time_to_mitigate_seconds", "time_to_resolve_seconds"}) {
+       {"timeToDetectSeconds", "timeToEngageSeconds", "timeToAcknowledgeSeconds",
+        "timeToMitigateSeconds", "timeToResolveSeconds"}) {
     EXPECT_TRUE(minimal[key].is_null()) << key;
   }
   EXPECT_EQ(minimal["pages"], 0);
@@ -378,23 +378,23 @@ TEST(ExportJsonTest, MissingMetricIsNullOthersAreNumbers) {
 TEST(ExportJsonTest, StatesAndTimes) {
   const Json doc = ExportJson(FullAnalysis());
   EXPECT_EQ(doc["id"], "pia-7f3a2c");
-  EXPECT_EQ(doc["incident_id"], "inc-42b9e1");
+  EXPECT_EQ(doc["incidentId"], "inc-42b9e1");
   EXPECT_EQ(doc["state"], "in-review");
-  EXPECT_EQ(doc["created_by"], "auto");
-  EXPECT_EQ(doc["create_time"], "2026-03-01T15:07:20Z");
-  EXPECT_EQ(doc["first_alarm_time"], "2026-03-01T14:00:59Z");
+  EXPECT_EQ(doc["createdBy"], "auto");
+  EXPECT_EQ(doc["createTime"], "2026-03-01T15:07:20Z");
+  EXPECT_EQ(doc["firstAlarmTime"], "2026-03-01T14:00:59Z");
   EXPECT_EQ(doc["incident"]["status"], "resolved");
   EXPECT_EQ(doc["incident"]["impact"], 2);
-  EXPECT_EQ(doc["incident"]["response_plan"], "checkout-latency");
-  EXPECT_EQ(doc["incident"]["resolve_time"], "2026-03-01T15:07:14Z");
+  EXPECT_EQ(doc["incident"]["responsePlan"], "checkout-latency");
+  EXPECT_EQ(doc["incident"]["resolveTime"], "2026-03-01T15:07:14Z");
   EXPECT_EQ(doc["template"], (Json{{"name", "Tocsin-Default"}, {"version", 2}}));
 
   const Json minimal = ExportJson(MinimalAnalysis());
   EXPECT_EQ(minimal["state"], "draft");
   EXPECT_EQ(minimal["incident"]["status"], "open");
-  EXPECT_TRUE(minimal["incident"]["resolve_time"].is_null());
-  EXPECT_TRUE(minimal["first_alarm_time"].is_null());
-  EXPECT_EQ(minimal["action_items"], Json::array());
+  EXPECT_TRUE(minimal["incident"]["resolveTime"].is_null());
+  EXPECT_TRUE(minimal["firstAlarmTime"].is_null());
+  EXPECT_EQ(minimal["actionItems"], Json::array());
 
   v1::Analysis published = MinimalAnalysis();
   published.set_state(v1::ANALYSIS_STATE_PUBLISHED);
@@ -419,8 +419,8 @@ TEST(ExportJsonTest, QuestionsWithTheirAnswers) {
   EXPECT_EQ(questions[0]["id"], "detected-by-alarm");
   EXPECT_EQ(questions[0]["type"], "yes-no");
   EXPECT_EQ(questions[0]["answer"], "yes");
-  EXPECT_EQ(questions[0]["answered_by"], "cli:alice");
-  EXPECT_EQ(questions[0]["answered_at"], "2026-03-02T09:12:00Z");
+  EXPECT_EQ(questions[0]["answeredBy"], "cli:alice");
+  EXPECT_EQ(questions[0]["answeredAt"], "2026-03-02T09:12:00Z");
   EXPECT_EQ(questions[1]["type"], "text");
   EXPECT_EQ(questions[2]["section"], "response");
   EXPECT_EQ(questions[2]["type"], "multiple-choice");
@@ -428,30 +428,30 @@ TEST(ExportJsonTest, QuestionsWithTheirAnswers) {
   EXPECT_EQ(questions[2]["answer"], "deploy, capacity");
   EXPECT_EQ(questions[3]["id"], "what-went-well");
   EXPECT_TRUE(questions[3]["answer"].is_null());
-  EXPECT_TRUE(questions[3]["answered_by"].is_null());
-  EXPECT_TRUE(questions[3]["answered_at"].is_null());
+  EXPECT_TRUE(questions[3]["answeredBy"].is_null());
+  EXPECT_TRUE(questions[3]["answeredAt"].is_null());
 }
 
 TEST(ExportJsonTest, ActionItemsPeopleAndHistory) {
   const Json doc = ExportJson(FullAnalysis());
-  const Json& items = doc["action_items"];
+  const Json& items = doc["actionItems"];
   ASSERT_EQ(items.size(), 2u);
   EXPECT_EQ(items[0]["id"], "act-1c9d");
   EXPECT_EQ(items[0]["state"], "open");
   EXPECT_EQ(items[0]["overdue"], true);
-  EXPECT_EQ(items[0]["due_date"], "2026-03-10");
+  EXPECT_EQ(items[0]["dueDate"], "2026-03-10");
   EXPECT_EQ(items[0]["priority"], "high");
-  EXPECT_TRUE(items[0]["done_time"].is_null());
+  EXPECT_TRUE(items[0]["doneTime"].is_null());
   EXPECT_EQ(items[1]["state"], "done");
   EXPECT_EQ(items[1]["overdue"], false);
-  EXPECT_EQ(items[1]["done_time"], "2026-03-05T16:30:00Z");
-  EXPECT_EQ(items[1]["done_by"], "cli:bob");
+  EXPECT_EQ(items[1]["doneTime"], "2026-03-05T16:30:00Z");
+  EXPECT_EQ(items[1]["doneBy"], "cli:bob");
 
   ASSERT_EQ(doc["people"].size(), 2u);
   EXPECT_EQ(doc["people"][0]["channels"], (Json::array({"sms", "email"})));
   EXPECT_EQ(doc["people"][1]["acknowledged"], nullptr);
-  ASSERT_EQ(doc["related_items"].size(), 2u);
-  EXPECT_EQ(doc["related_items"][0]["type"], "alarm");
+  ASSERT_EQ(doc["relatedItems"].size(), 2u);
+  EXPECT_EQ(doc["relatedItems"][0]["type"], "alarm");
   ASSERT_EQ(doc["history"].size(), 2u);
   EXPECT_EQ(doc["history"][1]["action"], "in-review");
   EXPECT_EQ(doc["history"][1]["reason"], "Ready for review");

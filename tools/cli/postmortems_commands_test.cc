@@ -217,8 +217,8 @@ TEST_F(PostmortemsCommandsTest, ShowJsonIsTheServicesExportWithNullForAMissingMe
   EXPECT_EQ(json.out, exported.content());
   nlohmann::json doc = nlohmann::json::parse(json.out);
   EXPECT_EQ(doc["id"], id);
-  EXPECT_TRUE(doc["metrics"]["time_to_mitigate_seconds"].is_null());
-  EXPECT_EQ(doc["metrics"]["time_to_acknowledge_seconds"], 180);
+  EXPECT_TRUE(doc["metrics"]["timeToMitigateSeconds"].is_null());
+  EXPECT_EQ(doc["metrics"]["timeToAcknowledgeSeconds"], 180);
 }
 
 TEST_F(PostmortemsCommandsTest, AnswersAreCheckedAgainstTheirQuestionsType) {
@@ -392,8 +392,8 @@ TEST_F(PostmortemsCommandsTest, ExportPrintsTheServicesContentAsItIs) {
                        postmortems->ExportAnalysis(id, postmortem::v1::EXPORT_FORMAT_JSON));
   EXPECT_EQ(json.out, expected.content());
   nlohmann::json doc = nlohmann::json::parse(json.out);
-  EXPECT_TRUE(doc["metrics"]["time_to_mitigate_seconds"].is_null());
-  EXPECT_EQ(doc["metrics"]["time_to_resolve_seconds"], 2400);
+  EXPECT_TRUE(doc["metrics"]["timeToMitigateSeconds"].is_null());
+  EXPECT_EQ(doc["metrics"]["timeToResolveSeconds"], 2400);
 
   Result bad = Tocsin({"postmortems", "export", id, "--format", "pdf"});
   EXPECT_EQ(bad.exit_code, kExitUsage);
