@@ -208,8 +208,11 @@ absl::Status PostmortemCore::AnalyseResolved(const incidents::v1::Incident& inci
     AnalysisFilter filter;
     filter.incident_id = incident_id;
     ASSIGN_OR_RETURN(std::vector<v1::Analysis> existing, tx.ListAnalyses(filter));
-    for (v1::Analysis& a : existing) {
-      if (a.state() == v1::ANALYSIS_STATE_PUBLISHED) continue;
+    for (const v1::Analysis& summary : existing) {
+      if (summary.state() == v1::ANALYSIS_STATE_PUBLISHED) continue;
+      ASSIGN_OR_RETURN(std::optional<v1::Analysis> full, tx.GetAnalysis(summary.id()));
+      if (!full.has_value()) continue;
+      v1::Analysis& a = *full;
       Fill(a, facts);
       AddHistory(a, kAutomatic, "refreshed",
                  "the incident was resolved: timeline and metrics brought up to date");
@@ -302,14 +305,6 @@ absl::StatusOr<std::vector<v1::Analysis>> PostmortemCore::List(const std::string
     ASSIGN_OR_RETURN(out, tx.ListAnalyses(filter));
     return absl::OkStatus();
   }));
-  for (v1::Analysis& a : out) {
-    a.clear_timeline();
-    a.clear_people();
-    a.clear_answers();
-    a.clear_history();
-    v1::Template& t = *a.mutable_template_();
-    t.clear_sections();
-  }
   return out;
 }
 

@@ -202,6 +202,11 @@ TEST_F(CoreTest, AnalysisByHandBeforeResolutionBecomesTheAutomaticOne) {
   create.set_author("cli:bob");
   ASSERT_OK_AND_ASSIGN(v1::Analysis early, core_->Create(create));
   EXPECT_FALSE(early.metrics().has_time_to_resolve_seconds());
+  v1::AnswerQuestionRequest answer;
+  answer.set_analysis_id(early.id());
+  answer.set_question_id("why-1");
+  answer.set_text("The disk filled up");
+  ASSERT_OK(core_->Answer(answer).status());
 
   incidents_.known["inc-1"] =
       Resolved("inc-1", "payments", kOpened, absl::Minutes(3), absl::Minutes(40));
@@ -211,6 +216,10 @@ TEST_F(CoreTest, AnalysisByHandBeforeResolutionBecomesTheAutomaticOne) {
   EXPECT_EQ(a.created_by(), "cli:bob");
   EXPECT_DOUBLE_EQ(a.metrics().time_to_resolve_seconds(), 2400);
   EXPECT_EQ(a.history(a.history_size() - 1).action(), "refreshed");
+  // What people wrote before is kept; the facts are the final ones.
+  ASSERT_EQ(a.answers_size(), 1);
+  EXPECT_EQ(a.answers(0).text(), "The disk filled up");
+  EXPECT_THAT(a.timeline(), SizeIs(4));
 }
 
 TEST_F(CoreTest, CreateByHandNamesUnknownTemplateOrIncident) {

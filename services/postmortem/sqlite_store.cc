@@ -45,9 +45,11 @@ CREATE TABLE templates (
   name TEXT PRIMARY KEY,
   body BLOB NOT NULL
 );
--- Analyses (body: tocsin.postmortem.v1.Analysis without its action items).
--- plan and opened (the incident's create_time, microseconds) are what the
--- metrics across incidents select on.
+-- Analyses (body: tocsin.postmortem.v1.Analysis without its action items;
+-- summary: the same without timeline, people, answers, history and the
+-- template's sections, what lists and the metrics across incidents read, so
+-- they never load whole timelines). plan and opened (the incident's
+-- create_time, microseconds) are what the metrics across incidents select on.
 CREATE TABLE analyses (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   id TEXT NOT NULL UNIQUE,
@@ -55,7 +57,8 @@ CREATE TABLE analyses (
   plan TEXT NOT NULL,
   opened INTEGER NOT NULL,
   state INTEGER NOT NULL,
-  body BLOB NOT NULL
+  body BLOB NOT NULL,
+  summary BLOB NOT NULL
 );
 CREATE INDEX analyses_incident ON analyses(incident_id, seq);
 CREATE INDEX analyses_plan ON analyses(plan, opened);
@@ -123,22 +126,26 @@ class SqlitePostmortemStore::SqliteTx final : public PostmortemStore::Tx {
   }
 
   absl::Status InsertAnalysis(const v1::Analysis& a) override {
-    ASSIGN_OR_RETURN(Statement s, db_.Prepare("INSERT INTO analyses(id, incident_id, plan, "
-                                              "opened, state, body) VALUES(?, ?, ?, ?, ?, ?)"));
+    ASSIGN_OR_RETURN(Statement s,
+                     db_.Prepare("INSERT INTO analyses(id, incident_id, plan, opened, state, "
+                                 "body, summary) VALUES(?, ?, ?, ?, ?, ?, ?)"));
     const std::string body = Stripped(a).SerializeAsString();
+    const std::string summary = Summary(a).SerializeAsString();
     RETURN_IF_ERROR(s.BindAll(a.id(), a.incident_id(), a.incident().response_plan(),
                               FromProtoTime(a.incident().create_time()),
-                              static_cast<int64_t>(a.state()), Blob{body}));
+                              static_cast<int64_t>(a.state()), Blob{body}, Blob{summary}));
     return s.Run().status();
   }
 
   absl::Status UpdateAnalysis(const v1::Analysis& a) override {
     ASSIGN_OR_RETURN(Statement s, db_.Prepare("UPDATE analyses SET plan = ?, opened = ?, "
-                                              "state = ?, body = ? WHERE id = ?"));
+                                              "state = ?, body = ?, summary = ? WHERE id = ?"));
     const std::string body = Stripped(a).SerializeAsString();
+    const std::string summary = Summary(a).SerializeAsString();
     RETURN_IF_ERROR(s.BindAll(a.incident().response_plan(),
                               FromProtoTime(a.incident().create_time()),
-                              static_cast<int64_t>(a.state()), Blob{body}, a.id()));
+                              static_cast<int64_t>(a.state()), Blob{body}, Blob{summary},
+                              a.id()));
     ASSIGN_OR_RETURN(int64_t changed, s.Run());
     if (changed != 1) return absl::NotFoundError(absl::StrCat("no analysis ", a.id()));
     return absl::OkStatus();
@@ -156,7 +163,7 @@ class SqlitePostmortemStore::SqliteTx final : public PostmortemStore::Tx {
 
   absl::StatusOr<std::vector<v1::Analysis>> ListAnalyses(const AnalysisFilter& f) override {
     ASSIGN_OR_RETURN(Statement s,
-                     db_.Prepare("SELECT body FROM analyses WHERE (?1 = '' OR incident_id = ?1) "
+                     db_.Prepare("SELECT summary FROM analyses WHERE (?1 = '' OR incident_id = ?1) "
                                  "AND (?2 = '' OR plan = ?2) AND (?3 IS NULL OR opened >= ?3) "
                                  "AND (?4 IS NULL OR opened < ?4) ORDER BY seq DESC LIMIT ?5"));
     RETURN_IF_ERROR(s.BindAll(f.incident_id, f.plan));
@@ -224,6 +231,16 @@ class SqlitePostmortemStore::SqliteTx final : public PostmortemStore::Tx {
   static v1::Analysis Stripped(const v1::Analysis& a) {
     v1::Analysis copy = a;
     copy.clear_action_items();
+    return copy;
+  }
+
+  static v1::Analysis Summary(const v1::Analysis& a) {
+    v1::Analysis copy = Stripped(a);
+    copy.clear_timeline();
+    copy.clear_people();
+    copy.clear_answers();
+    copy.clear_history();
+    copy.mutable_template_()->clear_sections();
     return copy;
   }
 

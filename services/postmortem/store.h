@@ -71,7 +71,8 @@ class PostmortemStore {
     // The id of the incident's automatic analysis, if it has one.
     virtual absl::StatusOr<std::optional<std::string>> FindAutomaticAnalysis(
         const std::string& incident_id) = 0;
-    // Newest first.
+    // Newest first, as summaries: without timeline, people, answers, history
+    // and the template's sections (GetAnalysis has them).
     virtual absl::StatusOr<std::vector<v1::Analysis>> ListAnalyses(
         const AnalysisFilter& filter) = 0;
     virtual absl::StatusOr<std::vector<std::pair<v1::AnalysisState, int64_t>>>
