@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
@@ -205,33 +206,34 @@ TEST_F(PostmortemE2E, AResolvedIncidentGetsOneCompleteAnalysisFromEveryServicesT
   ASSERT_EQ(natsConnection_ConnectTo(&nc, suite_->nats_url().c_str()), NATS_OK);
   ASSERT_EQ(natsConnection_JetStream(&js, nc, nullptr), NATS_OK);
   bus::Envelope resolved;
-  resolved.set_event_id("evt-again");
   resolved.set_type("incident.resolved");
   resolved.set_source("incidents");
   resolved.set_incident_id(incident);
   incidents::v1::IncidentResolved payload;
   *payload.mutable_incident() = a.incident();
   resolved.mutable_payload()->PackFrom(payload);
-  const std::string data = resolved.SerializeAsString();
+  // Each with an event id of its own, so none is taken for a duplicate of
+  // the message before the service sees it.
   for (int i = 0; i < 20; ++i) {
+    resolved.set_event_id(absl::StrCat("evt-again-", i));
+    const std::string data = resolved.SerializeAsString();
     ASSERT_EQ(js_Publish(nullptr, js, "tocsin.incident.resolved", data.data(),
                          static_cast<int>(data.size()), nullptr, nullptr),
               NATS_OK);
   }
   jsCtx_Destroy(js);
   natsConnection_Destroy(nc);
-  // Wait until the postmortem service has taken them (its record lists the
-  // event), then look again.
+  // Wait until the postmortem service has handled all of them (its record
+  // lists each event after the analysis step), then look again.
   ASSERT_OK(testing::WaitFor(
       [&] {
         pmv1::ListReceivedEventsRequest r;
         r.set_incident_id(incident);
         pmv1::ListReceivedEventsResponse resp;
         if (!suite_->postmortem().ListReceivedEvents(Ctx().get(), r, &resp).ok()) return false;
-        for (const auto& e : resp.events()) {
-          if (e.event_id() == "evt-again") return true;
-        }
-        return false;
+        int again = 0;
+        for (const auto& e : resp.events()) again += absl::StartsWith(e.event_id(), "evt-again-");
+        return again == 20;
       },
       absl::Seconds(60)));
   EXPECT_EQ(Analyses(incident).size(), 1u);

@@ -17,7 +17,9 @@ void AddConsumers(service::ConsumerRegistry& consumers, PostmortemCore* core,
                           if (events::Is(event, events::kIncidentResolved)) {
                             ASSIGN_OR_RETURN(incidents::v1::IncidentResolved resolved,
                                              events::Payload(event, events::kIncidentResolved));
-                            absl::Status made = core->AnalyseResolved(resolved.incident());
+                            incidents::v1::Incident incident = resolved.incident();
+                            if (incident.id().empty()) incident.set_id(event.incident_id());
+                            absl::Status made = core->AnalyseResolved(incident);
                             if (made.code() == absl::StatusCode::kNotFound) {
                               // The incidents service does not know it:
                               // nothing to analyse, now or later.

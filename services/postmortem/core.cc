@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <map>
 #include <set>
 #include <utility>
 
@@ -200,8 +201,10 @@ absl::Status PostmortemCore::AnalyseResolved(const incidents::v1::Incident& inci
   // Outside the transaction: the incidents service may be slow.
   ASSIGN_OR_RETURN(IncidentFacts facts, incidents_->Fetch(incident_id));
   std::optional<v1::Analysis> created;
+  std::optional<v1::Analysis> analysed;
   RETURN_IF_ERROR(store_->Write([&](PostmortemStore::Tx& tx) -> absl::Status {
     created.reset();
+    analysed.reset();
     ASSIGN_OR_RETURN(std::optional<std::string> again, tx.FindAutomaticAnalysis(incident_id));
     if (again.has_value()) return absl::OkStatus();
     // One made by hand and still open to edits becomes the automatic one.
@@ -216,9 +219,12 @@ absl::Status PostmortemCore::AnalyseResolved(const incidents::v1::Incident& inci
       Fill(a, facts);
       AddHistory(a, kAutomatic, "refreshed",
                  "the incident was resolved: timeline and metrics brought up to date");
+      a.set_automatic(true);
       Touch(a);
       RETURN_IF_ERROR(tx.UpdateAnalysis(a));
-      return tx.RecordAutomaticAnalysis(incident_id, a.id());
+      RETURN_IF_ERROR(tx.RecordAutomaticAnalysis(incident_id, a.id()));
+      analysed = a;
+      return absl::OkStatus();
     }
     std::string note;
     ASSIGN_OR_RETURN(v1::Template t,
@@ -228,6 +234,7 @@ absl::Status PostmortemCore::AnalyseResolved(const incidents::v1::Incident& inci
     *a.mutable_template_() = std::move(t);
     a.set_state(v1::ANALYSIS_STATE_DRAFT);
     a.set_created_by(kAutomatic);
+    a.set_automatic(true);
     *a.mutable_create_time() = ToProtoTime(clock_->Now());
     *a.mutable_update_time() = a.create_time();
     a.set_revision(1);
@@ -236,10 +243,12 @@ absl::Status PostmortemCore::AnalyseResolved(const incidents::v1::Incident& inci
     if (!note.empty()) AddHistory(a, kAutomatic, "note", note);
     RETURN_IF_ERROR(tx.InsertAnalysis(a));
     RETURN_IF_ERROR(tx.RecordAutomaticAnalysis(incident_id, a.id()));
+    analysed = a;
     created = std::move(a);
     return absl::OkStatus();
   }));
   if (created.has_value() && options_.on_created) options_.on_created(*created, true);
+  if (analysed.has_value() && options_.on_analysed) options_.on_analysed(*analysed);
   return absl::OkStatus();
 }
 
@@ -538,13 +547,21 @@ absl::StatusOr<v1::GetMetricsResponse> PostmortemCore::Metrics(
   std::vector<v1::ActionItem> items;
   RETURN_IF_ERROR(store_->Read([&](PostmortemStore::Tx& tx) -> absl::Status {
     ASSIGN_OR_RETURN(std::vector<v1::Analysis> all, tx.ListAnalyses(filter));
-    std::set<std::string> seen;
+    // One per incident: its automatic analysis, else its newest (all is
+    // newest first).
+    std::map<std::string, size_t> chosen;
+    std::vector<std::string> order;
     std::set<std::string> selected;
-    for (v1::Analysis& a : all) {
-      selected.insert(a.id());
-      if (!seen.insert(a.incident_id()).second) continue;  // newest first: keep the first
-      newest.push_back(std::move(a));
+    for (size_t i = 0; i < all.size(); ++i) {
+      selected.insert(all[i].id());
+      auto [it, inserted] = chosen.emplace(all[i].incident_id(), i);
+      if (inserted) {
+        order.push_back(all[i].incident_id());
+      } else if (all[i].automatic() && !all[it->second].automatic()) {
+        it->second = i;
+      }
     }
+    for (const std::string& incident : order) newest.push_back(std::move(all[chosen[incident]]));
     ActionItemFilter item_filter;
     item_filter.limit = 100000;
     ASSIGN_OR_RETURN(std::vector<v1::ActionItem> every, tx.ListActionItems(item_filter));

@@ -62,9 +62,13 @@ class IncidentFactsPort {
 };
 
 struct CoreOptions {
-  // Called after an analysis is committed, automatic or by hand (for the
-  // service's metrics). May be empty.
+  // Called after a new analysis is committed, automatic or by hand (for the
+  // service's counter). May be empty.
   std::function<void(const v1::Analysis&, bool automatic)> on_created;
+  // Called once per incident, after its automatic analysis is committed
+  // (made, or a hand-made one brought up to date): the incident's final
+  // metrics, for the service's histograms. May be empty.
+  std::function<void(const v1::Analysis&)> on_analysed;
 };
 
 class PostmortemCore {

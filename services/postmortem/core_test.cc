@@ -88,6 +88,77 @@ IncidentFacts Resolved(const std::string& id, const std::string& plan, absl::Tim
   return f;
 }
 
+// The SQLite store, except that recording an incident's automatic analysis
+// fails while `fail_record` is set: as a crash between the analysis and its
+// record would, if they were not one transaction.
+class RecordFailingStore final : public PostmortemStore {
+ public:
+  explicit RecordFailingStore(PostmortemStore* inner) : inner_(inner) {}
+  absl::Status Write(const std::function<absl::Status(Tx&)>& body) override {
+    return inner_->Write([&](Tx& tx) {
+      FailingTx failing(tx, fail_record);
+      return body(failing);
+    });
+  }
+  absl::Status Read(const std::function<absl::Status(Tx&)>& body) override {
+    return inner_->Read(body);
+  }
+  absl::Status Ping() override { return inner_->Ping(); }
+  bool fail_record = false;
+
+ private:
+  class FailingTx final : public Tx {
+   public:
+    FailingTx(Tx& inner, bool fail) : in_(inner), fail_(fail) {}
+    absl::StatusOr<std::optional<v1::Template>> GetTemplate(const std::string& n) override {
+      return in_.GetTemplate(n);
+    }
+    absl::StatusOr<std::vector<v1::Template>> ListTemplates() override {
+      return in_.ListTemplates();
+    }
+    absl::Status PutTemplate(const v1::Template& t) override { return in_.PutTemplate(t); }
+    absl::StatusOr<std::optional<v1::Analysis>> GetAnalysis(const std::string& id) override {
+      return in_.GetAnalysis(id);
+    }
+    absl::Status InsertAnalysis(const v1::Analysis& a) override { return in_.InsertAnalysis(a); }
+    absl::Status RecordAutomaticAnalysis(const std::string& incident,
+                                         const std::string& analysis) override {
+      if (fail_) return absl::UnavailableError("disk I/O error (injected)");
+      return in_.RecordAutomaticAnalysis(incident, analysis);
+    }
+    absl::Status UpdateAnalysis(const v1::Analysis& a) override { return in_.UpdateAnalysis(a); }
+    absl::StatusOr<std::optional<std::string>> FindAutomaticAnalysis(
+        const std::string& incident) override {
+      return in_.FindAutomaticAnalysis(incident);
+    }
+    absl::StatusOr<std::vector<v1::Analysis>> ListAnalyses(const AnalysisFilter& f) override {
+      return in_.ListAnalyses(f);
+    }
+    absl::StatusOr<std::vector<std::pair<v1::AnalysisState, int64_t>>> CountAnalysesByState()
+        override {
+      return in_.CountAnalysesByState();
+    }
+    absl::StatusOr<std::optional<v1::ActionItem>> GetActionItem(const std::string& id) override {
+      return in_.GetActionItem(id);
+    }
+    absl::Status InsertActionItem(const v1::ActionItem& i) override {
+      return in_.InsertActionItem(i);
+    }
+    absl::Status UpdateActionItem(const v1::ActionItem& i) override {
+      return in_.UpdateActionItem(i);
+    }
+    absl::StatusOr<std::vector<v1::ActionItem>> ListActionItems(
+        const ActionItemFilter& f) override {
+      return in_.ListActionItems(f);
+    }
+
+   private:
+    Tx& in_;
+    const bool fail_;
+  };
+  PostmortemStore* const inner_;
+};
+
 class CoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -100,7 +171,9 @@ class CoreTest : public ::testing::Test {
     options.on_created = [this](const v1::Analysis& a, bool automatic) {
       created_.push_back(absl::StrCat(a.id(), automatic ? " auto" : " by hand"));
     };
-    core_ = std::make_unique<PostmortemCore>(store_.get(), &incidents_, &clock_, &ids_,
+    options.on_analysed = [this](const v1::Analysis& a) { analysed_.push_back(a.incident_id()); };
+    failing_ = std::make_unique<RecordFailingStore>(store_.get());
+    core_ = std::make_unique<PostmortemCore>(failing_.get(), &incidents_, &clock_, &ids_,
                                              options);
     incidents_.known["inc-1"] =
         Resolved("inc-1", "payments", kOpened, absl::Minutes(3), absl::Minutes(40));
@@ -136,8 +209,57 @@ class CoreTest : public ::testing::Test {
   std::unique_ptr<event_record::EventRecord> record_;
   std::unique_ptr<SqlitePostmortemStore> store_;
   std::unique_ptr<PostmortemCore> core_;
+  std::unique_ptr<RecordFailingStore> failing_;
   std::vector<std::string> created_;
+  std::vector<std::string> analysed_;
 };
+
+TEST_F(CoreTest, AFailureBeforeTheRecordLeavesNoAnalysisAndTheRetryMakesOne) {
+  failing_->fail_record = true;
+  EXPECT_THAT(core_->AnalyseResolved(incidents_.known["inc-1"].incident),
+              StatusIs(absl::StatusCode::kUnavailable, ::testing::_));
+  ASSERT_OK_AND_ASSIGN(auto none, core_->List("inc-1"));
+  EXPECT_THAT(none, SizeIs(0));  // the analysis went with its record
+  EXPECT_THAT(created_, SizeIs(0));
+  failing_->fail_record = false;
+  ASSERT_OK(core_->AnalyseResolved(incidents_.known["inc-1"].incident));
+  ASSERT_OK(core_->AnalyseResolved(incidents_.known["inc-1"].incident));
+  EXPECT_TRUE(Only("inc-1").automatic());
+  EXPECT_THAT(analysed_, ::testing::ElementsAre("inc-1"));
+}
+
+TEST_F(CoreTest, MetricsCountTheAutomaticAnalysisOfEachIncident) {
+  // Made by hand before the resolution: H1 (a draft), then H2, published.
+  IncidentFacts open = incidents_.known["inc-1"];
+  open.incident.set_status(incidents::v1::INCIDENT_STATUS_OPEN);
+  open.incident.clear_resolve_time();
+  incidents_.known["inc-1"] = open;
+  v1::CreateAnalysisRequest create;
+  create.set_incident_id("inc-1");
+  ASSERT_OK_AND_ASSIGN(v1::Analysis h1, core_->Create(create));
+  ASSERT_OK_AND_ASSIGN(v1::Analysis h2, core_->Create(create));
+  v1::SetAnalysisStateRequest state;
+  state.set_analysis_id(h2.id());
+  state.set_change(v1::STATE_CHANGE_IN_REVIEW);
+  ASSERT_OK(core_->SetState(state).status());
+  state.set_change(v1::STATE_CHANGE_PUBLISHED);
+  ASSERT_OK(core_->SetState(state).status());
+  incidents_.known["inc-1"] =
+      Resolved("inc-1", "payments", kOpened, absl::Minutes(3), absl::Minutes(40));
+  ASSERT_OK(core_->AnalyseResolved(incidents_.known["inc-1"].incident));
+  ASSERT_OK_AND_ASSIGN(v1::Analysis refreshed, core_->Get(h1.id()));
+  EXPECT_TRUE(refreshed.automatic());
+  // H2 is the newest, but H1 has the final facts and is the one counted.
+  ASSERT_OK_AND_ASSIGN(v1::GetMetricsResponse metrics, core_->Metrics({}));
+  ASSERT_GE(metrics.groups_size(), 1);
+  const v1::MetricSummary& resolve = metrics.groups(0).metrics(4);
+  EXPECT_EQ(resolve.metric(), "time_to_resolve");
+  EXPECT_EQ(resolve.count(), 1);
+  EXPECT_DOUBLE_EQ(resolve.p50(), 2400);
+  // The histograms see the incident once, with its final metrics.
+  EXPECT_THAT(analysed_, ::testing::ElementsAre("inc-1"));
+  EXPECT_THAT(created_, SizeIs(2));  // the two made by hand; none more
+}
 
 TEST_F(CoreTest, ResolvedIncidentGetsOneAnalysisHoweverOftenDelivered) {
   for (int i = 0; i < 5; ++i) {

@@ -19,6 +19,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "libs/proto/time.h"
+#include "services/postmortem/metrics.h"
 #include "tocsin/incidents/v1/incidents.pb.h"
 
 namespace tocsin::postmortem {
@@ -244,16 +245,20 @@ void AppendAnswer(const v1::Answer* answer, std::vector<std::string>& blocks) {
   if (!by.empty()) blocks.push_back(absl::StrCat(kDash, " ", absl::StrJoin(by, ", ")));
 }
 
-// The timeline, oldest first (entries of the same time in the given order).
+// The timeline, oldest first by when each entry happened (EntryTime: the
+// reported event's own time, as the metrics use it), entries of the same
+// time in the given order.
 std::vector<const inc::TimelineEvent*> SortedTimeline(const v1::Analysis& analysis) {
   std::vector<const inc::TimelineEvent*> entries;
   for (const inc::TimelineEvent& entry : analysis.timeline()) entries.push_back(&entry);
   std::stable_sort(entries.begin(), entries.end(),
                    [](const inc::TimelineEvent* a, const inc::TimelineEvent* b) {
-                     return FromProtoTime(a->event_time()) < FromProtoTime(b->event_time());
+                     return EntryTime(*a) < EntryTime(*b);
                    });
   return entries;
 }
+
+Timestamp HappenedAt(const inc::TimelineEvent& entry) { return ToProtoTime(EntryTime(entry)); }
 
 std::optional<double> Opt(bool has, double value) {
   if (!has) return std::nullopt;
@@ -370,7 +375,7 @@ std::string ExportMarkdown(const v1::Analysis& analysis) {
   } else {
     std::vector<std::vector<std::string>> rows;
     for (const inc::TimelineEvent* entry : timeline) {
-      rows.push_back({MdTableTime(entry->event_time()), Cell(entry->type()), Cell(entry->message()),
+      rows.push_back({MdTableTime(HappenedAt(*entry)), Cell(entry->type()), Cell(entry->message()),
                       Cell(entry->author())});
     }
     blocks.push_back(Table({"Time (UTC)", "Type", "Entry", "Author"}, rows));
@@ -443,6 +448,7 @@ Json ExportJson(const v1::Analysis& analysis) {
   doc["incidentId"] = analysis.incident_id();
   doc["state"] = StateJson(analysis.state());
   doc["createdBy"] = analysis.created_by();
+  doc["automatic"] = analysis.automatic();
   doc["createTime"] = JsonTime(analysis.has_create_time(), analysis.create_time());
   doc["updateTime"] = JsonTime(analysis.has_update_time(), analysis.update_time());
   doc["revision"] = analysis.revision();
@@ -509,7 +515,7 @@ Json ExportJson(const v1::Analysis& analysis) {
     }
     timeline.push_back({
         {"id", entry->id()},
-        {"time", JsonTime(entry->has_event_time(), entry->event_time())},
+        {"time", JsonTime(entry->has_event_time(), HappenedAt(*entry))},
         {"type", entry->type()},
         {"message", entry->message()},
         {"author", entry->author()},

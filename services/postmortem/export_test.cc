@@ -109,7 +109,7 @@ v1::Analysis FullAnalysis() {
       "#alarmsV2:alarm/checkout-p99-latency");
 
   v1::Template& tmpl = *analysis.mutable_template_();
-  tmpl.set_name("Tocsin-Default");
+  tmpl.set_name("checkout-review");
   tmpl.set_version(2);
   v1::Section* detection = tmpl.add_sections();
   detection->set_id("detection");
@@ -332,6 +332,22 @@ TEST(ExportMarkdownTest, TimelineOldestFirst) {
   EXPECT_LT(markdown.find("earlier, listed last"), markdown.find("Incident started by"));
 }
 
+TEST(ExportMarkdownTest, AnEntryRecordedLateIsShownWhenItHappened) {
+  v1::Analysis a = MinimalAnalysis();
+  a.clear_timeline();
+  AddEntry(a, "tl-1", At(1, 10, 0, 0), "incident.resolved", "Resolved", "cli:alice");
+  // Written at 10:05 by the incidents service, sent at 09:59 by paging.
+  AddEntry(a, "tl-2", At(1, 10, 5, 0), "page.sent", "Paged bob", "paging",
+           R"({"occurred":"2026-03-01T09:59:00Z"})");
+  const std::string md = ExportMarkdown(a);
+  EXPECT_LT(md.find("| 2026-03-01 09:59:00 | page.sent"), md.find("| incident.resolved"))
+      << md;
+  EXPECT_NE(md.find("| 2026-03-01 09:59:00 | page.sent"), std::string::npos) << md;
+  const Json timeline = ExportJson(a)["timeline"];
+  EXPECT_EQ(timeline[0]["type"], "page.sent");
+  EXPECT_EQ(timeline[0]["time"], "2026-03-01T09:59:00Z");
+}
+
 TEST(ExportMarkdownTest, AnswerToAQuestionNotInTheTemplateIsKept) {
   v1::Analysis analysis = MinimalAnalysis();
   AddAnswer(analysis, "removed-question", "still here", "cli:carol", At(5, 9, 0, 0));
@@ -387,7 +403,7 @@ TEST(ExportJsonTest, StatesAndTimes) {
   EXPECT_EQ(doc["incident"]["impact"], 2);
   EXPECT_EQ(doc["incident"]["responsePlan"], "checkout-latency");
   EXPECT_EQ(doc["incident"]["resolveTime"], "2026-03-01T15:07:14Z");
-  EXPECT_EQ(doc["template"], (Json{{"name", "Tocsin-Default"}, {"version", 2}}));
+  EXPECT_EQ(doc["template"], (Json{{"name", "checkout-review"}, {"version", 2}}));
 
   const Json minimal = ExportJson(MinimalAnalysis());
   EXPECT_EQ(minimal["state"], "draft");

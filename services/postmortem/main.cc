@@ -66,18 +66,25 @@ absl::Status Wire(service::ServiceHost& host) {
                              .Register(host.registry());
   auto* durations = &prometheus::BuildHistogram()
                          .Name("tocsin_postmortem_incident_duration_seconds")
-                         .Help("The incident metrics of each new analysis, by metric "
-                               "(time_to_detect ... time_to_resolve) and response plan; a "
-                               "missing metric is not observed.")
+                         .Help("The metrics of each resolved incident (observed once, when its "
+                               "automatic analysis is made), by metric (time_to_detect ... "
+                               "time_to_resolve) and response plan; a missing one is not "
+                               "observed.")
                          .Register(host.registry());
   auto* counts = &prometheus::BuildHistogram()
                       .Name("tocsin_postmortem_incident_count")
-                      .Help("Pages, people engaged and escalation stages reached of each new "
-                            "analysis's incident, by metric and response plan.")
+                      .Help("Pages, people engaged and escalation stages reached of each "
+                            "resolved incident, by metric and response plan.")
                       .Register(host.registry());
   CoreOptions options;
-  options.on_created = [created_total, durations, counts](const v1::Analysis& a, bool automatic) {
+  options.on_created = [created_total](const v1::Analysis& a, bool automatic) {
     created_total->Add({{"how", automatic ? "automatic" : "by_hand"}}).Increment();
+    log::Info("post-incident analysis made",
+              {{"analysis_id", a.id()}, {"incident_id", a.incident_id()},
+               {"how", automatic ? "automatic" : "by hand"}});
+  };
+  // Once per resolved incident, with its final metrics.
+  options.on_analysed = [durations, counts](const v1::Analysis& a) {
     const std::string& plan = a.incident().response_plan();
     for (const std::string& name : MetricNames()) {
       std::optional<double> value = MetricValue(a.metrics(), name);
@@ -90,9 +97,6 @@ absl::Status Wire(service::ServiceHost& host) {
             .Observe(*value);
       }
     }
-    log::Info("post-incident analysis made",
-              {{"analysis_id", a.id()}, {"incident_id", a.incident_id()},
-               {"how", automatic ? "automatic" : "by hand"}});
   };
   auto* core = host.Own(std::make_unique<PostmortemCore>(store, incidents, host.clock(),
                                                          host.ids(), std::move(options)));

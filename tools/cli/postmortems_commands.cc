@@ -104,13 +104,22 @@ v1::StateChange ParseStateChange(const std::string& name) {
   return v1::STATE_CHANGE_UNSPECIFIED;
 }
 
+// An analysis as JSON: the service's JSON export (camelCase keys, states as
+// the CLI spells them, a missing metric null), the same for every command.
+nlohmann::ordered_json AnalysisJson(const v1::Analysis& analysis) {
+  return nlohmann::ordered_json::parse(postmortem::ExportJson(analysis).dump(
+      -1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
 // ---- postmortems list ----
 
 absl::Status ListAnalyses(const std::string& incident, const Context& context) {
   ASSIGN_OR_RETURN(std::vector<v1::Analysis> analyses,
                    context.clients.postmortem->ListAnalyses(incident));
   if (context.options.output == OutputFormat::kJson) {
-    return PrintJson(ToJsonArray(analyses), context.out);
+    nlohmann::ordered_json all = nlohmann::ordered_json::array();
+    for (const v1::Analysis& a : analyses) all.push_back(AnalysisJson(a));
+    return PrintJson(all, context.out);
   }
   Table table;
   table.AddRow({"ID", "INCIDENT", "TITLE", "STATE", "TEMPLATE", "CREATED", "BY"});
@@ -277,7 +286,7 @@ absl::Status CreateAnalysis(const CreateFlags& flags, const Context& context) {
     if (entry.action() == "note") context.err << "note: " << entry.reason() << "\n";
   }
   if (context.options.output == OutputFormat::kJson) {
-    return PrintJson(ToJson(analysis), context.out);
+    return PrintJson(AnalysisJson(analysis), context.out);
   }
   context.out << "created " << analysis.id() << " for " << analysis.incident_id()
               << " (template " << analysis.template_().name() << ")\n";
@@ -295,7 +304,7 @@ absl::Status Answer(const AnswerFlags& flags, const Context& context) {
                    context.clients.postmortem->AnswerQuestion(
                        flags.analysis, flags.question, flags.text, CliAuthor(context.options)));
   if (context.options.output == OutputFormat::kJson) {
-    return PrintJson(ToJson(analysis), context.out);
+    return PrintJson(AnalysisJson(analysis), context.out);
   }
   // The answer as the service stored it ("y" is "yes", a choice as spelled).
   std::string stored = flags.text;
@@ -330,7 +339,7 @@ absl::Status SetState(const StatusFlags& flags, const Context& context) {
                        flags.analysis, ParseStateChange(flags.state), flags.reason,
                        CliAuthor(context.options)));
   if (context.options.output == OutputFormat::kJson) {
-    return PrintJson(ToJson(analysis), context.out);
+    return PrintJson(AnalysisJson(analysis), context.out);
   }
   context.out << "analysis " << analysis.id() << " is " << StateLabel(analysis.state())
               << (flags.state == "reopen" ? " (reopened)" : "") << "\n";
@@ -339,14 +348,17 @@ absl::Status SetState(const StatusFlags& flags, const Context& context) {
 
 struct ExportFlags {
   std::string analysis;
-  std::string format = "markdown";
+  // Empty: json with --output json, else markdown.
+  std::string format;
 };
 
 absl::Status Export(const ExportFlags& flags, const Context& context) {
+  const bool json = flags.format == "json" ||
+                    (flags.format.empty() && context.options.output == OutputFormat::kJson);
   ASSIGN_OR_RETURN(v1::ExportAnalysisResponse exported,
                    context.clients.postmortem->ExportAnalysis(
-                       flags.analysis, flags.format == "json" ? v1::EXPORT_FORMAT_JSON
-                                                              : v1::EXPORT_FORMAT_MARKDOWN));
+                       flags.analysis, json ? v1::EXPORT_FORMAT_JSON
+                                            : v1::EXPORT_FORMAT_MARKDOWN));
   // As the service made it, byte for byte: `> analysis.md` is the file.
   context.out << exported.content();
   return absl::OkStatus();
@@ -657,7 +669,8 @@ void AddPostmortems(CommandTable& table) {
       "included) or a JSON document (a missing metric is null).",
       [exported](const Context& context) { return Export(*exported, context); });
   export_command->add_option("ID", exported->analysis, "the analysis")->required();
-  export_command->add_option("--format", exported->format, "default: markdown")
+  export_command
+      ->add_option("--format", exported->format, "default: markdown (json with --output json)")
       ->check(OneOf({"markdown", "json"}))
       ->type_name("markdown|json");
 

@@ -155,8 +155,13 @@ TEST_F(PostmortemsCommandsTest, CreateListAndShow) {
   nlohmann::json listed = nlohmann::json::parse(json.out);
   ASSERT_EQ(listed.size(), 1);
   EXPECT_EQ(listed[0]["id"], "pia-1");
-  EXPECT_EQ(listed[0]["state"], "ANALYSIS_STATE_DRAFT");
+  // The same shape as `show --output json`: states as the CLI spells them, a
+  // missing metric null.
+  EXPECT_EQ(listed[0]["state"], "draft");
   EXPECT_EQ(listed[0]["createdBy"], "cli:alice");
+  EXPECT_EQ(listed[0]["incidentId"], "inc-1");
+  ASSERT_TRUE(listed[0]["metrics"].contains("timeToMitigateSeconds"));
+  EXPECT_TRUE(listed[0]["metrics"]["timeToMitigateSeconds"].is_null());
 
   Result show = Tocsin({"postmortems", "show", "pia-1"});
   ASSERT_EQ(show.exit_code, kExitOk) << show.err;
