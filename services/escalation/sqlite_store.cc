@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "libs/proto/time.h"
 #include "libs/status/status_macros.h"
+#include "libs/store/proto_body.h"
 #include "libs/store/dead_letters.h"
 #include "libs/store/inbox.h"
 #include "libs/store/migrations.h"
@@ -87,14 +88,7 @@ CREATE TABLE calendar_feeds (
   return m;
 }
 
-template <typename Proto>
-absl::StatusOr<Proto> ParseBody(const std::string& bytes, absl::string_view what) {
-  Proto p;
-  if (!p.ParseFromString(bytes)) {
-    return absl::DataLossError(absl::StrCat("stored ", what, " does not parse"));
-  }
-  return p;
-}
+using store::ParseBody;
 
 // Reads every row's body (column 0) of a prepared, bound statement.
 template <typename Proto>

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "libs/proto/time.h"
 #include "libs/status/status_macros.h"
+#include "libs/store/proto_body.h"
 
 namespace tocsin::postmortem {
 namespace {
@@ -14,14 +15,7 @@ using store::Blob;
 using store::Database;
 using store::Statement;
 
-template <typename Proto>
-absl::StatusOr<Proto> ParseBody(const std::string& bytes, absl::string_view what) {
-  Proto p;
-  if (!p.ParseFromString(bytes)) {
-    return absl::DataLossError(absl::StrCat("stored ", what, " does not parse"));
-  }
-  return p;
-}
+using store::ParseBody;
 
 template <typename Proto>
 absl::StatusOr<std::vector<Proto>> Bodies(Statement& s, absl::string_view what) {

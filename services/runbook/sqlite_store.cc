@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "libs/proto/time.h"
 #include "libs/status/status_macros.h"
+#include "libs/store/proto_body.h"
 #include "libs/store/inbox.h"
 #include "libs/store/outbox.h"
 
@@ -15,14 +16,7 @@ using store::Blob;
 using store::Database;
 using store::Statement;
 
-template <typename Proto>
-absl::StatusOr<Proto> ParseBody(const std::string& bytes, absl::string_view what) {
-  Proto p;
-  if (!p.ParseFromString(bytes)) {
-    return absl::DataLossError(absl::StrCat("stored ", what, " does not parse"));
-  }
-  return p;
-}
+using store::ParseBody;
 
 bool IsEnded(v1::ExecutionState state) {
   return state == v1::EXECUTION_STATE_SUCCESS || state == v1::EXECUTION_STATE_FAILED ||
