@@ -88,28 +88,9 @@ CREATE TABLE calendar_feeds (
   return m;
 }
 
+using store::AllBodies;
+using store::OneBody;
 using store::ParseBody;
-
-// Reads every row's body (column 0) of a prepared, bound statement.
-template <typename Proto>
-absl::StatusOr<std::vector<Proto>> AllBodies(Statement& s, absl::string_view what) {
-  std::vector<Proto> out;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) break;
-    ASSIGN_OR_RETURN(Proto p, ParseBody<Proto>(s.ColumnBlob(0), what));
-    out.push_back(std::move(p));
-  }
-  return out;
-}
-
-template <typename Proto>
-absl::StatusOr<std::optional<Proto>> OneBody(Statement& s, absl::string_view what) {
-  ASSIGN_OR_RETURN(bool row, s.Step());
-  if (!row) return std::optional<Proto>();
-  ASSIGN_OR_RETURN(Proto p, ParseBody<Proto>(s.ColumnBlob(0), what));
-  return std::optional<Proto>(std::move(p));
-}
 
 // Binds an engagement's next_due (NULL when unset) to parameter `index`.
 absl::Status BindNextDue(Statement& s, int index, const Engagement& e) {

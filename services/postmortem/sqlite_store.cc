@@ -15,19 +15,8 @@ using store::Blob;
 using store::Database;
 using store::Statement;
 
-using store::ParseBody;
-
-template <typename Proto>
-absl::StatusOr<std::vector<Proto>> Bodies(Statement& s, absl::string_view what) {
-  std::vector<Proto> out;
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) break;
-    ASSIGN_OR_RETURN(Proto p, ParseBody<Proto>(s.ColumnBlob(0), what));
-    out.push_back(std::move(p));
-  }
-  return out;
-}
+using store::AllBodies;
+using store::OneBody;
 
 }  // namespace
 
@@ -84,14 +73,12 @@ class SqlitePostmortemStore::SqliteTx final : public PostmortemStore::Tx {
   absl::StatusOr<std::optional<v1::Template>> GetTemplate(const std::string& name) override {
     ASSIGN_OR_RETURN(Statement s, db_.Prepare("SELECT body FROM templates WHERE name = ?"));
     RETURN_IF_ERROR(s.BindAll(name));
-    ASSIGN_OR_RETURN(std::vector<v1::Template> found, Bodies<v1::Template>(s, "template"));
-    if (found.empty()) return std::optional<v1::Template>();
-    return std::optional<v1::Template>(std::move(found.front()));
+    return OneBody<v1::Template>(s, "template");
   }
 
   absl::StatusOr<std::vector<v1::Template>> ListTemplates() override {
     ASSIGN_OR_RETURN(Statement s, db_.Prepare("SELECT body FROM templates ORDER BY name"));
-    return Bodies<v1::Template>(s, "template");
+    return AllBodies<v1::Template>(s, "template");
   }
 
   absl::Status PutTemplate(const v1::Template& t) override {
@@ -106,9 +93,7 @@ class SqlitePostmortemStore::SqliteTx final : public PostmortemStore::Tx {
   absl::StatusOr<std::optional<v1::Analysis>> GetAnalysis(const std::string& id) override {
     ASSIGN_OR_RETURN(Statement s, db_.Prepare("SELECT body FROM analyses WHERE id = ?"));
     RETURN_IF_ERROR(s.BindAll(id));
-    ASSIGN_OR_RETURN(std::vector<v1::Analysis> found, Bodies<v1::Analysis>(s, "analysis"));
-    if (found.empty()) return std::optional<v1::Analysis>();
-    return std::optional<v1::Analysis>(std::move(found.front()));
+    return OneBody<v1::Analysis>(s, "analysis");
   }
 
   absl::Status RecordAutomaticAnalysis(const std::string& incident_id,
@@ -164,7 +149,7 @@ class SqlitePostmortemStore::SqliteTx final : public PostmortemStore::Tx {
     RETURN_IF_ERROR(f.opened_from ? s.Bind(3, *f.opened_from) : s.Bind(3, nullptr));
     RETURN_IF_ERROR(f.opened_to ? s.Bind(4, *f.opened_to) : s.Bind(4, nullptr));
     RETURN_IF_ERROR(s.Bind(5, static_cast<int64_t>(f.limit)));
-    return Bodies<v1::Analysis>(s, "analysis");
+    return AllBodies<v1::Analysis>(s, "analysis");
   }
 
   absl::StatusOr<std::vector<std::pair<v1::AnalysisState, int64_t>>> CountAnalysesByState()
@@ -183,10 +168,7 @@ class SqlitePostmortemStore::SqliteTx final : public PostmortemStore::Tx {
   absl::StatusOr<std::optional<v1::ActionItem>> GetActionItem(const std::string& id) override {
     ASSIGN_OR_RETURN(Statement s, db_.Prepare("SELECT body FROM action_items WHERE id = ?"));
     RETURN_IF_ERROR(s.BindAll(id));
-    ASSIGN_OR_RETURN(std::vector<v1::ActionItem> found,
-                     Bodies<v1::ActionItem>(s, "action item"));
-    if (found.empty()) return std::optional<v1::ActionItem>();
-    return std::optional<v1::ActionItem>(std::move(found.front()));
+    return OneBody<v1::ActionItem>(s, "action item");
   }
 
   absl::Status InsertActionItem(const v1::ActionItem& item) override {
@@ -217,7 +199,7 @@ class SqlitePostmortemStore::SqliteTx final : public PostmortemStore::Tx {
                                  "ORDER BY seq LIMIT ?4"));
     RETURN_IF_ERROR(s.BindAll(f.owner, f.analysis_id, static_cast<int64_t>(f.state),
                               static_cast<int64_t>(f.limit)));
-    return Bodies<v1::ActionItem>(s, "action item");
+    return AllBodies<v1::ActionItem>(s, "action item");
   }
 
  private:
