@@ -245,20 +245,28 @@ void AppendAnswer(const v1::Answer* answer, std::vector<std::string>& blocks) {
   if (!by.empty()) blocks.push_back(absl::StrCat(kDash, " ", absl::StrJoin(by, ", ")));
 }
 
-// The timeline, oldest first by when each entry happened (EntryTime: the
-// reported event's own time, as the metrics use it), entries of the same
-// time in the given order.
-std::vector<const inc::TimelineEvent*> SortedTimeline(const v1::Analysis& analysis) {
-  std::vector<const inc::TimelineEvent*> entries;
-  for (const inc::TimelineEvent& entry : analysis.timeline()) entries.push_back(&entry);
-  std::stable_sort(entries.begin(), entries.end(),
-                   [](const inc::TimelineEvent* a, const inc::TimelineEvent* b) {
-                     return EntryTime(*a) < EntryTime(*b);
-                   });
-  return entries;
-}
+// A timeline entry with when it happened (EntryTime: the reported event's
+// own time, as the metrics use it), computed once per entry.
+struct TimedEntry {
+  Timestamp happened;
+  const inc::TimelineEvent* entry;
+};
 
-Timestamp HappenedAt(const inc::TimelineEvent& entry) { return ToProtoTime(EntryTime(entry)); }
+// The timeline, oldest first by when each entry happened, entries of the
+// same time in the given order.
+std::vector<TimedEntry> SortedTimeline(const v1::Analysis& analysis) {
+  std::vector<std::pair<absl::Time, const inc::TimelineEvent*>> timed;
+  timed.reserve(analysis.timeline_size());
+  for (const inc::TimelineEvent& entry : analysis.timeline()) {
+    timed.emplace_back(EntryTime(entry), &entry);
+  }
+  std::stable_sort(timed.begin(), timed.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<TimedEntry> out;
+  out.reserve(timed.size());
+  for (const auto& [time, entry] : timed) out.push_back({ToProtoTime(time), entry});
+  return out;
+}
 
 std::optional<double> Opt(bool has, double value) {
   if (!has) return std::nullopt;
@@ -369,13 +377,13 @@ std::string ExportMarkdown(const v1::Analysis& analysis) {
   }
 
   blocks.push_back("## Timeline");
-  const std::vector<const inc::TimelineEvent*> timeline = SortedTimeline(analysis);
+  const std::vector<TimedEntry> timeline = SortedTimeline(analysis);
   if (timeline.empty()) {
     blocks.push_back("None.");
   } else {
     std::vector<std::vector<std::string>> rows;
-    for (const inc::TimelineEvent* entry : timeline) {
-      rows.push_back({MdTableTime(HappenedAt(*entry)), Cell(entry->type()), Cell(entry->message()),
+    for (const auto& [happened, entry] : timeline) {
+      rows.push_back({MdTableTime(happened), Cell(entry->type()), Cell(entry->message()),
                       Cell(entry->author())});
     }
     blocks.push_back(Table({"Time (UTC)", "Type", "Entry", "Author"}, rows));
@@ -506,7 +514,7 @@ Json ExportJson(const v1::Analysis& analysis) {
   doc["relatedItems"] = std::move(related);
 
   Json timeline = Json::array();
-  for (const inc::TimelineEvent* entry : SortedTimeline(analysis)) {
+  for (const auto& [happened, entry] : SortedTimeline(analysis)) {
     Json data = nullptr;
     if (!entry->data_json().empty()) {
       data = Json::parse(entry->data_json(), nullptr, /*allow_exceptions=*/false);
@@ -515,7 +523,7 @@ Json ExportJson(const v1::Analysis& analysis) {
     }
     timeline.push_back({
         {"id", entry->id()},
-        {"time", JsonTime(entry->has_event_time(), HappenedAt(*entry))},
+        {"time", JsonTime(entry->has_event_time(), happened)},
         {"type", entry->type()},
         {"message", entry->message()},
         {"author", entry->author()},
