@@ -23,15 +23,6 @@ namespace {
 
 constexpr char kAutomatic[] = "auto";
 
-std::string StateName(v1::AnalysisState state) {
-  switch (state) {
-    case v1::ANALYSIS_STATE_DRAFT: return "draft";
-    case v1::ANALYSIS_STATE_IN_REVIEW: return "in-review";
-    case v1::ANALYSIS_STATE_PUBLISHED: return "published";
-    default: return "unspecified";
-  }
-}
-
 absl::Status AnalysisNotFound(const std::string& id) {
   return absl::NotFoundError(absl::StrCat("no post-incident analysis ", id,
                                           " (tocsin postmortems list shows them)"));
@@ -449,7 +440,7 @@ absl::StatusOr<v1::Analysis> PostmortemCore::SetState(
       case v1::STATE_CHANGE_REOPEN:
         if (from != v1::ANALYSIS_STATE_PUBLISHED) {
           return absl::FailedPreconditionError(absl::StrCat(
-              "analysis ", a.id(), " is ", StateName(from),
+              "analysis ", a.id(), " is ", AnalysisStateName(from),
               ", not published: there is nothing to reopen"));
         }
         if (reason.empty()) {

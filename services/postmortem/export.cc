@@ -47,16 +47,10 @@ std::string StateText(v1::AnalysisState state) {
 }
 
 Json StateJson(v1::AnalysisState state) {
-  switch (state) {
-    case v1::ANALYSIS_STATE_DRAFT:
-      return "draft";
-    case v1::ANALYSIS_STATE_IN_REVIEW:
-      return "in-review";
-    case v1::ANALYSIS_STATE_PUBLISHED:
-      return "published";
-    default:
-      return nullptr;
+  if (state == v1::ANALYSIS_STATE_UNSPECIFIED || !v1::AnalysisState_IsValid(state)) {
+    return nullptr;
   }
+  return AnalysisStateName(state);
 }
 
 Json IncidentStatusJson(inc::IncidentStatus status) {
@@ -279,6 +273,15 @@ Json NumberOrNull(bool has, double value) {
 }
 
 }  // namespace
+
+std::string AnalysisStateName(v1::AnalysisState state) {
+  switch (state) {
+    case v1::ANALYSIS_STATE_DRAFT: return "draft";
+    case v1::ANALYSIS_STATE_IN_REVIEW: return "in-review";
+    case v1::ANALYSIS_STATE_PUBLISHED: return "published";
+    default: return "unspecified";
+  }
+}
 
 std::string FormatDuration(std::optional<double> seconds) {
   if (!seconds.has_value() || std::isnan(*seconds)) return kDash;

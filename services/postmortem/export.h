@@ -30,6 +30,10 @@ nlohmann::json ExportJson(const v1::Analysis& analysis);
 // down); days as hours ("49h 00m 00s").
 std::string FormatDuration(std::optional<double> seconds);
 
+// "draft", "in-review", "published" (the CLI's and the JSON's spelling), or
+// "unspecified".
+std::string AnalysisStateName(v1::AnalysisState state);
+
 }  // namespace tocsin::postmortem
 
 #endif  // TOCSIN_SERVICES_POSTMORTEM_EXPORT_H_

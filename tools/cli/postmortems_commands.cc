@@ -54,10 +54,7 @@ constexpr char kMissing[] = "—";
 std::string OrDash(const std::string& text) { return text.empty() ? "-" : text; }
 
 // "draft", "in-review", "published".
-std::string StateLabel(v1::AnalysisState state) {
-  return absl::StrReplaceAll(EnumLabel(v1::AnalysisState_Name(state), "ANALYSIS_STATE_"),
-                             {{"_", "-"}});
-}
+std::string StateLabel(v1::AnalysisState state) { return postmortem::AnalysisStateName(state); }
 
 // "open", "open (overdue)", "done".
 std::string ActionState(const v1::ActionItem& item) {
