@@ -28,10 +28,6 @@ namespace v1 = ::tocsin::paging::v1;
 // What the LAST ERROR column keeps of an error; JSON has it whole.
 constexpr size_t kErrorColumnBytes = 80;
 
-std::string OrDash(const std::string& value) {
-  return value.empty() ? "-" : value;
-}
-
 std::string PostStateLabel(const v1::ChatPost& post) {
   const std::string state =
       EnumLabel(v1::ChatPostState_Name(post.state()), "CHAT_POST_STATE_");

@@ -39,10 +39,6 @@ std::string Where(const ServiceAddress& service) {
   return absl::StrCat(service.service, " (", service.address, ")");
 }
 
-std::string OrDash(const std::string& value) {
-  return value.empty() ? "-" : value;
-}
-
 bool Newer(const v1::DeadLetter& a, const v1::DeadLetter& b) {
   return std::make_tuple(a.create_time().seconds(), a.create_time().nanos(),
                          a.service(), a.id()) >

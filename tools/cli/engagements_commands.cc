@@ -31,10 +31,6 @@ std::string Stage(const v1::Engagement& engagement) {
   return stage;
 }
 
-std::string OrDash(const std::string& text) {
-  return text.empty() ? "-" : text;
-}
-
 absl::Status ListEngagements(const std::string& incident_id,
                              const Context& context) {
   ASSIGN_OR_RETURN(std::vector<v1::Engagement> engagements,

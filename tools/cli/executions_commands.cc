@@ -48,8 +48,6 @@ std::string State(v1::StepState state) {
   return PascalLabel(v1::StepState_Name(state), "STEP_STATE_");
 }
 
-std::string OrDash(const std::string& text) { return text.empty() ? "-" : text; }
-
 std::string Joined(const google::protobuf::Map<std::string, std::string>& values) {
   const std::map<std::string, std::string> sorted(values.begin(), values.end());
   if (sorted.empty()) return "-";

@@ -91,6 +91,8 @@ std::string FormatMinutes(int minutes) {
   return absl::FormatDuration(absl::Minutes(minutes));
 }
 
+std::string OrDash(const std::string& text) { return text.empty() ? "-" : text; }
+
 std::string EnumLabel(absl::string_view name, absl::string_view prefix) {
   absl::string_view label = name;
   absl::ConsumePrefix(&label, prefix);

@@ -73,6 +73,9 @@ std::string FormatMinutes(int minutes);
 // value gives "-".
 std::string EnumLabel(absl::string_view name, absl::string_view prefix);
 
+// The text, or "-" when it is empty (a table cell with nothing to say).
+std::string OrDash(const std::string& text);
+
 }  // namespace tocsin::cli
 
 #endif  // TOCSIN_TOOLS_CLI_FORMAT_H_

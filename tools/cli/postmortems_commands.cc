@@ -51,10 +51,11 @@ using Json = nlohmann::ordered_json;
 // What a missing metric or an unanswered question prints.
 constexpr char kMissing[] = "—";
 
-std::string OrDash(const std::string& text) { return text.empty() ? "-" : text; }
-
 // "draft", "in-review", "published".
-std::string StateLabel(v1::AnalysisState state) { return postmortem::AnalysisStateName(state); }
+std::string StateLabel(v1::AnalysisState state) {
+  if (state == v1::ANALYSIS_STATE_UNSPECIFIED || !v1::AnalysisState_IsValid(state)) return "-";
+  return postmortem::AnalysisStateName(state);
+}
 
 // "open", "open (overdue)", "done".
 std::string ActionState(const v1::ActionItem& item) {
